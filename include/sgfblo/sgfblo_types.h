@@ -1,0 +1,244 @@
+/**
+ * @file sgfblo_types.h
+ * @brief Enums, status codes, settings, info and problem structs of sgfblo.
+ *
+ * Included by sgfblo.h; users include that one. Compiles as C11 and as C++.
+ */
+#ifndef SGFBLO_SGFBLO_TYPES_H
+#define SGFBLO_SGFBLO_TYPES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sgfblo/sgfblo_config.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The real type of every array in the API: double, or float with SGFBLO_USE_FLOAT. */
+#ifdef SGFBLO_USE_FLOAT
+typedef float sgfblo_real;
+#else
+typedef double sgfblo_real;
+#endif
+
+/* ---------------------------------------------------------------- status -- */
+
+/** One list feeds both the codes and their messages, so they cannot drift apart. */
+#define SGFBLO_STATUS_LIST(X)                                                        \
+  X(SGFBLO_OK, 0, "success")                                                         \
+  X(SGFBLO_ERR_NULL_ARG, -1, "required pointer argument is NULL")                    \
+  X(SGFBLO_ERR_INVALID_ARG, -2, "argument out of range or dimension mismatch")       \
+  X(SGFBLO_ERR_INVALID_SETTINGS, -3, "invalid settings")                             \
+  X(SGFBLO_ERR_ALLOC, -4, "host or device allocation failed")                        \
+  X(SGFBLO_ERR_NO_BACKEND, -5, "backend not compiled in or no device")               \
+  X(SGFBLO_ERR_CUDA, -6, "CUDA runtime error")                                       \
+  X(SGFBLO_ERR_LINALG, -7, "linear algebra routine failed")                          \
+  X(SGFBLO_ERR_NOT_SPD, -8, "Cholesky failed: matrix not SPD")                       \
+  X(SGFBLO_ERR_CALLBACK, -9, "user callback returned nonzero")                       \
+  X(SGFBLO_ERR_NONFINITE, -10, "NaN/Inf in data or state")                           \
+  X(SGFBLO_ERR_NOT_SETUP, -11, "solver used before a successful setup")              \
+  X(SGFBLO_ERR_IO, -12, "file could not be read or written")                         \
+  X(SGFBLO_ERR_FORMAT, -13, "malformed or unsupported file contents")                \
+  X(SGFBLO_ERR_DIVERGED, -14, "the flow diverged")                                   \
+  X(SGFBLO_ERR_NOT_CONVERGED, -15, "an inner solve did not reach its tolerance")     \
+  X(SGFBLO_ERR_STEP_TOO_SMALL, -16, "step size fell below its floor")
+
+#define SGFBLO_STATUS_ENUM_(name, val, msg) name = val,
+/** Return code of every fallible call. SGFBLO_OK is 0; errors are negative. */
+typedef enum { SGFBLO_STATUS_LIST(SGFBLO_STATUS_ENUM_) } sgfblo_status;
+#undef SGFBLO_STATUS_ENUM_
+
+/** How a solve ended (separate from the status: a solve that reached t_final returned SGFBLO_OK). */
+typedef enum {
+  SGFBLO_EXIT_NONE = 0,    /**< no solve has run yet */
+  SGFBLO_EXIT_T_FINAL,     /**< integrated up to settings.t_final */
+  SGFBLO_EXIT_MAX_STEPS,   /**< took settings.max_steps steps */
+  SGFBLO_EXIT_CONVERGED,   /**< ||zdot||_inf <= settings.tol */
+  SGFBLO_EXIT_DIVERGED,    /**< state left the ball of radius settings.div_limit */
+  SGFBLO_EXIT_NONFINITE,   /**< NaN/Inf appeared in the state or the vector field */
+  SGFBLO_EXIT_INTERRUPTED, /**< the monitor callback asked to stop */
+  SGFBLO_EXIT_ERROR        /**< an error status ended the solve (see last_error) */
+} sgfblo_exit_flag;
+
+/* ------------------------------------------------------------------ enums -- */
+
+/** Where the vectors live and the basic operations run. */
+typedef enum { SGFBLO_BACKEND_CPU = 0, SGFBLO_BACKEND_CUDA = 1 } sgfblo_backend;
+
+/** Vector fields (MATH.md) and their names in the CLI. */
+typedef enum {
+  SGFBLO_METHOD_RXGF = 0,  /**< relaxed safe gradient flow, eq. (RXGF)            "rxgf"     */
+  SGFBLO_METHOD_INVFREE,   /**< inversion-free SGF, eq. (8)                        "invfree"  */
+  SGFBLO_METHOD_SGF_CHOL,  /**< SGF, dual (5) solved by Cholesky of J J^T          "sgf-chol" */
+  SGFBLO_METHOD_SGF_CG,    /**< SGF, dual (5) solved by conjugate gradients        "sgf-cg"   */
+  SGFBLO_METHOD_PC,        /**< prediction-correction, Appendix B eq. (21)         "pc"       */
+  SGFBLO_METHOD_STABLE,    /**< continuous-time STABLE (Chen et al.)               "stable"   */
+  SGFBLO_METHOD_COUNT_
+} sgfblo_method;
+
+/** Time integrators. */
+typedef enum {
+  SGFBLO_INTEG_RK4 = 0, /**< classic fourth-order Runge-Kutta        "rk4"    */
+  SGFBLO_INTEG_RK4_38,  /**< Kutta's 3/8 rule (torchdiffeq's "rk4")  "rk4-38" */
+  SGFBLO_INTEG_EULER,   /**< explicit Euler                          "euler"  */
+  SGFBLO_INTEG_DOPRI5,  /**< Dormand-Prince 5(4), adaptive           "dopri5" */
+  SGFBLO_INTEG_COUNT_
+} sgfblo_integrator;
+
+/** Linear solver for systems with the lower-level Hessian (PC, STABLE, the F monitor, init). */
+typedef enum {
+  SGFBLO_LINSOLVE_CG = 0, /**< conjugate gradients on Hyy products (matrix-free) */
+  SGFBLO_LINSOLVE_CHOL    /**< Cholesky of the formed m x m Hyy */
+} sgfblo_linsolve;
+
+/** Where the initial state comes from. */
+typedef enum {
+  SGFBLO_INIT_GIVEN = 0, /**< problem.x0 / problem.y0 (zeros where NULL) */
+  SGFBLO_INIT_RANDOM     /**< standard normal entries from settings.init_seed */
+} sgfblo_init;
+
+/** Memory space of a pointer handed to or by the library. */
+typedef enum { SGFBLO_MEM_HOST = 0, SGFBLO_MEM_DEVICE = 1 } sgfblo_memspace;
+
+/* -------------------------------------------------------------- callbacks -- */
+
+/** What every problem callback receives besides its vectors. */
+typedef struct {
+  sgfblo_memspace mem; /**< SGFBLO_MEM_HOST (CPU backend) or SGFBLO_MEM_DEVICE (CUDA backend) */
+  void *stream;        /**< cudaStream_t when mem == DEVICE, else NULL: enqueue all work here */
+  void *user_data;     /**< problem.user_data */
+} sgfblo_eval_ctx;
+
+/**
+ * Scalar value f(x, y) or g(x, y), written to *out (host memory).
+ * Return 0 on success; nonzero ends the solve with SGFBLO_ERR_CALLBACK.
+ */
+typedef int (*sgfblo_value_fn)(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
+                               const sgfblo_eval_ctx *ctx);
+
+/**
+ * Gradient: gx (length n) = d/dx, gy (length m) = d/dy, in ctx->mem.
+ * Either output may be NULL: the library passes NULL for a block it does not need, and the
+ * callback must then skip it.
+ */
+typedef int (*sgfblo_grad_fn)(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx,
+                              sgfblo_real *gy, const sgfblo_eval_ctx *ctx);
+
+/** Product with a second-derivative block: out = Hyy v (m->m), Jyx u (n->m) or Jyx^T v (m->n). */
+typedef int (*sgfblo_prod_fn)(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *v,
+                              sgfblo_real *out, const sgfblo_eval_ctx *ctx);
+
+/** Dense block, column-major: Hyy (m x m, leading dim m) or Jyx (m x n, leading dim m). */
+typedef int (*sgfblo_dense_fn)(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
+                               const sgfblo_eval_ctx *ctx);
+
+/**
+ * A bilevel problem  min_x f(x, y*(x)),  y*(x) = argmin_y g(x, y),  g(x, .) strongly convex.
+ *
+ * Contract (see docs/CUSTOM_PROBLEMS.md and examples/custom_problem.c):
+ *  - every pointer a callback receives lives in ctx->mem and was allocated by the library;
+ *    outputs do not alias inputs; the callback must not keep pointers after it returns;
+ *  - on the CUDA backend, all work goes on ctx->stream with no synchronisation or allocation;
+ *  - Jyx is the m x n matrix d(grad_y g)/dx (MATH.md).
+ * Required: n, m >= 1, f_val, grad_f, grad_g, hyy_mv, jyx_mv, jyxT_mv. Optional: g_val,
+ * hyy_dense and jyx_dense (SGF-Cholesky forms J J^T from products when they are absent).
+ */
+typedef struct sgfblo_problem {
+  int64_t n;                 /**< upper-level dimension, >= 1 */
+  int64_t m;                 /**< lower-level dimension, >= 1 */
+  sgfblo_value_fn f_val;     /**< upper objective f(x, y) (required) */
+  sgfblo_value_fn g_val;     /**< lower objective g(x, y) (optional) */
+  sgfblo_grad_fn grad_f;     /**< (grad_x f, grad_y f) (required) */
+  sgfblo_grad_fn grad_g;     /**< (grad_x g, grad_y g) (required; grad_x g may be skipped) */
+  sgfblo_prod_fn hyy_mv;     /**< Hyy v (required) */
+  sgfblo_prod_fn jyx_mv;     /**< Jyx u (required) */
+  sgfblo_prod_fn jyxT_mv;    /**< Jyx^T v (required) */
+  sgfblo_dense_fn hyy_dense; /**< dense Hyy (optional) */
+  sgfblo_dense_fn jyx_dense; /**< dense Jyx (optional) */
+  const sgfblo_real *x0;     /**< initial x (length n) or NULL for zeros; deep-copied by setup */
+  const sgfblo_real *y0;     /**< initial y (length m) or NULL for zeros; deep-copied by setup */
+  sgfblo_memspace x0_mem;    /**< memory space of x0 and y0 */
+  void *user_data;           /**< handed to every callback in ctx->user_data */
+} sgfblo_problem;
+
+/* ---------------------------------------------------------------- monitor -- */
+
+/** Values at a monitoring point (also the final summary in sgfblo_info). */
+typedef struct {
+  int64_t step;            /**< accepted steps so far */
+  double t;                /**< time */
+  double dt;               /**< step size that will be tried next */
+  double f;                /**< f(x, y) */
+  double grad_g_norm;      /**< ||grad_y g(x, y)||_2 */
+  double hypergrad_norm;   /**< ||F(x, y)||_2, the surrogate hypergradient (2), NAN if not computed */
+  double zdot_norm;        /**< ||zdot||_inf of the last evaluated vector field */
+  int64_t n_rhs;           /**< vector-field evaluations */
+  int64_t n_oracle;        /**< gradient + product oracle calls (each about one pass over the data) */
+} sgfblo_progress;
+
+/**
+ * Called every settings.monitor_every steps, at the start and at the end of a solve.
+ * Return 0 to continue, nonzero to stop (exit flag SGFBLO_EXIT_INTERRUPTED).
+ */
+typedef int (*sgfblo_monitor_fn)(const sgfblo_progress *p, void *monitor_data);
+
+/* --------------------------------------------------------------- settings -- */
+
+/** Solver settings. Fill with sgfblo_settings_default(), then change what you need. */
+typedef struct {
+  sgfblo_backend backend;       /**< SGFBLO_BACKEND_CPU | _CUDA */
+  sgfblo_method method;         /**< vector field */
+  sgfblo_integrator integrator; /**< time integrator */
+  double alpha;                 /**< safety-filter gain, > 0 */
+  double epsilon;               /**< RXGF tolerance on ||grad_y g||, > 0 (RXGF only; >= 0 checked) */
+  double beta;                  /**< prediction-correction gain, > 0 */
+  double mu1, mu2;              /**< STABLE gains, > 0 */
+  double dt;                    /**< (initial) step, > 0 */
+  double t_final;               /**< final time, > 0 */
+  int64_t max_steps;            /**< step limit, >= 1 */
+  double tol;                   /**< stop when ||zdot||_inf <= tol; >= 0 (0: never) */
+  double div_limit;             /**< stop with DIVERGED when ||z||_inf > div_limit; > 0 */
+  double rtol, atol;            /**< dopri5 error tolerances, > 0 */
+  double dt_min;                /**< floor for adaptive / controlled steps, > 0 */
+  int step_control;             /**< RXGF/INVFREE: reject steps that leave the eps-set (0|1) */
+  sgfblo_linsolve linsolve;     /**< solves with Hyy (PC, STABLE, F monitor, init_lower) */
+  double cg_tol;                /**< relative residual of every CG solve, > 0 */
+  int cg_maxit;                 /**< CG iteration budget, >= 1 */
+  sgfblo_init init;             /**< where the initial state comes from */
+  uint64_t init_seed;           /**< seed for SGFBLO_INIT_RANDOM */
+  int init_lower;               /**< replace y0 by y*(x0) (Newton-CG on g(x0, .)) (0|1) */
+  double init_lower_tol;        /**< stop the lower solve at ||grad_y g|| <= this, > 0 */
+  int init_lower_maxit;         /**< Newton iteration budget, >= 1 */
+  int check_every;              /**< steps between stop tests (finite, divergence, tol), >= 1 */
+  int monitor_every;            /**< steps between monitor callbacks / log rows, >= 1 */
+  int monitor_hypergrad;        /**< compute ||F|| at monitoring points (one CG solve) (0|1) */
+  sgfblo_monitor_fn monitor;    /**< optional progress callback */
+  void *monitor_data;           /**< handed to monitor */
+  const char *log_path;         /**< optional CSV trajectory log; copied by setup */
+  int device_id;                /**< CUDA device ordinal; ignored on CPU, >= 0 */
+  /* Adding a field: update sgfblo_settings_default, sgfblo_settings_validate and tests. */
+} sgfblo_settings;
+
+/* ------------------------------------------------------------------- info -- */
+
+/** What a solve did. */
+typedef struct {
+  sgfblo_exit_flag exit_flag; /**< how the last solve ended */
+  sgfblo_progress last;       /**< values at the final state */
+  int64_t n_grad;             /**< gradient oracle calls (grad_f + grad_g) */
+  int64_t n_prod;             /**< product oracle calls (Hyy, Jyx, Jyx^T) */
+  int64_t n_value;            /**< value oracle calls */
+  int64_t n_rejected;         /**< steps rejected by dopri5 or the eps-set step control */
+  int64_t cg_iters;           /**< CG iterations over all solves */
+  double max_h_excess;        /**< max over accepted steps of ||grad_y g||^2 - eps^2 (RXGF), else NAN */
+  double init_grad_g_norm;    /**< ||grad_y g|| at the initial state */
+  int callback_code;          /**< nonzero value a problem callback returned, else 0 */
+  double solve_seconds;       /**< wall time of the solve */
+} sgfblo_info;
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SGFBLO_SGFBLO_TYPES_H */

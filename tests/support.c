@@ -1,0 +1,153 @@
+#include "support.h"
+
+#include <criterion/criterion.h>
+#include <criterion/logging.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/rng.h"
+
+void test_random_vector(sgfblo_real *v, int64_t n, uint64_t seed, double scale) {
+  sgfblo_rng r;
+  sgfblo_rng_seed(&r, seed);
+  for (int64_t i = 0; i < n; ++i) v[i] = (sgfblo_real)(scale * sgfblo_rng_normal(&r));
+}
+
+double test_norm2(const sgfblo_real *a, int64_t n) {
+  double s = 0;
+  for (int64_t i = 0; i < n; ++i) s += (double)a[i] * a[i];
+  return sqrt(s);
+}
+
+double test_norm_inf(const sgfblo_real *a, int64_t n) {
+  double s = 0;
+  for (int64_t i = 0; i < n; ++i) s = fmax(s, fabs((double)a[i]));
+  return s;
+}
+
+double test_rel_err(const sgfblo_real *a, const sgfblo_real *b, int64_t n, double floor) {
+  double num = 0;
+  for (int64_t i = 0; i < n; ++i) num += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
+  return sqrt(num) / fmax(test_norm2(b, n), floor);
+}
+
+static double dotv(const sgfblo_real *a, const sgfblo_real *b, int64_t n) {
+  double s = 0;
+  for (int64_t i = 0; i < n; ++i) s += (double)a[i] * b[i];
+  return s;
+}
+
+/* z + sign * h * u, for x and y blocks separately. */
+static void shift(sgfblo_real *out, const sgfblo_real *z, const sgfblo_real *u, double h,
+                  int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] = (sgfblo_real)(z[i] + h * u[i]);
+}
+
+static void expect_close(const char *what, double got, double want, double tol) {
+  const double rel = fabs(got - want) / fmax(fabs(want), 1e-8);
+  cr_log_info("%-26s rel err %.3e", what, rel);
+  cr_expect(rel <= tol, "%s: got %.12g, finite differences %.12g (rel err %.3e > %.1e)", what,
+            got, want, rel, tol);
+}
+
+static void expect_vec_close(const char *what, const sgfblo_real *got, const sgfblo_real *want,
+                             int64_t n, double tol) {
+  const double rel = test_rel_err(got, want, n, 1e-8);
+  cr_log_info("%-26s rel err %.3e", what, rel);
+  cr_expect(rel <= tol, "%s: relative error %.3e > %.1e", what, rel, tol);
+}
+
+void test_check_oracles(const sgfblo_problem *p, const sgfblo_real *x, const sgfblo_real *y,
+                        uint64_t seed, double tol) {
+  const int64_t n = p->n, m = p->m;
+  const double h = TEST_FD_STEP;
+  const sgfblo_eval_ctx ctx = {SGFBLO_MEM_HOST, NULL, p->user_data};
+  sgfblo_real *ux = malloc(sizeof *ux * n), *uy = malloc(sizeof *uy * m);
+  sgfblo_real *xp = malloc(sizeof *xp * n), *xm = malloc(sizeof *xm * n);
+  sgfblo_real *yp = malloc(sizeof *yp * m), *ym = malloc(sizeof *ym * m);
+  sgfblo_real *gx = malloc(sizeof *gx * n), *gy = malloc(sizeof *gy * m);
+  sgfblo_real *gyp = malloc(sizeof *gyp * m), *gym = malloc(sizeof *gym * m);
+  sgfblo_real *prod = malloc(sizeof *prod * (n > m ? n : m));
+  sgfblo_real *fd = malloc(sizeof *fd * m);
+  cr_assert(ux && uy && xp && xm && yp && ym && gx && gy && gyp && gym && prod && fd);
+  test_random_vector(ux, n, seed * 7 + 1, 1.0);
+  test_random_vector(uy, m, seed * 7 + 2, 1.0);
+  shift(xp, x, ux, h, n);
+  shift(xm, x, ux, -h, n);
+  shift(yp, y, uy, h, m);
+  shift(ym, y, uy, -h, m);
+  sgfblo_real vp, vm;
+
+  /* grad f: directional derivative along (ux, uy). */
+  cr_assert_eq(p->grad_f(x, y, gx, gy, &ctx), 0);
+  cr_assert_eq(p->f_val(xp, yp, &vp, &ctx), 0);
+  cr_assert_eq(p->f_val(xm, ym, &vm, &ctx), 0);
+  expect_close("grad f . u", dotv(gx, ux, n) + dotv(gy, uy, m), (vp - vm) / (2 * h), tol);
+
+  /* grad g against g values, when g_val exists. */
+  cr_assert_eq(p->grad_g(x, y, gx, gy, &ctx), 0);
+  if (p->g_val) {
+    cr_assert_eq(p->g_val(xp, yp, &vp, &ctx), 0);
+    cr_assert_eq(p->g_val(xm, ym, &vm, &ctx), 0);
+    expect_close("grad g . u", dotv(gx, ux, n) + dotv(gy, uy, m), (vp - vm) / (2 * h), tol);
+  }
+  /* grad g with a NULL block must still fill the other one identically. */
+  cr_assert_eq(p->grad_g(x, y, NULL, gyp, &ctx), 0);
+  expect_vec_close("grad_y g (gx = NULL)", gyp, gy, m, TEST_TIGHT_TOL);
+
+  /* Hyy v: derivative of grad_y g along y. */
+  cr_assert_eq(p->grad_g(x, yp, NULL, gyp, &ctx), 0);
+  cr_assert_eq(p->grad_g(x, ym, NULL, gym, &ctx), 0);
+  for (int64_t i = 0; i < m; ++i) fd[i] = (sgfblo_real)((gyp[i] - gym[i]) / (2 * h));
+  cr_assert_eq(p->hyy_mv(x, y, uy, prod, &ctx), 0);
+  expect_vec_close("Hyy v", prod, fd, m, tol);
+
+  /* Jyx u: derivative of grad_y g along x. */
+  cr_assert_eq(p->grad_g(xp, y, NULL, gyp, &ctx), 0);
+  cr_assert_eq(p->grad_g(xm, y, NULL, gym, &ctx), 0);
+  for (int64_t i = 0; i < m; ++i) fd[i] = (sgfblo_real)((gyp[i] - gym[i]) / (2 * h));
+  cr_assert_eq(p->jyx_mv(x, y, ux, prod, &ctx), 0);
+  expect_vec_close("Jyx u", prod, fd, m, tol);
+
+  /* Jyx^T v: adjoint identity v'(Jyx u) = (Jyx^T v)'u with the checked Jyx u. */
+  const double vJu = dotv(uy, prod, m);
+  cr_assert_eq(p->jyxT_mv(x, y, uy, prod, &ctx), 0);
+  expect_close("(Jyx^T v) . u", dotv(prod, ux, n), vJu, tol);
+
+  /* Dense blocks against the products, column by column. */
+  if (p->hyy_dense || p->jyx_dense) {
+    const int64_t cols = n > m ? n : m;
+    sgfblo_real *dense = malloc(sizeof *dense * m * cols);
+    sgfblo_real *e = calloc((size_t)cols, sizeof *e);
+    cr_assert(dense && e);
+    if (p->hyy_dense) {
+      cr_assert_eq(p->hyy_dense(x, y, dense, &ctx), 0);
+      double worst = 0;
+      for (int64_t j = 0; j < m; ++j) {
+        e[j] = 1;
+        cr_assert_eq(p->hyy_mv(x, y, e, prod, &ctx), 0);
+        e[j] = 0;
+        worst = fmax(worst, test_rel_err(dense + j * m, prod, m, 1.0));
+      }
+      cr_log_info("%-26s rel err %.3e", "dense Hyy", worst);
+      cr_expect(worst <= TEST_TIGHT_TOL * 100, "dense Hyy differs from Hyy e_j (%.3e)", worst);
+    }
+    if (p->jyx_dense) {
+      cr_assert_eq(p->jyx_dense(x, y, dense, &ctx), 0);
+      double worst = 0;
+      for (int64_t j = 0; j < n; ++j) {
+        e[j] = 1;
+        cr_assert_eq(p->jyx_mv(x, y, e, prod, &ctx), 0);
+        e[j] = 0;
+        worst = fmax(worst, test_rel_err(dense + j * m, prod, m, 1.0));
+      }
+      cr_log_info("%-26s rel err %.3e", "dense Jyx", worst);
+      cr_expect(worst <= TEST_TIGHT_TOL * 100, "dense Jyx differs from Jyx e_j (%.3e)", worst);
+    }
+    free(dense);
+    free(e);
+  }
+  free(ux); free(uy); free(xp); free(xm); free(yp); free(ym);
+  free(gx); free(gy); free(gyp); free(gym); free(prod); free(fd);
+}

@@ -1,0 +1,40 @@
+/* Shared test helpers: type-dependent tolerances, seeded random vectors, and the finite-
+   difference check of every oracle of an sgfblo_problem (MATH.md asks that each formula be
+   checked against central differences of the function values). */
+#ifndef SGFBLO_TESTS_SUPPORT_H
+#define SGFBLO_TESTS_SUPPORT_H
+
+#include <stdint.h>
+
+#include "sgfblo/sgfblo.h"
+
+#ifdef SGFBLO_USE_FLOAT
+#define TEST_FD_STEP 1e-2
+#define TEST_FD_TOL 2e-2
+#define TEST_TIGHT_TOL 1e-4
+#else
+#define TEST_FD_STEP 1e-5
+#define TEST_FD_TOL 1e-6
+#define TEST_TIGHT_TOL 1e-10
+#endif
+
+/** Fill v[0..n) with scale * N(0,1) from the seed. */
+void test_random_vector(sgfblo_real *v, int64_t n, uint64_t seed, double scale);
+
+/** ||a - b||_2 / max(||b||_2, floor). */
+double test_rel_err(const sgfblo_real *a, const sgfblo_real *b, int64_t n, double floor);
+
+/** max_i |a_i|. */
+double test_norm_inf(const sgfblo_real *a, int64_t n);
+double test_norm2(const sgfblo_real *a, int64_t n);
+
+/**
+ * Check every oracle of p at (x, y) against central differences (gradients against values,
+ * products against gradients, Jyx^T against Jyx by the adjoint identity, dense blocks against
+ * products). Fails the current Criterion test with the relative error on a mismatch; prints
+ * each relative error when verbose. tol: relative error allowed (TEST_FD_TOL is typical).
+ */
+void test_check_oracles(const sgfblo_problem *p, const sgfblo_real *x, const sgfblo_real *y,
+                        uint64_t seed, double tol);
+
+#endif /* SGFBLO_TESTS_SUPPORT_H */
