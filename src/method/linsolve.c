@@ -1,0 +1,140 @@
+#include "method/linsolve.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "core/error.h"
+
+sgfblo_status sgfblo_cg_ws_alloc(sgfblo_solver *s, sgfblo_cg_ws *ws, int64_t len) {
+  sgfblo_status st = SGFBLO_OK;
+  ws->len = len;
+  ws->r = ws->p = ws->Ap = NULL;
+  SGFBLO_TRY(s->ops->alloc(&s->bctx, &ws->r, len));
+  SGFBLO_TRY(s->ops->alloc(&s->bctx, &ws->p, len));
+  SGFBLO_TRY(s->ops->alloc(&s->bctx, &ws->Ap, len));
+cleanup:
+  return st;
+}
+
+void sgfblo_cg_ws_free(sgfblo_solver *s, sgfblo_cg_ws *ws) {
+  if (!ws) return;
+  s->ops->release(&s->bctx, ws->r);
+  s->ops->release(&s->bctx, ws->p);
+  s->ops->release(&s->bctx, ws->Ap);
+  ws->r = ws->p = ws->Ap = NULL;
+}
+
+sgfblo_status sgfblo_cg_solve(sgfblo_solver *s, sgfblo_cg_ws *ws, sgfblo_linop_fn apply,
+                              void *data, const sgfblo_real *b, sgfblo_real *x, double tol,
+                              int maxit) {
+  sgfblo_status st = SGFBLO_OK;
+  const sgfblo_ops *o = s->ops;
+  sgfblo_bctx *bc = &s->bctx;
+  const int64_t n = ws->len;
+  double bb, rr, pAp, rr_new;
+  SGFBLO_TRY(o->dot(bc, n, b, b, &bb));
+  if (bb == 0.0) {
+    SGFBLO_TRY(o->fill(bc, n, 0.0, x));
+    goto cleanup;
+  }
+  /* r = b - A x (warm start), p = r */
+  SGFBLO_TRY(apply(s, data, x, ws->Ap));
+  SGFBLO_TRY(o->lincomb(bc, n, 2, (const double[]){1.0, -1.0},
+                        (const sgfblo_real *const[]){b, ws->Ap}, ws->r));
+  SGFBLO_TRY(o->copy(bc, n, ws->r, ws->p));
+  SGFBLO_TRY(o->dot(bc, n, ws->r, ws->r, &rr));
+  const double target = tol * tol * bb;
+  int it = 0;
+  while (rr > target) {
+    if (it == maxit)
+      SGFBLO_FAIL(&s->err, SGFBLO_ERR_NOT_CONVERGED,
+                  "conjugate gradients did not reach relative residual %.1e in %d iterations "
+                  "(reached %.3e); raise cg_maxit or cg_tol",
+                  tol, maxit, sqrt(rr / bb));
+    SGFBLO_TRY(apply(s, data, ws->p, ws->Ap));
+    SGFBLO_TRY(o->dot(bc, n, ws->p, ws->Ap, &pAp));
+    if (!(pAp > 0.0))
+      SGFBLO_FAIL(&s->err, isfinite(pAp) ? SGFBLO_ERR_NOT_SPD : SGFBLO_ERR_NONFINITE,
+                  "conjugate gradients met curvature p'Ap = %g: the operator is not positive "
+                  "definite here",
+                  pAp);
+    const double a = rr / pAp;
+    SGFBLO_TRY(o->axpby(bc, n, a, ws->p, 1.0, x));
+    SGFBLO_TRY(o->axpby(bc, n, -a, ws->Ap, 1.0, ws->r));
+    SGFBLO_TRY(o->dot(bc, n, ws->r, ws->r, &rr_new));
+    SGFBLO_TRY(o->axpby(bc, n, 1.0, ws->r, rr_new / rr, ws->p));
+    rr = rr_new;
+    ++it;
+    s->info.cg_iters++;
+  }
+cleanup:
+  return st;
+}
+
+sgfblo_status sgfblo_hyy_solver_alloc(sgfblo_solver *s, sgfblo_hyy_solver *hs, int use_chol) {
+  sgfblo_status st = SGFBLO_OK;
+  const int64_t mx = s->n > s->m ? s->n : s->m;
+  hs->use_chol = use_chol;
+  hs->L = hs->e = hs->host_e = NULL;
+  hs->cg = (sgfblo_cg_ws){0, NULL, NULL, NULL};
+  if (use_chol) {
+    SGFBLO_TRY(s->ops->alloc(&s->bctx, &hs->L, s->m * s->m));
+    SGFBLO_TRY(s->ops->alloc(&s->bctx, &hs->e, mx));
+    hs->host_e = calloc((size_t)mx, sizeof *hs->host_e);
+    if (!hs->host_e) SGFBLO_FAIL(&s->err, SGFBLO_ERR_ALLOC, "out of host memory");
+  } else {
+    SGFBLO_TRY(sgfblo_cg_ws_alloc(s, &hs->cg, s->m));
+  }
+cleanup:
+  return st;
+}
+
+void sgfblo_hyy_solver_free(sgfblo_solver *s, sgfblo_hyy_solver *hs) {
+  if (!hs) return;
+  s->ops->release(&s->bctx, hs->L);
+  s->ops->release(&s->bctx, hs->e);
+  free(hs->host_e);
+  sgfblo_cg_ws_free(s, &hs->cg);
+  hs->L = hs->e = hs->host_e = NULL;
+}
+
+typedef struct {
+  const sgfblo_real *x, *y;
+} at_point;
+
+static sgfblo_status apply_hyy(sgfblo_solver *s, void *data, const sgfblo_real *v, sgfblo_real *out) {
+  const at_point *pt = data;
+  return sgfblo_oracle_hyy(&s->orc, pt->x, pt->y, v, out);
+}
+
+sgfblo_status sgfblo_hyy_solve(sgfblo_solver *s, sgfblo_hyy_solver *hs, const sgfblo_real *x,
+                               const sgfblo_real *y, const sgfblo_real *rhs, sgfblo_real *w,
+                               int same_point) {
+  sgfblo_status st = SGFBLO_OK;
+  if (hs->use_chol) {
+    if (!same_point) {
+      SGFBLO_TRY(sgfblo_oracle_hyy_dense(&s->orc, s->ops, &s->bctx, x, y, hs->L, hs->e, hs->host_e));
+      SGFBLO_TRY(s->ops->potrf(&s->bctx, s->m, hs->L));
+    }
+    SGFBLO_TRY(s->ops->copy(&s->bctx, s->m, rhs, w));
+    SGFBLO_TRY(s->ops->potrs(&s->bctx, s->m, hs->L, w));
+  } else {
+    at_point pt = {x, y};
+    SGFBLO_TRY(sgfblo_cg_solve(s, &hs->cg, apply_hyy, &pt, rhs, w, s->set.cg_tol, s->set.cg_maxit));
+  }
+cleanup:
+  return st;
+}
+
+sgfblo_status sgfblo_hypergrad(sgfblo_solver *s, sgfblo_hyy_solver *hs, const sgfblo_real *z,
+                               sgfblo_real *gx, sgfblo_real *gy, sgfblo_real *w,
+                               sgfblo_real *tmp_n) {
+  sgfblo_status st = SGFBLO_OK;
+  const sgfblo_real *x = z, *y = z + s->n;
+  SGFBLO_TRY(sgfblo_oracle_grad_f(&s->orc, x, y, gx, gy));
+  SGFBLO_TRY(sgfblo_hyy_solve(s, hs, x, y, gy, w, 0));
+  SGFBLO_TRY(sgfblo_oracle_jyxT(&s->orc, x, y, w, tmp_n));
+  SGFBLO_TRY(s->ops->axpby(&s->bctx, s->n, -1.0, tmp_n, 1.0, gx));
+cleanup:
+  return st;
+}

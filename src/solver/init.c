@@ -1,0 +1,73 @@
+#include "solver/init.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "method/linsolve.h"
+#include "tools/rng.h"
+
+sgfblo_status sgfblo_init_state(sgfblo_solver *s, const sgfblo_problem *p) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_real *h = s->host_z;
+  const int64_t n = s->n, m = s->m;
+  if (s->set.init == SGFBLO_INIT_RANDOM) {
+    sgfblo_rng r;
+    sgfblo_rng_seed(&r, s->set.init_seed);
+    for (int64_t i = 0; i < s->nz; ++i) h[i] = (sgfblo_real)sgfblo_rng_normal(&r);
+  } else {
+    if (p->x0_mem == SGFBLO_MEM_DEVICE && (p->x0 || p->y0) && s->ops->mem != SGFBLO_MEM_DEVICE)
+      SGFBLO_FAIL(&s->err, SGFBLO_ERR_INVALID_ARG,
+                  "x0/y0 are marked as device memory but the backend is %s", s->ops->name);
+    memset(h, 0, sizeof *h * (size_t)s->nz);
+    if (p->x0) memcpy(h, p->x0, sizeof *h * (size_t)n);
+    if (p->y0) memcpy(h + n, p->y0, sizeof *h * (size_t)m);
+  }
+  for (int64_t i = 0; i < s->nz; ++i)
+    if (!isfinite((double)h[i]))
+      SGFBLO_FAIL(&s->err, SGFBLO_ERR_NONFINITE, "initial %s[%lld] is not finite (%g)",
+                  i < n ? "x0" : "y0", (long long)(i < n ? i : i - n), (double)h[i]);
+  SGFBLO_TRY(s->ops->from_host(&s->bctx, s->nz, s->z, h));
+  if (s->set.init_lower) SGFBLO_TRY(sgfblo_init_lower(s));
+cleanup:
+  return st;
+}
+
+sgfblo_status sgfblo_init_lower(sgfblo_solver *s) {
+  sgfblo_status st = SGFBLO_OK;
+  const sgfblo_ops *o = s->ops;
+  sgfblo_bctx *b = &s->bctx;
+  const int64_t m = s->m;
+  sgfblo_real *x = s->z, *y = s->z + s->n;
+  sgfblo_real *gy = s->mon_gy, *d = s->mon_w, *y_try = s->z_stage + s->n;
+  double gg, gg_try = 0;
+  SGFBLO_TRY(sgfblo_oracle_grad_g(&s->orc, x, y, NULL, gy));
+  SGFBLO_TRY(o->dot(b, m, gy, gy, &gg));
+  const double tol2 = s->set.init_lower_tol * s->set.init_lower_tol;
+  int it = 0;
+  while (gg > tol2) {
+    if (it++ == s->set.init_lower_maxit)
+      SGFBLO_FAIL(&s->err, SGFBLO_ERR_NOT_CONVERGED,
+                  "lower-level solve at x0 stopped at ||grad_y g|| = %.3e after %d Newton steps "
+                  "(tolerance %.1e)",
+                  sqrt(gg), s->set.init_lower_maxit, s->set.init_lower_tol);
+    /* Newton direction d = Hyy^{-1} grad_y g; halve the step until ||grad_y g|| decreases. */
+    SGFBLO_TRY(o->fill(b, m, 0.0, d));
+    SGFBLO_TRY(sgfblo_hyy_solve(s, s->mon_hs, x, y, gy, d, 0));
+    double tau = 1.0;
+    for (int k = 0; k < 40; ++k, tau *= 0.5) {
+      SGFBLO_TRY(o->lincomb(b, m, 2, (const double[]){1.0, -tau}, (const sgfblo_real *const[]){y, d}, y_try));
+      SGFBLO_TRY(sgfblo_oracle_grad_g(&s->orc, x, y_try, NULL, gy));
+      SGFBLO_TRY(o->dot(b, m, gy, gy, &gg_try));
+      if (gg_try < gg) break;
+    }
+    if (!(gg_try < gg))
+      SGFBLO_FAIL(&s->err, SGFBLO_ERR_NOT_CONVERGED,
+                  "lower-level solve at x0 stalled at ||grad_y g|| = %.3e (tolerance %.1e)",
+                  sqrt(gg), s->set.init_lower_tol);
+    SGFBLO_TRY(o->copy(b, m, y_try, y));
+    gg = gg_try;
+  }
+cleanup:
+  return st;
+}
