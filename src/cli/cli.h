@@ -1,0 +1,176 @@
+/* Shared pieces of the sgfblo command-line tool: the subcommand table, the option parser,
+   the solver options every subcommand accepts, input files, and the final report.
+   The CLI uses only the public API; it is the one place allowed to print and exit. */
+#ifndef SGFBLO_CLI_CLI_H
+#define SGFBLO_CLI_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sgfblo/sgfblo.h"
+
+#if defined(__GNUC__)
+#define CLI_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define CLI_PRINTF(a, b)
+#endif
+
+/** Exit statuses of the tool. */
+enum {
+  CLI_EXIT_OK = 0,      /**< the solve ran and ended by a stopping rule */
+  CLI_EXIT_FAILURE = 1, /**< the solver returned an error (message on stderr) */
+  CLI_EXIT_USAGE = 2    /**< bad command line or bad input file (one line on stderr) */
+};
+
+/* ------------------------------------------------------------ subcommands -- */
+
+/** A subcommand: `sgfblo <name> [options]`. argv[0] is the subcommand name. */
+typedef struct {
+  const char *name;    /**< as typed on the command line */
+  const char *summary; /**< one line for `sgfblo --help` */
+  int (*run)(int argc, char **argv);
+} cli_command;
+
+int cli_synthetic_main(int argc, char **argv);
+
+/* ---------------------------------------------------------- option parser -- */
+
+/** One long option. Tables end with an entry whose name is NULL. */
+typedef struct {
+  const char *name;    /**< long name without the leading "--" */
+  const char *metavar; /**< argument placeholder in the help; NULL for a flag */
+  int key;             /**< handed to the handler; unique across the tables of one parser */
+  const char *help;    /**< one line of help text */
+} cli_option;
+
+/** A titled group of options, for the parser and for the help text. */
+typedef struct {
+  const char *title;
+  const cli_option *options;
+} cli_option_group;
+
+/**
+ * Handle one parsed option. arg is NULL for flags.
+ * @return CLI_EXIT_OK to go on, anything else to stop parsing with that exit status
+ *         (the handler has printed its message).
+ */
+typedef int (*cli_option_fn)(int key, const char *arg, void *data);
+
+/**
+ * Parse argv[1..argc) with getopt_long against the groups (ngroups of them). Unknown options,
+ * missing arguments and positional arguments are usage errors reported on stderr.
+ * @return CLI_EXIT_OK or the non-zero status of the first failure
+ */
+int cli_parse(const char *prog, int argc, char **argv, const cli_option_group *groups,
+              int ngroups, cli_option_fn fn, void *data);
+
+/** Print the groups as an aligned option list. */
+void cli_print_option_groups(FILE *out, const cli_option_group *groups, int ngroups);
+
+/** Print "<prog>: <message> (see '<prog> --help')" on stderr; returns CLI_EXIT_USAGE. */
+int cli_usage_error(const char *prog, const char *fmt, ...) CLI_PRINTF(2, 3);
+
+/** Print "<prog>: <message>" on stderr (for bad input files); returns CLI_EXIT_USAGE. */
+int cli_input_error(const char *prog, const char *fmt, ...) CLI_PRINTF(2, 3);
+
+/** Strict conversions: the whole string, finite, in range; else a usage error naming opt. */
+int cli_parse_double(const char *prog, const char *opt, const char *s, double *out);
+int cli_parse_int64(const char *prog, const char *opt, const char *s, int64_t lo, int64_t hi,
+                    int64_t *out);
+int cli_parse_uint64(const char *prog, const char *opt, const char *s, uint64_t *out);
+
+/* ---------------------------------------------- options shared by solves -- */
+
+/** Keys of the shared options; subcommands number theirs from CLI_KEY_SUBCOMMAND up. */
+enum {
+  CLI_KEY_HELP = 256,
+  CLI_KEY_VERSION,
+  CLI_KEY_METHOD,
+  CLI_KEY_INTEGRATOR,
+  CLI_KEY_BACKEND,
+  CLI_KEY_ALPHA,
+  CLI_KEY_EPS,
+  CLI_KEY_BETA,
+  CLI_KEY_MU1,
+  CLI_KEY_MU2,
+  CLI_KEY_DT,
+  CLI_KEY_T_FINAL,
+  CLI_KEY_STEPS,
+  CLI_KEY_TOL,
+  CLI_KEY_RTOL,
+  CLI_KEY_ATOL,
+  CLI_KEY_STEP_CONTROL,
+  CLI_KEY_LINSOLVE,
+  CLI_KEY_INIT,
+  CLI_KEY_INIT_LOWER,
+  CLI_KEY_LOG,
+  CLI_KEY_MONITOR_EVERY,
+  CLI_KEY_PROGRESS,
+  CLI_KEY_JSON,
+  CLI_KEY_SUBCOMMAND = 512
+};
+
+/** What the shared options set. */
+typedef struct {
+  sgfblo_settings set; /**< starts from sgfblo_settings_default */
+  int t_final_given;   /**< --t-final was on the command line */
+  int steps_given;     /**< --steps was on the command line */
+  int json;            /**< --json: final summary as one JSON object */
+  int progress;        /**< --progress: a line on stderr at every monitoring point */
+  int help, version;   /**< --help / --version were asked for */
+} cli_run_opts;
+
+extern const cli_option cli_flow_options[];   /**< method, gains, time stepping, init */
+extern const cli_option cli_output_options[]; /**< log, monitoring, progress, json, help */
+
+void cli_run_opts_init(cli_run_opts *o);
+
+/**
+ * Apply one shared option. @return CLI_EXIT_OK, CLI_EXIT_USAGE (message printed), or -1 when
+ * key is not a shared option.
+ */
+int cli_run_option(const char *prog, int key, const char *arg, cli_run_opts *o);
+
+/**
+ * After parsing: reconcile --steps with --t-final and validate the settings with
+ * sgfblo_settings_validate; the usage error names the option and the library's message.
+ */
+int cli_run_opts_finish(const char *prog, cli_run_opts *o);
+
+/* ---------------------------------------------------------------- inputs -- */
+
+/** Read a .npy file as a matrix (2-D) of sgfblo_real; a usage error names opt and the file. */
+int cli_load_matrix(const char *prog, const char *opt, const char *path, sgfblo_real **out,
+                    int64_t *rows, int64_t *cols);
+
+/** Read a .npy file as a vector: shape (n,), (n, 1) or (1, n). */
+int cli_load_vector(const char *prog, const char *opt, const char *path, sgfblo_real **out,
+                    int64_t *len);
+
+/* ------------------------------------------------------------ solve, report -- */
+
+/** What the report shows about a finished (or failed) solve. */
+typedef struct {
+  const char *problem;       /**< "synthetic", ... */
+  int64_t n, m;              /**< dimensions */
+  const sgfblo_settings *set;
+  const sgfblo_info *info;
+  sgfblo_status status;      /**< what sgfblo_solver_solve returned */
+} cli_result;
+
+/** Monitor callback for --progress: one line per monitoring point on stderr. */
+int cli_progress_line(const sgfblo_progress *p, void *data);
+
+/** The final summary: a short table, or one JSON object on one line. */
+void cli_print_table(FILE *out, const cli_result *r);
+void cli_print_json(FILE *out, const cli_result *r);
+
+/**
+ * Set up and run one solve of p with the shared options and report it on stdout.
+ * @return CLI_EXIT_OK, or CLI_EXIT_FAILURE with the status string and the solver's last error
+ *         on stderr
+ */
+int cli_solve_and_report(const char *prog, const char *problem_name, const sgfblo_problem *p,
+                         cli_run_opts *o);
+
+#endif /* SGFBLO_CLI_CLI_H */
