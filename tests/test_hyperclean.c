@@ -207,7 +207,8 @@ static void check_instance(int64_t N, int64_t Nv, int64_t d, int64_t C, double f
   sgfblo_real *gx = malloc(sizeof *gx * N), *gy = malloc(sizeof *gy * m);
   sgfblo_real *om = malloc(sizeof *om * m), *on = malloc(sizeof *on * N);
   double *rbuf = malloc(sizeof *rbuf * (4 * m + 2 * N));
-  cr_assert(x && y && u && v && gx && gy && om && on && rbuf);
+  sgfblo_real *H = malloc(sizeof *H * m * m);
+  cr_assert(x && y && u && v && gx && gy && om && on && rbuf && H);
   ref_out r = {rbuf, rbuf + N, rbuf + N + m, rbuf + N + 2 * m, rbuf + N + 3 * m,
                rbuf + N + 4 * m};
   for (int k = 0; k < points; ++k) {
@@ -240,9 +241,19 @@ static void check_instance(int64_t N, int64_t Nv, int64_t d, int64_t C, double f
     cr_assert_eq(p.jyxT_mv(x, y, v, on, ctx), 0);
     cr_expect(all_finite(on, N), "Jyx^T v not finite");
     expect_vec_ref(on, r.jtv, N, REF_TOL, "Jyx^T v");
+    /* Dense Hyy times v, in double. */
+    cr_assert_eq(p.hyy_dense(x, y, H, ctx), 0);
+    cr_expect(all_finite(H, m * m), "dense Hyy not finite");
+    for (int64_t row = 0; row < m; ++row) {
+      double acc = 0;
+      for (int64_t c = 0; c < m; ++c) acc += (double)H[c * m + row] * v[c];
+      om[row] = (sgfblo_real)acc;
+    }
+    expect_vec_ref(om, r.hv, m, REF_TOL, "dense Hyy v");
     if (fd_tol > 0) test_check_oracles(&p, x, y, s, fd_tol);
   }
   free(x); free(y); free(u); free(v); free(gx); free(gy); free(om); free(on); free(rbuf);
+  free(H);
   sgfblo_hyperclean_destroy(hc);
   instance_free(&in);
 }
@@ -416,8 +427,30 @@ Test(hyperclean, hyy_symmetric_positive_definite) {
     cr_expect(fabs(uHv - vHu) <= 100 * TEST_TIGHT_TOL * fmax(fabs(uHv), sqrt(uu * vv) * 1e-3),
               "u'Hv = %.17g, v'Hu = %.17g", uHv, vHu);
   }
+  /* The dense Hyy is exactly symmetric and has a Cholesky factor (double, by hand). */
+  sgfblo_real H[m * m];
+  double L[m * m];
+  cr_assert_eq(p.hyy_dense(x, y, H, ctx), 0);
+  for (int r = 0; r < m; ++r)
+    for (int c = 0; c < m; ++c) cr_expect_eq(H[r * m + c], H[c * m + r], "dense Hyy asymmetric");
+  for (int j = 0; j < m; ++j) {
+    double djj = H[j * m + j];
+    for (int k = 0; k < j; ++k) djj -= L[j * m + k] * L[j * m + k];
+    cr_assert(djj > 0, "dense Hyy not positive definite (pivot %d: %g)", j, djj);
+    L[j * m + j] = sqrt(djj);
+    for (int i = j + 1; i < m; ++i) {
+      double lij = H[i * m + j];
+      for (int k = 0; k < j; ++k) lij -= L[i * m + k] * L[j * m + k];
+      L[i * m + j] = lij / L[j * m + j];
+    }
+  }
   sgfblo_hyperclean_destroy(hc);
   instance_free(&in);
+}
+
+/* Blocks of SGFBLO_HC_DENSE_BLOCK samples: N above one block still matches the products. */
+Test(hyperclean, dense_hyy_spans_several_blocks) {
+  check_instance(SGFBLO_HC_DENSE_BLOCK * 2 + 37, 20, 4, 3, 1.0, 0.5, 21, 1, TEST_FD_TOL);
 }
 
 /* ------------------------------------------------------------ exact values -- */
@@ -582,8 +615,8 @@ Test(hyperclean, problem_fields) {
   cr_expect_eq(p.n, 9);
   cr_expect_eq(p.m, 15);
   cr_expect(p.f_val && p.g_val && p.grad_f && p.grad_g && p.hyy_mv && p.jyx_mv && p.jyxT_mv);
-  cr_expect_null(p.hyy_dense);
-  cr_expect_null(p.jyx_dense);
+  cr_expect_not_null(p.hyy_dense);
+  cr_expect_null(p.jyx_dense); /* m x N: too large in general */
   cr_expect_null(p.x0);
   cr_expect_null(p.y0);
   cr_expect_eq(p.x0_mem, SGFBLO_MEM_HOST);

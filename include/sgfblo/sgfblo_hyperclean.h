@@ -48,7 +48,7 @@ typedef struct sgfblo_hyperclean sgfblo_hyperclean;
  * Validate @p data and build an instance holding deep copies of its arrays plus every
  * workspace the oracles use, so the caller may free its arrays afterwards. Memory: the
  * copies (N + Nv) x d reals and N + Nv labels; workspaces (2N + Nv) x C + 2dC + 2N +
- * max(N, Nv) reals.
+ * max(N, Nv) reals, plus min(N, 256) x (d*C + d) + d*d*C reals for the dense Hyy.
  * @param[in]  data  host description of the instance
  * @param[out] out   new object (host); set to NULL on failure. Free with
  *                   sgfblo_hyperclean_destroy.
@@ -65,8 +65,9 @@ SGFBLO_API sgfblo_status sgfblo_hyperclean_create(const sgfblo_hyperclean_data *
 
 /**
  * Fill *p with the oracles of this instance: n = N, m = d*C, f_val, g_val, grad_f
- * (grad_x f = 0), grad_g (either block may be NULL), hyy_mv, jyx_mv, jyxT_mv; no dense
- * blocks (m x m and m x N are too large in general); x0 = y0 = NULL (zeros),
+ * (grad_x f = 0), grad_g (either block may be NULL), hyy_mv, jyx_mv, jyxT_mv, and
+ * hyy_dense (the m x m Hyy in O(N m^2) flops, for SGF-Cholesky and Hyy solves by Cholesky);
+ * jyx_dense = NULL (m x N is too large in general); x0 = y0 = NULL (zeros),
  * x0_mem = SGFBLO_MEM_HOST, user_data = hc. Every field of *p is overwritten.
  * Each product costs one or two passes over A (a GEMM with C or 2C columns).
  *

@@ -11,14 +11,18 @@
 
 #ifdef SGFBLO_USE_FLOAT
 #define SGFBLO_HC_GEMM cblas_sgemm
+#define SGFBLO_HC_SYRK cblas_ssyrk
 #define SGFBLO_HC_EXP expf
 #define SGFBLO_HC_LOG logf
 #define SGFBLO_HC_FABS fabsf
+#define SGFBLO_HC_SQRT sqrtf
 #else
 #define SGFBLO_HC_GEMM cblas_dgemm
+#define SGFBLO_HC_SYRK cblas_dsyrk
 #define SGFBLO_HC_EXP exp
 #define SGFBLO_HC_LOG log
 #define SGFBLO_HC_FABS fabs
+#define SGFBLO_HC_SQRT sqrt
 #endif
 
 #endif /* SGFBLO_PROBLEM_BLAS_HC_H */

@@ -144,6 +144,10 @@ sgfblo_status sgfblo_hyperclean_create(const sgfblo_hyperclean_data *data, sgfbl
   ALLOC_OR_FAIL(hc->sig, N, 1, "workspace sigma(x)");
   ALLOC_OR_FAIL(hc->dsig, N, 1, "workspace sigma'(x)");
   ALLOC_OR_FAIL(hc->ce, N > Nv ? N : Nv, 1, "workspace CE");
+  hc->nb = N < SGFBLO_HC_DENSE_BLOCK ? N : SGFBLO_HC_DENSE_BLOCK;
+  ALLOC_OR_FAIL(hc->K, hc->nb, d * C, "dense-Hyy workspace (block x m)");
+  ALLOC_OR_FAIL(hc->S, hc->nb, d, "dense-Hyy workspace (block x d)");
+  ALLOC_OR_FAIL(hc->D, d * C, d, "dense-Hyy workspace (C blocks of d x d)");
   memcpy(hc->A, data->A, array_bytes(N, d, rsz));
   memcpy(hc->Av, data->Av, array_bytes(Nv, d, rsz));
   memcpy(hc->b, data->labels, array_bytes(N, 1, isz));
@@ -167,6 +171,9 @@ void sgfblo_hyperclean_destroy(sgfblo_hyperclean *hc) {
   free(hc->sig);
   free(hc->dsig);
   free(hc->ce);
+  free(hc->K);
+  free(hc->S);
+  free(hc->D);
   free(hc);
 }
 

@@ -22,7 +22,15 @@ struct sgfblo_hyperclean {
   sgfblo_real *sig; /* N: sigma(x) */
   sgfblo_real *dsig;/* N: sigma'(x) = sigma(x) sigma(-x) */
   sgfblo_real *ce;  /* max(N, Nv): per-sample cross-entropy */
+  /* Dense Hyy, formed from row blocks of at most nb samples. */
+  int64_t nb;       /* min(N, SGFBLO_HC_DENSE_BLOCK) */
+  sgfblo_real *K;   /* nb x m: rows sqrt(sigma_i / N) (a_i (x) p_i) */
+  sgfblo_real *S;   /* nb x d: rows sqrt(sigma_i p_ik / N) a_i for one class k */
+  sgfblo_real *D;   /* C blocks of d x d: the diagonal blocks of Hyy, one per class */
 };
+
+/* Samples per block when forming the dense Hyy (bounds its workspace to nb x m reals). */
+#define SGFBLO_HC_DENSE_BLOCK 256
 
 /* sigma(t) and sigma'(t) from one exp(-|t|), finite for every finite t. */
 void sgfblo_hc_sigmoid(const sgfblo_real *t, int64_t n, sgfblo_real *sig, sgfblo_real *dsig);

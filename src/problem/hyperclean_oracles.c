@@ -2,7 +2,8 @@
 
    Every product is whole-matrix work: a skinny GEMM with A (N x d) and C or 2C columns, then
    row-wise work on N x C, then at most one GEMM with A^T. Passes over A per call:
-     g_val 1, grad_g 2, hyy_mv 2, jyx_mv 2, jyxT_mv 1; f_val 1 and grad_f 2 over Av.
+     g_val 1, grad_g 2, hyy_mv 2, jyx_mv 2, jyxT_mv 1; f_val 1 and grad_f 2 over Av;
+   hyy_dense 1 + C over A in blocks (plus the O(N m^2) SYRK it cannot avoid).
    Nothing allocates: all buffers live in the sgfblo_hyperclean object. */
 #include <stddef.h>
 #include <stdint.h>
@@ -227,6 +228,61 @@ static int hc_jyxT_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_r
   return 0;
 }
 
+/* Dense Hyy (column-major m x m; symmetric, so row-major alike), index (j, k) -> j*C + k:
+     Hyy = (1/N) sum_i sigma_i (a_i a_i') (x) (diag(p_i) - p_i p_i') + 2 lambda I.
+   Off the diagonal blocks (k != k') this is -K^T K with K_i = sqrt(sigma_i / N) (a_i (x) p_i):
+   one SYRK per block of nb samples. The diagonal blocks (k = k') are
+     D_k = (1/N) sum_i sigma_i p_ik (1 - p_ik) a_i a_i',
+   a d x d SYRK per class and block with 1 - p_ik summed from the other classes; they overwrite
+   what the SYRK of K left there, which would cancel p_ik against p_ik^2 when p_ik ~ 1.
+   N m^2 + N d^2 C flops, against about 4 N d C m for m products. */
+static int hc_hyy_dense(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
+                        const sgfblo_eval_ctx *ctx) {
+  sgfblo_hyperclean *hc = host_instance(ctx);
+  if (!hc) return 1;
+  const int64_t N = hc->N, d = hc->d, C = hc->C, m = d * C, ld = 2 * C;
+  const sgfblo_real invN = (sgfblo_real)(1.0 / (double)N);
+  sgfblo_hc_sigmoid(x, N, hc->sig, NULL);
+  logits(hc, y);
+  sgfblo_hc_softmax_rows(N, C, hc->Z2, ld, NULL, NULL, 0);
+  for (int64_t i0 = 0; i0 < N; i0 += hc->nb) {
+    const int64_t rows = N - i0 < hc->nb ? N - i0 : hc->nb;
+    const sgfblo_real *A = hc->A + i0 * d, *P = hc->Z2 + i0 * ld, *sig = hc->sig + i0;
+    const sgfblo_real beta = i0 > 0 ? 1 : 0;
+    for (int64_t r = 0; r < rows; ++r) {
+      const sgfblo_real w = SGFBLO_HC_SQRT(sig[r] * invN);
+      for (int64_t j = 0; j < d; ++j)
+        for (int64_t k = 0; k < C; ++k)
+          hc->K[r * m + j * C + k] = w * A[r * d + j] * P[r * ld + k];
+    }
+    /* Row-major K (rows x m) is column-major K^T (m x rows): out = -K^T K (lower part). */
+    SGFBLO_HC_SYRK(CblasColMajor, CblasLower, CblasNoTrans, (int)m, (int)rows, -1, hc->K, (int)m,
+                   beta, out, (int)m);
+    for (int64_t k = 0; k < C; ++k) {
+      for (int64_t r = 0; r < rows; ++r) {
+        const sgfblo_real *p = P + r * ld;
+        sgfblo_real rest = 0; /* 1 - p_k */
+        for (int64_t l = 0; l < C; ++l) rest += l != k ? p[l] : 0;
+        const sgfblo_real w = SGFBLO_HC_SQRT(sig[r] * p[k] * rest * invN);
+        for (int64_t j = 0; j < d; ++j) hc->S[r * d + j] = w * A[r * d + j];
+      }
+      SGFBLO_HC_SYRK(CblasColMajor, CblasLower, CblasNoTrans, (int)d, (int)rows, 1, hc->S,
+                     (int)d, beta, hc->D + k * d * d, (int)d);
+    }
+  }
+  for (int64_t k = 0; k < C; ++k) { /* D_k (lower) into rows j*C + k, columns j'*C + k */
+    const sgfblo_real *Dk = hc->D + k * d * d;
+    for (int64_t jc = 0; jc < d; ++jc)
+      for (int64_t jr = jc; jr < d; ++jr) out[(jc * C + k) * m + jr * C + k] = Dk[jc * d + jr];
+  }
+  const sgfblo_real two_lambda = (sgfblo_real)(2 * hc->lambda);
+  for (int64_t c = 0; c < m; ++c) {
+    out[c * m + c] += two_lambda;
+    for (int64_t r = c + 1; r < m; ++r) out[r * m + c] = out[c * m + r]; /* upper from lower */
+  }
+  return 0;
+}
+
 /* ---------------------------------------------------------------- problem -- */
 
 sgfblo_status sgfblo_hyperclean_problem(const sgfblo_hyperclean *hc, sgfblo_problem *p) {
@@ -241,7 +297,7 @@ sgfblo_status sgfblo_hyperclean_problem(const sgfblo_hyperclean *hc, sgfblo_prob
       .hyy_mv = hc_hyy_mv,
       .jyx_mv = hc_jyx_mv,
       .jyxT_mv = hc_jyxT_mv,
-      .hyy_dense = NULL,
+      .hyy_dense = hc_hyy_dense,
       .jyx_dense = NULL,
       .x0 = NULL,
       .y0 = NULL,
