@@ -39,6 +39,9 @@ static sgfblo_status gz_read_some(gzFile gz, const char *path, void *buf, size_t
       const char *msg = gzerror(gz, &errnum);
       if (errnum == Z_ERRNO)
         return sgfblo_fail(err, SGFBLO_ERR_IO, "%s: read failed: %s", path, strerror(errno));
+      /* zlib prefixes its message with the path: drop that copy. */
+      const size_t pl = strlen(path);
+      if (strncmp(msg, path, pl) == 0 && msg[pl] == ':' && msg[pl + 1] == ' ') msg += pl + 2;
       return sgfblo_fail(err, SGFBLO_ERR_FORMAT, "%s: corrupt gzip data: %s", path, msg);
     }
     if (r == 0) break;
