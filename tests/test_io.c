@@ -92,7 +92,8 @@ static void expect_read_fails(const char *path, sgfblo_status want, const char *
                (int)want, err.msg);
   cr_expect(strlen(err.msg) > 0, "empty message");
   cr_expect(strstr(err.msg, path) != NULL, "message does not name the file: %s", err.msg);
-  if (needle) cr_expect(strstr(err.msg, needle) != NULL, "'%s' not in message: %s", needle, err.msg);
+  if (needle)
+    cr_expect(strstr(err.msg, needle) != NULL, "'%s' not in message: %s", needle, err.msg);
   cr_expect_null(a.data, "out.data must be NULL on failure");
   cr_expect_eq(a.ndim, 0, "out must be zeroed on failure");
 }
@@ -105,9 +106,13 @@ static size_t itemsize(sgfblo_dtype t) {
 
 static void fill(sgfblo_array *a) {
   for (int64_t i = 0; i < a->size; ++i) switch (a->dtype) {
-      case SGFBLO_DTYPE_F64: ((double *)a->data)[i] = 0.5 * (double)i - 3.0 + 1e-3 * (double)i; break;
+      case SGFBLO_DTYPE_F64:
+        ((double *)a->data)[i] = 0.5 * (double)i - 3.0 + 1e-3 * (double)i;
+        break;
       case SGFBLO_DTYPE_F32: ((float *)a->data)[i] = 0.25f * (float)i - 7.0f; break;
-      case SGFBLO_DTYPE_I32: ((int32_t *)a->data)[i] = (int32_t)(i * 1000003 % 65537) - 30000; break;
+      case SGFBLO_DTYPE_I32:
+        ((int32_t *)a->data)[i] = (int32_t)(i * 1000003 % 65537) - 30000;
+        break;
       case SGFBLO_DTYPE_I64: ((int64_t *)a->data)[i] = (int64_t)i * 4000000000LL - 5; break;
       case SGFBLO_DTYPE_U8: ((uint8_t *)a->data)[i] = (uint8_t)(i * 37); break;
     }
@@ -207,8 +212,8 @@ Test(npy, reads_versions_2_and_3_and_old_alignment) {
 
 Test(npy, reads_u1_with_either_byte_order_mark) {
   const uint8_t v[3] = {1, 200, 255};
-  write_npy_raw(tmp_path("u1.npy"), 1, 0, "{'descr': '<u1', 'fortran_order': False, 'shape': (3,), }",
-                64, v, 3);
+  write_npy_raw(tmp_path("u1.npy"), 1, 0,
+                "{'descr': '<u1', 'fortran_order': False, 'shape': (3,), }", 64, v, 3);
   sgfblo_array b;
   sgfblo_errmsg err;
   cr_assert_eq(sgfblo_npy_read(tmp_path("u1.npy"), &b, &err), SGFBLO_OK, "%s", err.msg);
@@ -228,8 +233,9 @@ static void raw_case(const char *name, const char *dict, const void *data, size_
 }
 
 Test(npy, bad_magic) {
-  write_npy_raw(tmp_path("m.npy"), 1, 0, "{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }",
-                64, k_four, sizeof k_four);
+  write_npy_raw(tmp_path("m.npy"), 1, 0,
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }", 64, k_four,
+                sizeof k_four);
   size_t len;
   unsigned char *raw = read_bytes(tmp_path("m.npy"), &len);
   raw[5] = 'X';
@@ -258,8 +264,9 @@ Test(npy, header_not_a_dict) {
 Test(npy, header_keys) {
   raw_case("nokey.npy", "{'descr': '<f8', 'shape': (4,), }", k_four, sizeof k_four,
            SGFBLO_ERR_FORMAT, "fortran_order");
-  raw_case("dupkey.npy", "{'descr': '<f8', 'descr': '<f8', 'fortran_order': False, 'shape': (4,), }",
-           k_four, sizeof k_four, SGFBLO_ERR_FORMAT, "repeated");
+  raw_case("dupkey.npy",
+           "{'descr': '<f8', 'descr': '<f8', 'fortran_order': False, 'shape': (4,), }", k_four,
+           sizeof k_four, SGFBLO_ERR_FORMAT, "repeated");
   raw_case("extrakey.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (4,), 'x': 1}",
            k_four, sizeof k_four, SGFBLO_ERR_FORMAT, "'x'");
   raw_case("structured.npy", "{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (4,), }",
@@ -324,8 +331,9 @@ Test(npy, bad_shapes) {
            SGFBLO_ERR_FORMAT, "0-d");
   raw_case("five.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1, 1, 1, 4), }",
            k_four, sizeof k_four, SGFBLO_ERR_FORMAT, "more than 4");
-  raw_case("big.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999,), }",
-           k_four, sizeof k_four, SGFBLO_ERR_FORMAT, "overflow");
+  raw_case("big.npy",
+           "{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999,), }", k_four,
+           sizeof k_four, SGFBLO_ERR_FORMAT, "overflow");
   raw_case("prod.npy",
            "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4), }",
            k_four, sizeof k_four, SGFBLO_ERR_FORMAT, "too large");

@@ -16,11 +16,6 @@
 extern "C" {
 #endif
 
-/** Message buffer for calls that have no solver handle to store their error in. */
-typedef struct {
-  char msg[512]; /**< NUL-terminated detail of the last failure ("" on success) */
-} sgfblo_errmsg;
-
 /** Readable text of a status code (static storage; never NULL). */
 SGFBLO_API const char *sgfblo_status_string(sgfblo_status st);
 
@@ -118,5 +113,6 @@ SGFBLO_API void sgfblo_solver_destroy(sgfblo_solver *s);
 #endif
 
 #include "sgfblo/sgfblo_problems.h"
+#include "sgfblo/sgfblo_hyperclean.h"
 
 #endif /* SGFBLO_SGFBLO_H */

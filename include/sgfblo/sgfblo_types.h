@@ -102,6 +102,11 @@ typedef enum {
 /** Memory space of a pointer handed to or by the library. */
 typedef enum { SGFBLO_MEM_HOST = 0, SGFBLO_MEM_DEVICE = 1 } sgfblo_memspace;
 
+/** Message buffer for calls that have no solver handle to store their error in. */
+typedef struct {
+  char msg[512]; /**< NUL-terminated detail of the last failure ("" on success) */
+} sgfblo_errmsg;
+
 /* -------------------------------------------------------------- callbacks -- */
 
 /** What every problem callback receives besides its vectors. */

@@ -102,8 +102,10 @@ static void skip_ws(hparser *p) {
 }
 
 static sgfblo_status hfail(hparser *p, const char *what) {
-  return sgfblo_fail(p->err, SGFBLO_ERR_FORMAT, "%s: npy header: %s at column %zu of \"%s\"",
-                     p->path, what, p->pos, p->s);
+  size_t len = strlen(p->s); /* quote the header without its padding and newline */
+  while (len > 0 && (p->s[len - 1] == ' ' || p->s[len - 1] == '\n')) --len;
+  return sgfblo_fail(p->err, SGFBLO_ERR_FORMAT, "%s: npy header: %s at column %zu of \"%.*s\"",
+                     p->path, what, p->pos, (int)(len < 400 ? len : 400), p->s);
 }
 
 /* A Python string literal in ' or " without escapes; copied into buf (cap bytes). */
@@ -180,8 +182,8 @@ static sgfblo_status parse_shape(hparser *p, int *ndim, int64_t *shape) {
   }
   ++p->pos;
   if (n == 0)
-    return sgfblo_fail(p->err, SGFBLO_ERR_FORMAT,
-                       "%s: 0-d arrays (shape ()) are not supported", p->path);
+    return sgfblo_fail(p->err, SGFBLO_ERR_FORMAT, "%s: 0-d arrays (shape ()) are not supported",
+                       p->path);
   if (n == 1 && !trailing_comma) return hfail(p, "a 1-element shape needs a trailing comma");
   *ndim = n;
   return SGFBLO_OK;
@@ -228,8 +230,7 @@ static sgfblo_status parse_header(const char *path, const char *text, sgfblo_arr
     ++p.pos;
     skip_ws(&p);
     if (strcmp(key, "descr") == 0 && !have_descr) {
-      if (text[p.pos] == '[')
-        return hfail(&p, "structured dtypes are not supported");
+      if (text[p.pos] == '[') return hfail(&p, "structured dtypes are not supported");
       if ((st = parse_string(&p, descr, sizeof descr)) != SGFBLO_OK) return st;
       have_descr = 1;
     } else if (strcmp(key, "fortran_order") == 0 && !have_fortran) {
@@ -255,7 +256,9 @@ static sgfblo_status parse_header(const char *path, const char *text, sgfblo_arr
     return hfail(&p, "header must end with space padding and a newline");
   if (!have_descr || !have_fortran || !have_shape)
     return sgfblo_fail(err, SGFBLO_ERR_FORMAT, "%s: npy header lacks the key '%s'", path,
-                       !have_descr ? "descr" : !have_fortran ? "fortran_order" : "shape");
+                       !have_descr     ? "descr"
+                       : !have_fortran ? "fortran_order"
+                                       : "shape");
   if (fortran)
     return sgfblo_fail(err, SGFBLO_ERR_FORMAT,
                        "%s: fortran_order True is not supported (save a C-ordered array, "
@@ -340,12 +343,11 @@ sgfblo_status sgfblo_npy_read(const char *path, sgfblo_array *out, sgfblo_errmsg
     a.size *= a.shape[i];
   }
   if ((uint64_t)a.size > (uint64_t)INT64_MAX / w || (uint64_t)a.size > SIZE_MAX / w)
-    SGFBLO_FAIL(err, SGFBLO_ERR_FORMAT, "%s: npy shape is too large (byte count overflows)",
-                path);
+    SGFBLO_FAIL(err, SGFBLO_ERR_FORMAT, "%s: npy shape is too large (byte count overflows)", path);
   const uint64_t want = (uint64_t)a.size * w, have = file_size - data_start;
   if (have < want)
-    SGFBLO_FAIL(err, SGFBLO_ERR_FORMAT, "%s: truncated: expected %llu data bytes, found %llu",
-                path, (unsigned long long)want, (unsigned long long)have);
+    SGFBLO_FAIL(err, SGFBLO_ERR_FORMAT, "%s: truncated: expected %llu data bytes, found %llu", path,
+                (unsigned long long)want, (unsigned long long)have);
   if (have > want)
     SGFBLO_FAIL(err, SGFBLO_ERR_FORMAT,
                 "%s: %llu extra bytes after the data (expected exactly %llu data bytes)", path,
@@ -388,8 +390,9 @@ sgfblo_status sgfblo_npy_write(const char *path, const sgfblo_array *a, sgfblo_e
     sl += snprintf(shape + sl, sizeof shape - (size_t)sl, i ? " %lld," : "%lld,",
                    (long long)a->shape[i]);
   if (a->ndim > 1) shape[sl - 1] = '\0'; /* numpy drops the trailing comma for ndim > 1 */
-  int hl = snprintf(header, sizeof header, "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }",
-                    dtype_descr(a->dtype), shape);
+  int hl =
+      snprintf(header, sizeof header, "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }",
+               dtype_descr(a->dtype), shape);
   /* Pad with spaces so that magic + version + length + header + '\n' is a multiple of 64. */
   const int total = 10 + hl + 1;
   const int pad = (NPY_ALIGN - total % NPY_ALIGN) % NPY_ALIGN;
@@ -415,7 +418,8 @@ sgfblo_status sgfblo_npy_write(const char *path, const sgfblo_array *a, sgfblo_e
     byteswap(swapped, a->size, w);
     data = swapped;
   }
-  if (fwrite(pre, 1, sizeof pre, f) != sizeof pre || fwrite(header, 1, (size_t)hl, f) != (size_t)hl ||
+  if (fwrite(pre, 1, sizeof pre, f) != sizeof pre ||
+      fwrite(header, 1, (size_t)hl, f) != (size_t)hl ||
       (bytes > 0 && fwrite(data, 1, bytes, f) != bytes))
     SGFBLO_FAIL(err, SGFBLO_ERR_IO, "%s: write failed: %s", path, strerror(errno));
   const int rc = fclose(f);
@@ -458,8 +462,9 @@ sgfblo_status sgfblo_array_to_real(const sgfblo_array *a, sgfblo_real **out, sgf
     SGFBLO_FAIL(err, SGFBLO_ERR_ALLOC, "array_to_real: %lld elements do not fit in memory",
                 (long long)a->size);
   r = malloc(sizeof *r * (size_t)(a->size > 0 ? a->size : 1));
-  if (!r) SGFBLO_FAIL(err, SGFBLO_ERR_ALLOC, "array_to_real: cannot allocate %lld elements",
-                      (long long)a->size);
+  if (!r)
+    SGFBLO_FAIL(err, SGFBLO_ERR_ALLOC, "array_to_real: cannot allocate %lld elements",
+                (long long)a->size);
   for (int64_t i = 0; i < a->size; ++i) {
     double v = 0;
     switch (a->dtype) {
@@ -500,11 +505,12 @@ sgfblo_status sgfblo_array_to_labels(const sgfblo_array *a, int64_t num_classes,
   if (a->ndim != 1)
     SGFBLO_FAIL(err, SGFBLO_ERR_INVALID_ARG, "labels must be 1-D, got %d dimensions", a->ndim);
   if (num_classes < 1 || num_classes > INT32_MAX)
-    SGFBLO_FAIL(err, SGFBLO_ERR_INVALID_ARG, "num_classes must be in 1..%d (got %lld)",
-                INT32_MAX, (long long)num_classes);
+    SGFBLO_FAIL(err, SGFBLO_ERR_INVALID_ARG, "num_classes must be in 1..%d (got %lld)", INT32_MAX,
+                (long long)num_classes);
   lab = malloc(sizeof *lab * (size_t)(a->size > 0 ? a->size : 1));
-  if (!lab) SGFBLO_FAIL(err, SGFBLO_ERR_ALLOC, "array_to_labels: cannot allocate %lld labels",
-                        (long long)a->size);
+  if (!lab)
+    SGFBLO_FAIL(err, SGFBLO_ERR_ALLOC, "array_to_labels: cannot allocate %lld labels",
+                (long long)a->size);
   for (int64_t i = 0; i < a->size; ++i) {
     int64_t v = 0;
     switch (a->dtype) {

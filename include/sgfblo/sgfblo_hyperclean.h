@@ -1,0 +1,134 @@
+/**
+ * @file sgfblo_hyperclean.h
+ * @brief Built-in problem: data hyper-cleaning (paper §4.2, MATH.md "Problem 2").
+ *
+ * Training set A (N x d, row-major) with possibly corrupted labels b_i in [0, C); validation
+ * set Av (Nv x d) with labels. Upper variable x in R^N (one weight sigma(x_i) per training
+ * sample); lower variable y in R^{d x C}, a linear classifier stored ROW-MAJOR
+ * (y[j*C + k] is the weight of feature j for class k), so m = d*C.
+ *
+ *     Z = A y,  P = softmax(Z) row-wise,  CE_i = logsumexp(z_i) - z_{i,b_i}
+ *     g(x, y) = (1/N) sum_i sigma(x_i) CE_i + lambda ||y||_F^2
+ *     f(y)    = (1/Nv) sum_j CE_j(Av y)            (no x term: grad_x f = 0)
+ *
+ * The object owns deep copies of the data and every workspace the oracles need, so the
+ * oracles never allocate. Because the workspaces are shared, one object (and every
+ * sgfblo_problem filled from it) must be used by one thread at a time; create one object
+ * per thread to evaluate concurrently.
+ *
+ * Compiles as C11 and as C++. Include sgfblo/sgfblo.h first or let this header do it.
+ */
+#ifndef SGFBLO_SGFBLO_HYPERCLEAN_H
+#define SGFBLO_SGFBLO_HYPERCLEAN_H
+
+#include "sgfblo/sgfblo.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Input data of a hyper-cleaning instance. All pointers are host memory, read only. */
+typedef struct {
+  int64_t N;                 ///< training samples, >= 1 (the upper dimension n)
+  int64_t Nv;                ///< validation samples, >= 1
+  int64_t d;                 ///< features per sample, >= 1
+  int64_t C;                 ///< classes, >= 2 (m = d*C)
+  const sgfblo_real *A;      ///< training features, N x d row-major, finite
+  const int32_t *labels;     ///< training labels (possibly corrupted), length N, in [0, C)
+  const sgfblo_real *Av;     ///< validation features, Nv x d row-major, finite
+  const int32_t *val_labels; ///< validation labels, length Nv, in [0, C)
+  double lambda;             ///< ridge weight on ||y||_F^2, finite, >= 0 (the paper: 0.001);
+                             ///< g(x, .) is strongly convex only when lambda > 0
+} sgfblo_hyperclean_data;
+
+/** Owns the data copies and the oracle workspaces. Opaque. */
+typedef struct sgfblo_hyperclean sgfblo_hyperclean;
+
+/**
+ * Validate @p data and build an instance holding deep copies of its arrays plus every
+ * workspace the oracles use, so the caller may free its arrays afterwards. Memory: the
+ * copies (N + Nv) x d reals and N + Nv labels; workspaces (2N + Nv) x C + 2dC + 2N +
+ * max(N, Nv) reals, plus min(N, 256) x (d*C + d) + d*d*C reals for the dense Hyy.
+ * @param[in]  data  host description of the instance
+ * @param[out] out   new object (host); set to NULL on failure. Free with
+ *                   sgfblo_hyperclean_destroy.
+ * @param[out] err   message naming the offending field (and index) on failure; may be NULL
+ * @return SGFBLO_OK;
+ *         SGFBLO_ERR_NULL_ARG (data, out, or one of A, labels, Av, val_labels is NULL);
+ *         SGFBLO_ERR_INVALID_ARG (N, Nv or d < 1, C < 2, a dimension too large for BLAS's
+ *         32-bit indices, a label outside [0, C), lambda < 0);
+ *         SGFBLO_ERR_NONFINITE (a feature or lambda is NaN/Inf);
+ *         SGFBLO_ERR_ALLOC
+ */
+SGFBLO_API sgfblo_status sgfblo_hyperclean_create(const sgfblo_hyperclean_data *data,
+                                                  sgfblo_hyperclean **out, sgfblo_errmsg *err);
+
+/**
+ * Fill *p with the oracles of this instance: n = N, m = d*C, f_val, g_val, grad_f
+ * (grad_x f = 0), grad_g (either block may be NULL), hyy_mv, jyx_mv, jyxT_mv, and
+ * hyy_dense (the m x m Hyy in O(N m^2) flops, for SGF-Cholesky and Hyy solves by Cholesky);
+ * jyx_dense = NULL (m x N is too large in general); x0 = y0 = NULL (zeros),
+ * x0_mem = SGFBLO_MEM_HOST, user_data = hc. Every field of *p is overwritten.
+ * Each product costs one or two passes over A (a GEMM with C or 2C columns).
+ *
+ * The callbacks run on host memory only: with ctx->mem != SGFBLO_MEM_HOST (or a NULL ctx)
+ * they return nonzero without touching their outputs. They write the object's workspaces
+ * (hence hc is only logically const) and never allocate: one thread at a time per object.
+ * @param[in]  hc  instance; must outlive every solver set up with *p
+ * @param[out] p   problem to fill (host)
+ * @return SGFBLO_OK, SGFBLO_ERR_NULL_ARG
+ */
+SGFBLO_API sgfblo_status sgfblo_hyperclean_problem(const sgfblo_hyperclean *hc, sgfblo_problem *p);
+
+/**
+ * Read-only view of the instance's own copies of the data (for metrics and the CLI).
+ * The pointers stay valid until sgfblo_hyperclean_destroy(hc).
+ * @param[in]  hc    instance
+ * @param[out] view  filled with N, Nv, d, C, lambda and pointers into hc (host)
+ * @return SGFBLO_OK, SGFBLO_ERR_NULL_ARG
+ */
+SGFBLO_API sgfblo_status sgfblo_hyperclean_get_data(const sgfblo_hyperclean *hc,
+                                                    sgfblo_hyperclean_data *view);
+
+/**
+ * Mean cross-entropy and accuracy of the linear classifier y on any labelled set (training,
+ * validation or test): loss = (1/count) sum_i [logsumexp(z_i) - z_{i,b_i}], z_i = a_i' y;
+ * acc = fraction of samples whose largest logit (lowest class index on ties) is the label.
+ * Independent of any instance; allocates a count x C scratch matrix.
+ * @param[in]  count     samples, >= 1
+ * @param[in]  d         features, >= 1
+ * @param[in]  C         classes, >= 2
+ * @param[in]  features  count x d row-major (host)
+ * @param[in]  labels    length count, in [0, C) (host)
+ * @param[in]  y         classifier, d x C row-major (host)
+ * @param[out] loss      mean cross-entropy (host); may be NULL
+ * @param[out] acc       accuracy in [0, 1] (host); may be NULL
+ * @param[out] err       message on failure; may be NULL
+ * @return SGFBLO_OK, SGFBLO_ERR_NULL_ARG, SGFBLO_ERR_INVALID_ARG (dimension or label out of
+ *         range), SGFBLO_ERR_ALLOC
+ */
+SGFBLO_API sgfblo_status sgfblo_hyperclean_loss_acc(int64_t count, int64_t d, int64_t C,
+                                                    const sgfblo_real *features,
+                                                    const int32_t *labels, const sgfblo_real *y,
+                                                    double *loss, double *acc,
+                                                    sgfblo_errmsg *err);
+
+/**
+ * Sample weights sigma_out[i] = sigma(x[i]) = 1 / (1 + exp(-x[i])), computed without overflow
+ * for any |x[i]|. sigma_out may equal x (in place).
+ * @param[in]  x          length N (host)
+ * @param[in]  N          >= 0
+ * @param[out] sigma_out  length N (host)
+ * @return SGFBLO_OK, SGFBLO_ERR_NULL_ARG (x or sigma_out NULL with N > 0),
+ *         SGFBLO_ERR_INVALID_ARG (N < 0)
+ */
+SGFBLO_API sgfblo_status sgfblo_hyperclean_weights(const sgfblo_real *x, int64_t N,
+                                                   sgfblo_real *sigma_out);
+
+/** Release the object and everything it owns. NULL-safe. */
+SGFBLO_API void sgfblo_hyperclean_destroy(sgfblo_hyperclean *hc);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SGFBLO_SGFBLO_HYPERCLEAN_H */

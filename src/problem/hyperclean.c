@@ -1,0 +1,235 @@
+/* Data hyper-cleaning (MATH.md "Problem 2"): validation and deep copy of the data, the
+   workspaces the oracles use, and the free-standing metrics (loss/accuracy, weights). The
+   oracles themselves are in hyperclean_oracles.c. */
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "problem/blas_hc.h"
+#include "problem/hyperclean_impl.h"
+
+/* Bytes of a rows x cols array of elem-sized entries, or 0 when that overflows size_t. */
+static size_t array_bytes(int64_t rows, int64_t cols, size_t elem) {
+  if (rows < 0 || cols < 0) return 0;
+  if (cols != 0 && (uint64_t)rows > (uint64_t)(SIZE_MAX / elem) / (uint64_t)cols) return 0;
+  return (size_t)rows * (size_t)cols * elem;
+}
+
+/* Allocate rows x cols elements of elem bytes. On failure returns NULL with *st set and a
+   message naming what. */
+static void *alloc_array(int64_t rows, int64_t cols, size_t elem, const char *what,
+                         sgfblo_status *st, sgfblo_errmsg *err) {
+  const size_t bytes = array_bytes(rows, cols, elem);
+  void *p = NULL;
+  if (bytes == 0) {
+    *st = sgfblo_fail(err, SGFBLO_ERR_INVALID_ARG,
+                      "hyperclean: %s (%lld x %lld) is too large to allocate", what,
+                      (long long)rows, (long long)cols);
+    return NULL;
+  }
+  p = malloc(bytes);
+  if (!p)
+    *st = sgfblo_fail(err, SGFBLO_ERR_ALLOC, "hyperclean: allocating %s (%zu bytes) failed", what,
+                      bytes);
+  return p;
+}
+
+/* Allocate into a typed pointer; on failure jump to cleanup with st set. */
+#define ALLOC_OR_FAIL(ptr, rows, cols, what)                                               \
+  do {                                                                                     \
+    (ptr) = alloc_array((rows), (cols), sizeof *(ptr), (what), &st, err);                  \
+    if (!(ptr)) goto cleanup;                                                              \
+  } while (0)
+
+/* Dimensions the BLAS calls index with a 32-bit int: rows, d, C and the leading dimension 2C. */
+static sgfblo_status check_dims(int64_t count, const char *count_name, int64_t d, int64_t C,
+                                sgfblo_errmsg *err) {
+  if (count < 1)
+    return sgfblo_fail(err, SGFBLO_ERR_INVALID_ARG, "hyperclean: %s must be >= 1 (got %lld)",
+                       count_name, (long long)count);
+  if (d < 1)
+    return sgfblo_fail(err, SGFBLO_ERR_INVALID_ARG, "hyperclean: d must be >= 1 (got %lld)",
+                       (long long)d);
+  if (C < 2)
+    return sgfblo_fail(err, SGFBLO_ERR_INVALID_ARG, "hyperclean: C must be >= 2 (got %lld)",
+                       (long long)C);
+  if (count > INT_MAX)
+    return sgfblo_fail(err, SGFBLO_ERR_INVALID_ARG,
+                       "hyperclean: %s = %lld exceeds the BLAS index limit %d", count_name,
+                       (long long)count, INT_MAX);
+  if (d > INT_MAX)
+    return sgfblo_fail(err, SGFBLO_ERR_INVALID_ARG,
+                       "hyperclean: d = %lld exceeds the BLAS index limit %d", (long long)d,
+                       INT_MAX);
+  if (C > INT_MAX / 2 || d > INT_MAX / C)
+    return sgfblo_fail(err, SGFBLO_ERR_INVALID_ARG,
+                       "hyperclean: C = %lld (with d = %lld) exceeds the BLAS index limit %d "
+                       "(2C and d*C must fit)",
+                       (long long)C, (long long)d, INT_MAX);
+  return SGFBLO_OK;
+}
+
+static sgfblo_status check_labels(const int32_t *lab, int64_t count, int64_t C, const char *name,
+                                  sgfblo_errmsg *err) {
+  for (int64_t i = 0; i < count; ++i)
+    if (lab[i] < 0 || lab[i] >= C)
+      return sgfblo_fail(err, SGFBLO_ERR_INVALID_ARG,
+                         "hyperclean: %s[%lld] = %ld is outside [0, C) with C = %lld", name,
+                         (long long)i, (long)lab[i], (long long)C);
+  return SGFBLO_OK;
+}
+
+static sgfblo_status check_finite(const sgfblo_real *X, int64_t rows, int64_t d, const char *name,
+                                  sgfblo_errmsg *err) {
+  const int64_t total = rows * d;
+  for (int64_t k = 0; k < total; ++k)
+    if (!isfinite(X[k]))
+      return sgfblo_fail(err, SGFBLO_ERR_NONFINITE,
+                         "hyperclean: %s[%lld] (row %lld, column %lld) is not finite (%g)", name,
+                         (long long)k, (long long)(k / d), (long long)(k % d), (double)X[k]);
+  return SGFBLO_OK;
+}
+
+static sgfblo_status validate(const sgfblo_hyperclean_data *dt, sgfblo_errmsg *err) {
+  sgfblo_status st = SGFBLO_OK;
+  SGFBLO_TRY(check_dims(dt->N, "N", dt->d, dt->C, err));
+  SGFBLO_TRY(check_dims(dt->Nv, "Nv", dt->d, dt->C, err));
+  if (!dt->A) SGFBLO_FAIL(err, SGFBLO_ERR_NULL_ARG, "hyperclean: data->A is NULL");
+  if (!dt->labels) SGFBLO_FAIL(err, SGFBLO_ERR_NULL_ARG, "hyperclean: data->labels is NULL");
+  if (!dt->Av) SGFBLO_FAIL(err, SGFBLO_ERR_NULL_ARG, "hyperclean: data->Av is NULL");
+  if (!dt->val_labels)
+    SGFBLO_FAIL(err, SGFBLO_ERR_NULL_ARG, "hyperclean: data->val_labels is NULL");
+  if (!isfinite(dt->lambda))
+    SGFBLO_FAIL(err, SGFBLO_ERR_NONFINITE, "hyperclean: lambda is not finite (%g)", dt->lambda);
+  if (dt->lambda < 0)
+    SGFBLO_FAIL(err, SGFBLO_ERR_INVALID_ARG, "hyperclean: lambda must be >= 0 (got %g)",
+                dt->lambda);
+  SGFBLO_TRY(check_labels(dt->labels, dt->N, dt->C, "labels", err));
+  SGFBLO_TRY(check_labels(dt->val_labels, dt->Nv, dt->C, "val_labels", err));
+  SGFBLO_TRY(check_finite(dt->A, dt->N, dt->d, "A", err));
+  SGFBLO_TRY(check_finite(dt->Av, dt->Nv, dt->d, "Av", err));
+cleanup:
+  return st;
+}
+
+sgfblo_status sgfblo_hyperclean_create(const sgfblo_hyperclean_data *data, sgfblo_hyperclean **out,
+                                       sgfblo_errmsg *err) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_hyperclean *hc = NULL;
+  sgfblo_err_clear(err);
+  if (out) *out = NULL;
+  if (!out) SGFBLO_FAIL(err, SGFBLO_ERR_NULL_ARG, "hyperclean: out is NULL");
+  if (!data) SGFBLO_FAIL(err, SGFBLO_ERR_NULL_ARG, "hyperclean: data is NULL");
+  SGFBLO_TRY(validate(data, err));
+
+  hc = calloc(1, sizeof *hc);
+  if (!hc) SGFBLO_FAIL(err, SGFBLO_ERR_ALLOC, "hyperclean: allocating the object failed");
+  const int64_t N = data->N, Nv = data->Nv, d = data->d, C = data->C;
+  hc->N = N;
+  hc->Nv = Nv;
+  hc->d = d;
+  hc->C = C;
+  hc->lambda = data->lambda;
+  const size_t rsz = sizeof(sgfblo_real), isz = sizeof(int32_t);
+  ALLOC_OR_FAIL(hc->A, N, d, "training features A (N x d)");
+  ALLOC_OR_FAIL(hc->Av, Nv, d, "validation features Av (Nv x d)");
+  ALLOC_OR_FAIL(hc->b, N, 1, "training labels");
+  ALLOC_OR_FAIL(hc->bv, Nv, 1, "validation labels");
+  ALLOC_OR_FAIL(hc->Y2, d, 2 * C, "workspace [y | v] (d x 2C)");
+  ALLOC_OR_FAIL(hc->Z2, N, 2 * C, "workspace A [y | v] (N x 2C)");
+  ALLOC_OR_FAIL(hc->Zv, Nv, C, "workspace Av y (Nv x C)");
+  ALLOC_OR_FAIL(hc->sig, N, 1, "workspace sigma(x)");
+  ALLOC_OR_FAIL(hc->dsig, N, 1, "workspace sigma'(x)");
+  ALLOC_OR_FAIL(hc->ce, N > Nv ? N : Nv, 1, "workspace CE");
+  hc->nb = N < SGFBLO_HC_DENSE_BLOCK ? N : SGFBLO_HC_DENSE_BLOCK;
+  ALLOC_OR_FAIL(hc->K, hc->nb, d * C, "dense-Hyy workspace (block x m)");
+  ALLOC_OR_FAIL(hc->S, hc->nb, d, "dense-Hyy workspace (block x d)");
+  ALLOC_OR_FAIL(hc->D, d * C, d, "dense-Hyy workspace (C blocks of d x d)");
+  memcpy(hc->A, data->A, array_bytes(N, d, rsz));
+  memcpy(hc->Av, data->Av, array_bytes(Nv, d, rsz));
+  memcpy(hc->b, data->labels, array_bytes(N, 1, isz));
+  memcpy(hc->bv, data->val_labels, array_bytes(Nv, 1, isz));
+  *out = hc;
+  hc = NULL;
+cleanup:
+  sgfblo_hyperclean_destroy(hc);
+  return st;
+}
+
+void sgfblo_hyperclean_destroy(sgfblo_hyperclean *hc) {
+  if (!hc) return;
+  free(hc->A);
+  free(hc->Av);
+  free(hc->b);
+  free(hc->bv);
+  free(hc->Y2);
+  free(hc->Z2);
+  free(hc->Zv);
+  free(hc->sig);
+  free(hc->dsig);
+  free(hc->ce);
+  free(hc->K);
+  free(hc->S);
+  free(hc->D);
+  free(hc);
+}
+
+sgfblo_status sgfblo_hyperclean_get_data(const sgfblo_hyperclean *hc,
+                                         sgfblo_hyperclean_data *view) {
+  if (!hc || !view) return SGFBLO_ERR_NULL_ARG;
+  view->N = hc->N;
+  view->Nv = hc->Nv;
+  view->d = hc->d;
+  view->C = hc->C;
+  view->A = hc->A;
+  view->labels = hc->b;
+  view->Av = hc->Av;
+  view->val_labels = hc->bv;
+  view->lambda = hc->lambda;
+  return SGFBLO_OK;
+}
+
+sgfblo_status sgfblo_hyperclean_weights(const sgfblo_real *x, int64_t N, sgfblo_real *sigma_out) {
+  if (N < 0) return SGFBLO_ERR_INVALID_ARG;
+  if (N > 0 && (!x || !sigma_out)) return SGFBLO_ERR_NULL_ARG;
+  sgfblo_hc_sigmoid(x, N, sigma_out, NULL);
+  return SGFBLO_OK;
+}
+
+sgfblo_status sgfblo_hyperclean_loss_acc(int64_t count, int64_t d, int64_t C,
+                                         const sgfblo_real *features, const int32_t *labels,
+                                         const sgfblo_real *y, double *loss, double *acc,
+                                         sgfblo_errmsg *err) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_real *Z = NULL;
+  sgfblo_err_clear(err);
+  SGFBLO_TRY(check_dims(count, "count", d, C, err));
+  if (!features) SGFBLO_FAIL(err, SGFBLO_ERR_NULL_ARG, "hyperclean: features is NULL");
+  if (!labels) SGFBLO_FAIL(err, SGFBLO_ERR_NULL_ARG, "hyperclean: labels is NULL");
+  if (!y) SGFBLO_FAIL(err, SGFBLO_ERR_NULL_ARG, "hyperclean: y is NULL");
+  SGFBLO_TRY(check_labels(labels, count, C, "labels", err));
+  ALLOC_OR_FAIL(Z, count, C, "logits (count x C)");
+
+  /* Z = features * y: one pass over the features. */
+  SGFBLO_HC_GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)count, (int)C, (int)d, 1,
+                 features, (int)d, y, (int)C, 0, Z, (int)C);
+  double ce_sum = 0;
+  int64_t correct = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    sgfblo_real *z = Z + i * C, ce;
+    int64_t best = 0;
+    for (int64_t k = 1; k < C; ++k)
+      if (z[k] > z[best]) best = k;
+    correct += (best == labels[i]);
+    sgfblo_hc_softmax_rows(1, C, z, C, labels + i, &ce, 0);
+    ce_sum += ce;
+  }
+  if (loss) *loss = ce_sum / (double)count;
+  if (acc) *acc = (double)correct / (double)count;
+cleanup:
+  free(Z);
+  return st;
+}

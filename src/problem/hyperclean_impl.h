@@ -1,0 +1,47 @@
+/* Private to the hyper-cleaning problem (MATH.md "Problem 2"): the object layout and the
+   row-wise kernels shared by the oracles (hyperclean_oracles.c) and the metrics
+   (hyperclean.c). Tests include it to check the kernels directly. */
+#ifndef SGFBLO_PROBLEM_HYPERCLEAN_IMPL_H
+#define SGFBLO_PROBLEM_HYPERCLEAN_IMPL_H
+
+#include "sgfblo/sgfblo_hyperclean.h"
+
+/* Every workspace is allocated by sgfblo_hyperclean_create, so the callbacks never allocate
+   (they will run inside a captured CUDA graph later); the price is one thread per object. */
+struct sgfblo_hyperclean {
+  int64_t N, Nv, d, C;
+  double lambda;
+  sgfblo_real *A;   /* N x d row-major, training features */
+  sgfblo_real *Av;  /* Nv x d row-major, validation features */
+  int32_t *b;       /* N training labels in [0, C) */
+  int32_t *bv;      /* Nv validation labels in [0, C) */
+  /* Workspaces. [y | v] is packed into Y2 so that A y and A v come from one pass over A. */
+  sgfblo_real *Y2;  /* d x 2C:  [y | v] */
+  sgfblo_real *Z2;  /* N x 2C:  columns 0..C-1 logits -> P -> R;  columns C..2C-1: A v */
+  sgfblo_real *Zv;  /* Nv x C:  validation logits -> P_v -> P_v - B_v */
+  sgfblo_real *sig; /* N: sigma(x) */
+  sgfblo_real *dsig;/* N: sigma'(x) = sigma(x) sigma(-x) */
+  sgfblo_real *ce;  /* max(N, Nv): per-sample cross-entropy */
+  /* Dense Hyy, formed from row blocks of at most nb samples. */
+  int64_t nb;       /* min(N, SGFBLO_HC_DENSE_BLOCK) */
+  sgfblo_real *K;   /* nb x m: rows sqrt(sigma_i / N) (a_i (x) p_i) */
+  sgfblo_real *S;   /* nb x d: rows sqrt(sigma_i p_ik / N) a_i for one class k */
+  sgfblo_real *D;   /* C blocks of d x d: the diagonal blocks of Hyy, one per class */
+};
+
+/* Samples per block when forming the dense Hyy (bounds its workspace to nb x m reals). */
+#define SGFBLO_HC_DENSE_BLOCK 256
+
+/* sigma(t) and sigma'(t) from one exp(-|t|), finite for every finite t. */
+void sgfblo_hc_sigmoid(const sgfblo_real *t, int64_t n, sgfblo_real *sig, sgfblo_real *dsig);
+
+/* Row-wise, in place: each row z_i of Z (rows x C, leading dimension ldz >= C) becomes
+   softmax(z_i), computed with the row maximum subtracted; with minus_onehot (labels then
+   required) it becomes p_i - e_{b_i}, whose label entry is formed as -(sum of the other
+   probabilities) so it stays accurate when p_b rounds to 1. If ce is not NULL (labels then
+   required), ce[i] = logsumexp(z_i) - z_{i,b_i}, formed as (max - z_b) + log(sum exp(z - max))
+   so no large values cancel. Columns C..ldz-1 are left alone. */
+void sgfblo_hc_softmax_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ldz,
+                            const int32_t *labels, sgfblo_real *ce, int minus_onehot);
+
+#endif /* SGFBLO_PROBLEM_HYPERCLEAN_IMPL_H */

@@ -1,0 +1,262 @@
+/* Bad input never crashes and never yields garbage: every misuse returns its status code with
+   a readable message on the handle. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+#include "flow_helpers.h"
+
+static sgfblo_quadratic *Q;
+static sgfblo_problem P;
+static void setup_q(void) {
+  cr_assert_eq(sgfblo_quadratic_random(3, 2, 1, &Q, NULL), SGFBLO_OK);
+  cr_assert_eq(sgfblo_quadratic_problem(Q, &P), SGFBLO_OK);
+}
+static void teardown_q(void) { sgfblo_quadratic_destroy(Q); }
+TestSuite(api, .init = setup_q, .fini = teardown_q);
+
+static sgfblo_status setup_with(const sgfblo_problem *p, const sgfblo_settings *set, char *msg) {
+  sgfblo_solver *s;
+  cr_assert_eq(sgfblo_solver_create(&s), SGFBLO_OK);
+  const sgfblo_status st = sgfblo_solver_setup(s, p, set);
+  strcpy(msg, sgfblo_solver_last_error(s));
+  sgfblo_solver_destroy(s);
+  return st;
+}
+
+Test(api, null_arguments) {
+  sgfblo_settings set;
+  sgfblo_settings_default(&set);
+  sgfblo_solver *s;
+  cr_assert_eq(sgfblo_solver_create(NULL), SGFBLO_ERR_NULL_ARG);
+  cr_assert_eq(sgfblo_solver_setup(NULL, &P, &set), SGFBLO_ERR_NULL_ARG);
+  cr_assert_eq(sgfblo_solver_solve(NULL), SGFBLO_ERR_NULL_ARG);
+  cr_assert_eq(sgfblo_solver_create(&s), SGFBLO_OK);
+  cr_assert_eq(sgfblo_solver_setup(s, NULL, &set), SGFBLO_ERR_NULL_ARG);
+  cr_assert(strlen(sgfblo_solver_last_error(s)) > 0);
+  cr_assert_eq(sgfblo_solver_setup(s, &P, NULL), SGFBLO_ERR_NULL_ARG);
+  sgfblo_info info;
+  cr_assert_eq(sgfblo_solver_get_info(s, NULL), SGFBLO_ERR_NULL_ARG);
+  cr_assert_eq(sgfblo_solver_get_info(s, &info), SGFBLO_ERR_NOT_SETUP);
+  sgfblo_solver_destroy(s);
+  sgfblo_solver_destroy(NULL);
+}
+
+Test(api, solve_before_setup) {
+  sgfblo_solver *s;
+  cr_assert_eq(sgfblo_solver_create(&s), SGFBLO_OK);
+  cr_assert_eq(sgfblo_solver_solve(s), SGFBLO_ERR_NOT_SETUP);
+  cr_assert(strstr(sgfblo_solver_last_error(s), "setup"));
+  sgfblo_real z[5] = {0}, v[5];
+  cr_assert_eq(sgfblo_solver_eval_rhs(s, z, v), SGFBLO_ERR_NOT_SETUP);
+  cr_assert_eq(sgfblo_solver_get_state(s, z, z), SGFBLO_ERR_NOT_SETUP);
+  sgfblo_solver_destroy(s);
+}
+
+Test(api, invalid_settings_are_named) {
+  sgfblo_settings set;
+  char msg[512];
+  const struct {
+    double *field;
+    double value;
+    const char *name;
+  } cases[] = {{&set.alpha, 0.0, "alpha"}, {&set.alpha, -1, "alpha"}, {&set.epsilon, -0.5, "epsilon"},
+               {&set.dt, 0.0, "dt"}, {&set.dt, -1e-3, "dt"}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+    sgfblo_settings_default(&set);
+    *cases[i].field = cases[i].value;
+    cr_expect_eq(setup_with(&P, &set, msg), SGFBLO_ERR_INVALID_SETTINGS);
+    cr_expect(strstr(msg, cases[i].name) != NULL, "message '%s' misses '%s'", msg, cases[i].name);
+  }
+}
+
+Test(api, wrong_dimensions_and_missing_callbacks) {
+  sgfblo_settings set;
+  char msg[512];
+  sgfblo_settings_default(&set);
+  sgfblo_problem p = P;
+  p.n = 0;
+  cr_assert_eq(setup_with(&p, &set, msg), SGFBLO_ERR_INVALID_ARG);
+  cr_assert(strstr(msg, "problem.n"), "%s", msg);
+  p = P;
+  p.m = -4;
+  cr_assert_eq(setup_with(&p, &set, msg), SGFBLO_ERR_INVALID_ARG);
+  cr_assert(strstr(msg, "problem.m"), "%s", msg);
+  p = P;
+  p.jyxT_mv = NULL;
+  cr_assert_eq(setup_with(&p, &set, msg), SGFBLO_ERR_NULL_ARG);
+  cr_assert(strstr(msg, "jyxT_mv"), "%s", msg);
+  p = P;
+  p.x0_mem = SGFBLO_MEM_DEVICE;
+  const sgfblo_real x0[3] = {1, 2, 3};
+  p.x0 = x0;
+  cr_assert_eq(setup_with(&p, &set, msg), SGFBLO_ERR_INVALID_ARG);
+  cr_assert(strstr(msg, "device"), "%s", msg);
+}
+
+Test(api, nonfinite_initial_state) {
+  sgfblo_settings set;
+  char msg[512];
+  sgfblo_settings_default(&set);
+  sgfblo_problem p = P;
+  const sgfblo_real y0[2] = {0, NAN};
+  p.y0 = y0;
+  cr_assert_eq(setup_with(&p, &set, msg), SGFBLO_ERR_NONFINITE);
+  cr_assert(strstr(msg, "y0[1]"), "%s", msg);
+}
+
+Test(api, unavailable_backend) {
+  sgfblo_settings set;
+  char msg[512];
+  sgfblo_settings_default(&set);
+  set.backend = SGFBLO_BACKEND_CUDA;
+  if (sgfblo_backend_available(SGFBLO_BACKEND_CUDA)) cr_skip_test("a CUDA device is present");
+  cr_assert_eq(setup_with(&P, &set, msg), SGFBLO_ERR_NO_BACKEND);
+  cr_assert(strlen(msg) > 0);
+}
+
+Test(api, unwritable_log_file) {
+  sgfblo_settings set;
+  char msg[512];
+  sgfblo_settings_default(&set);
+  set.log_path = "/nonexistent-directory/trajectory.csv";
+  cr_assert_eq(setup_with(&P, &set, msg), SGFBLO_ERR_IO);
+  cr_assert(strstr(msg, "/nonexistent-directory/trajectory.csv"), "%s", msg);
+}
+
+/* A problem whose callbacks fail after a budget of calls, or return NaN. */
+typedef struct {
+  sgfblo_problem inner;
+  int budget, nan_grad;
+} faulty;
+
+static int faulty_grad_f(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx, sgfblo_real *gy,
+                         const sgfblo_eval_ctx *ctx) {
+  faulty *F = ctx->user_data;
+  if (F->budget-- <= 0) return 42;
+  sgfblo_eval_ctx inner = *ctx;
+  inner.user_data = F->inner.user_data;
+  const int rc = F->inner.grad_f(x, y, gx, gy, &inner);
+  if (F->nan_grad && gx) gx[0] = NAN;
+  return rc;
+}
+
+static int faulty_f(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out, const sgfblo_eval_ctx *ctx) {
+  faulty *F = ctx->user_data;
+  sgfblo_eval_ctx inner = *ctx;
+  inner.user_data = F->inner.user_data;
+  return F->inner.f_val(x, y, out, &inner);
+}
+
+static sgfblo_problem faulty_problem(faulty *F, int budget, int nan_grad) {
+  F->inner = P;
+  F->budget = budget;
+  F->nan_grad = nan_grad;
+  sgfblo_problem p = P;
+  p.grad_f = faulty_grad_f;
+  p.f_val = faulty_f;
+  p.user_data = F;
+  return p;
+}
+
+/* The remaining callbacks of P take P.user_data; route them through a thin wrapper. */
+#define WRAP_PROD(name)                                                                     \
+  static int wrap_##name(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *v,  \
+                         sgfblo_real *out, const sgfblo_eval_ctx *ctx) {                    \
+    faulty *F = ctx->user_data;                                                             \
+    sgfblo_eval_ctx inner = *ctx;                                                           \
+    inner.user_data = F->inner.user_data;                                                   \
+    return F->inner.name(x, y, v, out, &inner);                                             \
+  }
+WRAP_PROD(hyy_mv)
+WRAP_PROD(jyx_mv)
+WRAP_PROD(jyxT_mv)
+static int wrap_grad_g(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx, sgfblo_real *gy,
+                       const sgfblo_eval_ctx *ctx) {
+  faulty *F = ctx->user_data;
+  sgfblo_eval_ctx inner = *ctx;
+  inner.user_data = F->inner.user_data;
+  return F->inner.grad_g(x, y, gx, gy, &inner);
+}
+
+static sgfblo_problem wrapped(faulty *F, int budget, int nan_grad) {
+  sgfblo_problem p = faulty_problem(F, budget, nan_grad);
+  p.grad_g = wrap_grad_g;
+  p.hyy_mv = wrap_hyy_mv;
+  p.jyx_mv = wrap_jyx_mv;
+  p.jyxT_mv = wrap_jyxT_mv;
+  p.g_val = NULL;
+  p.hyy_dense = NULL;
+  p.jyx_dense = NULL;
+  return p;
+}
+
+Test(api, failing_callback_ends_the_solve_with_its_code) {
+  faulty F;
+  sgfblo_problem p = wrapped(&F, 25, 0);
+  sgfblo_settings set;
+  sgfblo_settings_default(&set);
+  set.monitor_hypergrad = 0;
+  sgfblo_solver *s = make_solver(&p, &set);
+  cr_assert_eq(sgfblo_solver_solve(s), SGFBLO_ERR_CALLBACK);
+  cr_assert(strstr(sgfblo_solver_last_error(s), "grad_f"), "%s", sgfblo_solver_last_error(s));
+  cr_assert(strstr(sgfblo_solver_last_error(s), "42"), "%s", sgfblo_solver_last_error(s));
+  sgfblo_info info;
+  cr_assert_eq(sgfblo_solver_get_info(s, &info), SGFBLO_OK);
+  cr_assert_eq(info.callback_code, 42);
+  cr_assert_eq(info.exit_flag, SGFBLO_EXIT_ERROR);
+  sgfblo_solver_destroy(s);
+}
+
+Test(api, nan_in_the_vector_field_stops_the_solve) {
+  faulty F;
+  sgfblo_problem p = wrapped(&F, 1000000, 1);
+  sgfblo_settings set;
+  sgfblo_settings_default(&set);
+  set.monitor_hypergrad = 0;
+  sgfblo_solver *s = make_solver(&p, &set);
+  cr_assert_eq(sgfblo_solver_solve(s), SGFBLO_ERR_NONFINITE);
+  sgfblo_info info;
+  sgfblo_solver_get_info(s, &info);
+  cr_assert_eq(info.exit_flag, SGFBLO_EXIT_NONFINITE);
+  cr_assert_lt(info.last.n_rhs, 10, "must stop at once, not loop on NaN");
+  sgfblo_solver_destroy(s);
+}
+
+Test(api, divergence_is_detected) {
+  /* Euler with a step far beyond stability on SGF makes the state blow up. */
+  sgfblo_settings set;
+  sgfblo_settings_default(&set);
+  set.method = SGFBLO_METHOD_SGF_CHOL;
+  set.integrator = SGFBLO_INTEG_EULER;
+  set.alpha = 50;
+  set.dt = 1.0;
+  set.t_final = 1e6;
+  set.div_limit = 1e8;
+  set.init = SGFBLO_INIT_RANDOM;
+  set.monitor_hypergrad = 0;
+  sgfblo_solver *s = make_solver(&P, &set);
+  const sgfblo_status st = sgfblo_solver_solve(s);
+  cr_assert(st == SGFBLO_ERR_DIVERGED || st == SGFBLO_ERR_NONFINITE, "got %s", sgfblo_status_string(st));
+  cr_assert(strstr(sgfblo_solver_last_error(s), "dt"), "%s", sgfblo_solver_last_error(s));
+  sgfblo_info info;
+  sgfblo_solver_get_info(s, &info);
+  cr_assert(info.exit_flag == SGFBLO_EXIT_DIVERGED || info.exit_flag == SGFBLO_EXIT_NONFINITE);
+  sgfblo_solver_destroy(s);
+}
+
+Test(api, setup_twice_and_state_round_trip) {
+  sgfblo_settings set;
+  sgfblo_settings_default(&set);
+  sgfblo_solver *s = make_solver(&P, &set);
+  cr_assert_eq(sgfblo_solver_setup(s, &P, &set), SGFBLO_OK);
+  const sgfblo_real x[3] = {1, -2, 3}, y[2] = {0.5, 4};
+  sgfblo_real xo[3], yo[2];
+  cr_assert_eq(sgfblo_solver_set_state(s, x, y), SGFBLO_OK);
+  cr_assert_eq(sgfblo_solver_get_state(s, xo, yo), SGFBLO_OK);
+  cr_assert_arr_eq(x, xo, sizeof x);
+  cr_assert_arr_eq(y, yo, sizeof y);
+  const sgfblo_real bad[3] = {0, INFINITY, 0};
+  cr_assert_eq(sgfblo_solver_set_state(s, bad, NULL), SGFBLO_ERR_NONFINITE);
+  sgfblo_solver_destroy(s);
+}
