@@ -25,8 +25,10 @@ static void final_state(sgfblo_integrator integ, double dt, double rtol, sgfblo_
   set.integrator = integ;
   set.dt = dt;
   set.t_final = 1.0;
-  set.rtol = rtol;
-  set.atol = rtol * 1e-3;
+  if (rtol > 0) { /* only dopri5 reads its tolerances */
+    set.rtol = rtol;
+    set.atol = rtol * 1e-3;
+  }
   set.init = SGFBLO_INIT_RANDOM;
   set.init_seed = 4;
   set.monitor_every = 1000000;
@@ -59,8 +61,8 @@ static void check_order(sgfblo_integrator integ, double dt0, double want_ratio) 
 }
 
 #ifndef SGFBLO_USE_FLOAT
-Test(integrators, rk4_is_fourth_order) { check_order(SGFBLO_INTEG_RK4, 0.2, 16); }
-Test(integrators, rk4_38_is_fourth_order) { check_order(SGFBLO_INTEG_RK4_38, 0.2, 16); }
+Test(integrators, rk4_is_fourth_order) { check_order(SGFBLO_INTEG_RK4, 0.05, 16); }
+Test(integrators, rk4_38_is_fourth_order) { check_order(SGFBLO_INTEG_RK4_38, 0.05, 16); }
 Test(integrators, euler_is_first_order) { check_order(SGFBLO_INTEG_EULER, 0.02, 2); }
 
 Test(integrators, dopri5_honours_its_tolerance) {

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "backend/backend.h"
-#include "backend/blas_real.h"
+#include "core/blas_real.h"
 #include "core/error.h"
 
 static sgfblo_status cpu_alloc(sgfblo_bctx *b, sgfblo_real **p, int64_t n) {

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "problem/blas_hc.h"
+#include "core/blas_real.h"
 #include "problem/hyperclean_impl.h"
 
 /* Bytes of a rows x cols array of elem-sized entries, or 0 when that overflows size_t. */
@@ -214,7 +214,7 @@ sgfblo_status sgfblo_hyperclean_loss_acc(int64_t count, int64_t d, int64_t C,
   ALLOC_OR_FAIL(Z, count, C, "logits (count x C)");
 
   /* Z = features * y: one pass over the features. */
-  SGFBLO_HC_GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)count, (int)C, (int)d, 1,
+  SGFBLO_CBLAS(gemm)(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)count, (int)C, (int)d, 1,
                  features, (int)d, y, (int)C, 0, Z, (int)C);
   double ce_sum = 0;
   int64_t correct = 0;

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "problem/blas_hc.h"
+#include "core/blas_real.h"
 #include "problem/hyperclean_impl.h"
 
 /* ------------------------------------------------------------ row kernels -- */
@@ -16,7 +16,7 @@
 void sgfblo_hc_sigmoid(const sgfblo_real *t, int64_t n, sgfblo_real *sig, sgfblo_real *dsig) {
   for (int64_t i = 0; i < n; ++i) {
     const sgfblo_real ti = t[i];
-    const sgfblo_real e = SGFBLO_HC_EXP(-SGFBLO_HC_FABS(ti)); /* in (0, 1]: never overflows */
+    const sgfblo_real e = SGFBLO_EXP(-SGFBLO_FABS(ti)); /* in (0, 1]: never overflows */
     const sgfblo_real inv = (sgfblo_real)1 / ((sgfblo_real)1 + e); /* sigma(|t|) */
     if (sig) sig[i] = ti >= 0 ? inv : e * inv;
     if (dsig) dsig[i] = e * inv * inv; /* sigma(t) sigma(-t) */
@@ -33,11 +33,11 @@ void sgfblo_hc_softmax_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ldz
     const sgfblo_real gap = ce ? mx - z[b] : 0; /* >= 0 */
     sgfblo_real s = 0;
     for (int64_t k = 0; k < C; ++k) {
-      z[k] = SGFBLO_HC_EXP(z[k] - mx);
+      z[k] = SGFBLO_EXP(z[k] - mx);
       s += z[k];
     }
     const sgfblo_real inv = (sgfblo_real)1 / s; /* s >= 1: the maximum contributes exp(0) */
-    if (ce) ce[i] = gap + SGFBLO_HC_LOG(s);
+    if (ce) ce[i] = gap + SGFBLO_LOG(s);
     /* p_b - 1 = -(sum_{k != b} e_k) / s: no cancellation when p_b rounds to 1. */
     sgfblo_real others = 0;
     if (minus_onehot)
@@ -58,7 +58,7 @@ static sgfblo_hyperclean *host_instance(const sgfblo_eval_ctx *ctx) {
 /* Z2[:, 0:C) = A y  (N x C, leading dimension 2C). One pass over A. */
 static void logits(sgfblo_hyperclean *hc, const sgfblo_real *y) {
   const int N = (int)hc->N, d = (int)hc->d, C = (int)hc->C;
-  SGFBLO_HC_GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, d, 1, hc->A, d, y, C, 0,
+  SGFBLO_CBLAS(gemm)(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, d, 1, hc->A, d, y, C, 0,
                  hc->Z2, 2 * C);
 }
 
@@ -70,14 +70,14 @@ static void logits_and_av(sgfblo_hyperclean *hc, const sgfblo_real *y, const sgf
       hc->Y2[j * 2 * C + k] = y[j * C + k];
       hc->Y2[j * 2 * C + C + k] = v[j * C + k];
     }
-  SGFBLO_HC_GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)hc->N, (int)(2 * C), (int)d, 1,
+  SGFBLO_CBLAS(gemm)(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)hc->N, (int)(2 * C), (int)d, 1,
                  hc->A, (int)d, hc->Y2, (int)(2 * C), 0, hc->Z2, (int)(2 * C));
 }
 
 /* out = scale * A^T R + beta * out, R = Z2[:, 0:C). One pass over A. */
 static void at_r(sgfblo_hyperclean *hc, sgfblo_real scale, sgfblo_real beta, sgfblo_real *out) {
   const int N = (int)hc->N, d = (int)hc->d, C = (int)hc->C;
-  SGFBLO_HC_GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, d, C, N, scale, hc->A, d, hc->Z2, 2 * C,
+  SGFBLO_CBLAS(gemm)(CblasRowMajor, CblasTrans, CblasNoTrans, d, C, N, scale, hc->A, d, hc->Z2, 2 * C,
                  beta, out, C);
 }
 
@@ -85,7 +85,7 @@ static void at_r(sgfblo_hyperclean *hc, sgfblo_real scale, sgfblo_real beta, sgf
    One pass over Av. */
 static void validation_softmax(sgfblo_hyperclean *hc, const sgfblo_real *y, int minus_onehot) {
   const int Nv = (int)hc->Nv, d = (int)hc->d, C = (int)hc->C;
-  SGFBLO_HC_GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, Nv, C, d, 1, hc->Av, d, y, C, 0,
+  SGFBLO_CBLAS(gemm)(CblasRowMajor, CblasNoTrans, CblasNoTrans, Nv, C, d, 1, hc->Av, d, y, C, 0,
                  hc->Zv, C);
   sgfblo_hc_softmax_rows(hc->Nv, hc->C, hc->Zv, hc->C, hc->bv, hc->ce, minus_onehot);
 }
@@ -132,7 +132,7 @@ static int hc_grad_f(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx
   if (!gy) return 0;
   const int64_t Nv = hc->Nv, C = hc->C;
   validation_softmax(hc, y, 1);
-  SGFBLO_HC_GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)hc->d, (int)C, (int)Nv,
+  SGFBLO_CBLAS(gemm)(CblasRowMajor, CblasTrans, CblasNoTrans, (int)hc->d, (int)C, (int)Nv,
                  (sgfblo_real)(1.0 / (double)Nv), hc->Av, (int)hc->d, hc->Zv, (int)C, 0, gy,
                  (int)C);
   return 0;
@@ -250,23 +250,23 @@ static int hc_hyy_dense(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real 
     const sgfblo_real *A = hc->A + i0 * d, *P = hc->Z2 + i0 * ld, *sig = hc->sig + i0;
     const sgfblo_real beta = i0 > 0 ? 1 : 0;
     for (int64_t r = 0; r < rows; ++r) {
-      const sgfblo_real w = SGFBLO_HC_SQRT(sig[r] * invN);
+      const sgfblo_real w = SGFBLO_SQRT(sig[r] * invN);
       for (int64_t j = 0; j < d; ++j)
         for (int64_t k = 0; k < C; ++k)
           hc->K[r * m + j * C + k] = w * A[r * d + j] * P[r * ld + k];
     }
     /* Row-major K (rows x m) is column-major K^T (m x rows): out = -K^T K (lower part). */
-    SGFBLO_HC_SYRK(CblasColMajor, CblasLower, CblasNoTrans, (int)m, (int)rows, -1, hc->K, (int)m,
+    SGFBLO_CBLAS(syrk)(CblasColMajor, CblasLower, CblasNoTrans, (int)m, (int)rows, -1, hc->K, (int)m,
                    beta, out, (int)m);
     for (int64_t k = 0; k < C; ++k) {
       for (int64_t r = 0; r < rows; ++r) {
         const sgfblo_real *p = P + r * ld;
         sgfblo_real rest = 0; /* 1 - p_k */
         for (int64_t l = 0; l < C; ++l) rest += l != k ? p[l] : 0;
-        const sgfblo_real w = SGFBLO_HC_SQRT(sig[r] * p[k] * rest * invN);
+        const sgfblo_real w = SGFBLO_SQRT(sig[r] * p[k] * rest * invN);
         for (int64_t j = 0; j < d; ++j) hc->S[r * d + j] = w * A[r * d + j];
       }
-      SGFBLO_HC_SYRK(CblasColMajor, CblasLower, CblasNoTrans, (int)d, (int)rows, 1, hc->S,
+      SGFBLO_CBLAS(syrk)(CblasColMajor, CblasLower, CblasNoTrans, (int)d, (int)rows, 1, hc->S,
                      (int)d, beta, hc->D + k * d * d, (int)d);
     }
   }

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "problem/blas_real.h"
+#include "core/blas_real.h"
 #include "sgfblo/sgfblo.h"
 #include "tools/rng.h"
 

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "problem/blas_real.h"
+#include "core/blas_real.h"
 #include "problem/problem_common.h"
 #include "sgfblo/sgfblo.h"
 #include "tools/rng.h"
@@ -199,8 +199,8 @@ static int quad_g_val(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *o
   const int n = (int)q->n, m = (int)q->m;
   double acc = 0; /* sum_i y_i (1/2 (A y)_i - (B x)_i), row by row: no scratch vector */
   for (int i = 0; i < m; ++i) {
-    const double Ay = (double)SGFBLO_DOT(m, q->A + (size_t)i * m, 1, y, 1); /* A symmetric */
-    const double Bx = (double)SGFBLO_DOT(n, q->B + i, m, x, 1);
+    const double Ay = (double)SGFBLO_CBLAS(dot)(m, q->A + (size_t)i * m, 1, y, 1); /* A symmetric */
+    const double Bx = (double)SGFBLO_CBLAS(dot)(n, q->B + i, m, x, 1);
     acc += (double)y[i] * (0.5 * Ay - Bx);
   }
   *out = (sgfblo_real)acc;
@@ -213,10 +213,10 @@ static int quad_grad_g(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *
   if (!q) return SGFBLO_PROBLEM_CB_NOT_HOST;
   const int n = (int)q->n, m = (int)q->m;
   if (gx) /* grad_x g = -B'y */
-    SGFBLO_GEMV(CblasColMajor, CblasTrans, m, n, -1, q->B, m, y, 1, 0, gx, 1);
+    SGFBLO_CBLAS(gemv)(CblasColMajor, CblasTrans, m, n, -1, q->B, m, y, 1, 0, gx, 1);
   if (gy) { /* grad_y g = A y - B x */
-    SGFBLO_GEMV(CblasColMajor, CblasNoTrans, m, m, 1, q->A, m, y, 1, 0, gy, 1);
-    SGFBLO_GEMV(CblasColMajor, CblasNoTrans, m, n, -1, q->B, m, x, 1, 1, gy, 1);
+    SGFBLO_CBLAS(gemv)(CblasColMajor, CblasNoTrans, m, m, 1, q->A, m, y, 1, 0, gy, 1);
+    SGFBLO_CBLAS(gemv)(CblasColMajor, CblasNoTrans, m, n, -1, q->B, m, x, 1, 1, gy, 1);
   }
   return 0;
 }
@@ -229,7 +229,7 @@ static int quad_hyy_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_
   const sgfblo_quadratic *q = QUAD(ctx);
   if (!q) return SGFBLO_PROBLEM_CB_NOT_HOST;
   const int m = (int)q->m;
-  SGFBLO_GEMV(CblasColMajor, CblasNoTrans, m, m, 1, q->A, m, v, 1, 0, out, 1);
+  SGFBLO_CBLAS(gemv)(CblasColMajor, CblasNoTrans, m, m, 1, q->A, m, v, 1, 0, out, 1);
   return 0;
 }
 
@@ -241,7 +241,7 @@ static int quad_jyx_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_
   const sgfblo_quadratic *q = QUAD(ctx);
   if (!q) return SGFBLO_PROBLEM_CB_NOT_HOST;
   const int n = (int)q->n, m = (int)q->m;
-  SGFBLO_GEMV(CblasColMajor, CblasNoTrans, m, n, -1, q->B, m, u, 1, 0, out, 1);
+  SGFBLO_CBLAS(gemv)(CblasColMajor, CblasNoTrans, m, n, -1, q->B, m, u, 1, 0, out, 1);
   return 0;
 }
 
@@ -253,7 +253,7 @@ static int quad_jyxT_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo
   const sgfblo_quadratic *q = QUAD(ctx);
   if (!q) return SGFBLO_PROBLEM_CB_NOT_HOST;
   const int n = (int)q->n, m = (int)q->m;
-  SGFBLO_GEMV(CblasColMajor, CblasTrans, m, n, -1, q->B, m, v, 1, 0, out, 1);
+  SGFBLO_CBLAS(gemv)(CblasColMajor, CblasTrans, m, n, -1, q->B, m, v, 1, 0, out, 1);
   return 0;
 }
 

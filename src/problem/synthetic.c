@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "problem/blas_real.h"
+#include "core/blas_real.h"
 #include "problem/problem_common.h"
 #include "sgfblo/sgfblo.h"
 #include "tools/rng.h"
@@ -71,13 +71,13 @@ static sgfblo_status synthetic_finish(sgfblo_synthetic *sp, sgfblo_errmsg *err, 
   const size_t nn = (size_t)n * (size_t)n;
   sgfblo_real *L = NULL;
   /* Upper triangle of H^T H (row-major, H^T H = A^T A with A = H, K = N = n), then mirror. */
-  SGFBLO_SYRK(CblasRowMajor, CblasUpper, CblasTrans, n, n, 1, sp->H, n, 0, sp->G, n);
+  SGFBLO_CBLAS(syrk)(CblasRowMajor, CblasUpper, CblasTrans, n, n, 1, sp->H, n, 0, sp->G, n);
   for (int i = 0; i < n; ++i)
     for (int j = i + 1; j < n; ++j) sp->G[(size_t)j * n + i] = sp->G[(size_t)i * n + j];
   L = malloc(sizeof *L * nn);
   if (!L) SGFBLO_FAIL(err, SGFBLO_ERR_ALLOC, "%s: no memory for the Cholesky check", fn);
   memcpy(L, sp->G, sizeof *L * nn);
-  const lapack_int info = SGFBLO_POTRF(LAPACK_ROW_MAJOR, 'U', n, L, n);
+  const lapack_int info = SGFBLO_LAPACKE(potrf)(LAPACK_ROW_MAJOR, 'U', n, L, n);
   if (info > 0)
     SGFBLO_FAIL(err, SGFBLO_ERR_INVALID_ARG,
                 "%s: H is singular to working precision (Cholesky of H^T H fails at column %d), "
@@ -186,7 +186,7 @@ int64_t sgfblo_synthetic_dim(const sgfblo_synthetic *sp, const sgfblo_real **H,
 static void synth_scalars(const sgfblo_synthetic *sp, const sgfblo_real *x, const sgfblo_real *y,
                           double *s, double *uu) {
   const int n = (int)sp->n;
-  *s = (double)SGFBLO_DOT(n, sp->c, 1, x, 1) + (double)SGFBLO_DOT(n, sp->d, 1, y, 1);
+  *s = (double)SGFBLO_CBLAS(dot)(n, sp->c, 1, x, 1) + (double)SGFBLO_CBLAS(dot)(n, sp->d, 1, y, 1);
   double acc = 0;
   for (int i = 0; i < n; ++i) {
     const double u = (double)x[i] + (double)y[i];
@@ -228,7 +228,7 @@ static int synth_g_val(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *
   const int n = (int)sp->n;
   double acc = 0; /* sum_i ((H y)_i - x_i)^2, one row of H at a time: no scratch vector */
   for (int i = 0; i < n; ++i) {
-    const double r = (double)SGFBLO_DOT(n, sp->H + (size_t)i * n, 1, y, 1) - (double)x[i];
+    const double r = (double)SGFBLO_CBLAS(dot)(n, sp->H + (size_t)i * n, 1, y, 1) - (double)x[i];
     acc += r * r;
   }
   *out = (sgfblo_real)(0.5 * acc);
@@ -241,12 +241,12 @@ static int synth_grad_g(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real 
   if (!sp) return SGFBLO_PROBLEM_CB_NOT_HOST;
   const int n = (int)sp->n;
   if (gx) { /* grad_x g = -(H y - x) = x - H y */
-    SGFBLO_COPY(n, x, 1, gx, 1);
-    SGFBLO_GEMV(CblasRowMajor, CblasNoTrans, n, n, -1, sp->H, n, y, 1, 1, gx, 1);
+    SGFBLO_CBLAS(copy)(n, x, 1, gx, 1);
+    SGFBLO_CBLAS(gemv)(CblasRowMajor, CblasNoTrans, n, n, -1, sp->H, n, y, 1, 1, gx, 1);
   }
   if (gy) { /* grad_y g = H^T (H y - x) = (H^T H) y - H^T x */
-    SGFBLO_GEMV(CblasRowMajor, CblasNoTrans, n, n, 1, sp->G, n, y, 1, 0, gy, 1);
-    SGFBLO_GEMV(CblasRowMajor, CblasTrans, n, n, -1, sp->H, n, x, 1, 1, gy, 1);
+    SGFBLO_CBLAS(gemv)(CblasRowMajor, CblasNoTrans, n, n, 1, sp->G, n, y, 1, 0, gy, 1);
+    SGFBLO_CBLAS(gemv)(CblasRowMajor, CblasTrans, n, n, -1, sp->H, n, x, 1, 1, gy, 1);
   }
   return 0;
 }
@@ -259,7 +259,7 @@ static int synth_hyy_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo
   const sgfblo_synthetic *sp = SYNTH(ctx);
   if (!sp) return SGFBLO_PROBLEM_CB_NOT_HOST;
   const int n = (int)sp->n;
-  SGFBLO_GEMV(CblasRowMajor, CblasNoTrans, n, n, 1, sp->G, n, v, 1, 0, out, 1);
+  SGFBLO_CBLAS(gemv)(CblasRowMajor, CblasNoTrans, n, n, 1, sp->G, n, v, 1, 0, out, 1);
   return 0;
 }
 
@@ -271,7 +271,7 @@ static int synth_jyx_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo
   const sgfblo_synthetic *sp = SYNTH(ctx);
   if (!sp) return SGFBLO_PROBLEM_CB_NOT_HOST;
   const int n = (int)sp->n;
-  SGFBLO_GEMV(CblasRowMajor, CblasTrans, n, n, -1, sp->H, n, u, 1, 0, out, 1);
+  SGFBLO_CBLAS(gemv)(CblasRowMajor, CblasTrans, n, n, -1, sp->H, n, u, 1, 0, out, 1);
   return 0;
 }
 
@@ -283,7 +283,7 @@ static int synth_jyxT_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfbl
   const sgfblo_synthetic *sp = SYNTH(ctx);
   if (!sp) return SGFBLO_PROBLEM_CB_NOT_HOST;
   const int n = (int)sp->n;
-  SGFBLO_GEMV(CblasRowMajor, CblasNoTrans, n, n, -1, sp->H, n, v, 1, 0, out, 1);
+  SGFBLO_CBLAS(gemv)(CblasRowMajor, CblasNoTrans, n, n, -1, sp->H, n, v, 1, 0, out, 1);
   return 0;
 }
 

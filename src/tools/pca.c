@@ -7,7 +7,7 @@
 
 #include "core/error.h"
 #include "sgfblo/sgfblo_data.h"
-#include "tools/blas_real.h"
+#include "core/blas_real.h"
 
 void sgfblo_pca_free(sgfblo_pca *p) {
   if (!p) return;
