@@ -18,9 +18,10 @@ run_config() {
   local name=$1 dir=build-$1
   shift
   echo "=== $name build ($*)"
-  if ! cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSGFBLO_WERROR=ON "$@" >"$dir.configure.log" 2>&1 ||
+  mkdir -p "$dir"
+  if ! cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSGFBLO_WERROR=ON "$@" >"$dir/configure.log" 2>&1 ||
      ! cmake --build "$dir" -j"$JOBS"; then
-    [ -f "$dir.configure.log" ] && tail -n 20 "$dir.configure.log"
+    tail -n 20 "$dir/configure.log"
     echo "=== $name: build FAILED"
     failed=$((failed + 1))
     return
