@@ -12,10 +12,12 @@
 #define TEST_FD_STEP 1e-2
 #define TEST_FD_TOL 2e-2
 #define TEST_TIGHT_TOL 1e-4
+#define TEST_CG_TOL 1e-5
 #else
 #define TEST_FD_STEP 1e-5
 #define TEST_FD_TOL 1e-6
 #define TEST_TIGHT_TOL 1e-10
+#define TEST_CG_TOL 1e-13
 #endif
 
 /** Fill v[0..n) with scale * N(0,1) from the seed. */

@@ -10,8 +10,10 @@
 
 #ifdef SGFBLO_USE_FLOAT
 #define FLOW_TOL 1e-3
+#define INVARIANCE_TOL 1e-6 /* float32 rounding of h = ||grad_y g||^2 near eps^2 = 1e-2 */
 #else
 #define FLOW_TOL 1e-6
+#define INVARIANCE_TOL 1e-14
 #endif
 
 /* ---------------------------------------------------------------- Theorem 1 -- */
@@ -44,7 +46,7 @@ static void contraction_run(sgfblo_method m, double alpha) {
   set.init_seed = 5;
   set.monitor_every = 1;
   set.monitor_hypergrad = 0;
-  set.cg_tol = 1e-14;
+  set.cg_tol = TEST_CG_TOL;
   contraction c = {alpha, 0, 0, 0};
   set.monitor = watch_contraction;
   set.monitor_data = &c;
@@ -108,13 +110,13 @@ Test(proposition1, rxgf_keeps_the_eps_set_at_the_papers_step) {
   for (int i = 0; i < 3; ++i) {
     const double ex = rxgf_max_excess(alphas[i], 0.01, 0, NULL, NULL);
     /* RK4 at h = 0.01: the discrete overshoot must be at the level of the method's error. */
-    cr_expect(ex <= 1e-8 * 0.01, "alpha %.2f: h exceeded eps^2 by %.3e", alphas[i], ex);
+    cr_expect(ex <= fmax(1e-10, INVARIANCE_TOL), "alpha %.2f: h exceeded eps^2 by %.3e", alphas[i], ex);
   }
 }
 
 Test(proposition1, step_control_keeps_the_set_at_large_steps) {
   const double ex = rxgf_max_excess(1.0, 0.5, 1, NULL, NULL);
-  cr_expect(ex <= 1e-14, "with step control h exceeded eps^2 by %.3e", ex);
+  cr_expect(ex <= INVARIANCE_TOL, "with step control h exceeded eps^2 by %.3e", ex);
 }
 
 /* ------------------------------------------------------------ Proposition 2 -- */
@@ -193,7 +195,7 @@ static double distance_to_solution(sgfblo_method m, sgfblo_integrator integ, dou
   set.init_seed = 2;
   set.init_lower = 1;
   set.monitor_every = 100000;
-  set.cg_tol = 1e-13;
+  set.cg_tol = TEST_CG_TOL;
   sgfblo_solver *s = make_solver(&p, &set);
   solve_ok(s);
   sgfblo_real *x = vec(p.n), *xs = vec(p.n);

@@ -51,7 +51,7 @@ static sgfblo_settings settings_for(sgfblo_method m) {
   set.beta = 1.3;
   set.mu1 = 0.8;
   set.mu2 = 1.7;
-  set.cg_tol = 1e-13;
+  set.cg_tol = TEST_CG_TOL;
   return set;
 }
 
