@@ -250,6 +250,14 @@ static void expect_usage_error(run_result *r, const char *needle) {
   cr_expect_str_empty(r->out, "stdout not empty: %s", r->out);
 }
 
+/* Run the tool with the arguments after needle and expect a one-line usage error with needle. */
+#define EXPECT_USAGE_ERROR(needle, ...)                                                        \
+  do {                                                                                         \
+    run_result r_ = RUN(__VA_ARGS__);                                                          \
+    expect_usage_error(&r_, needle);                                                           \
+    run_free(&r_);                                                                             \
+  } while (0)
+
 TestSuite(cli, .init = make_work_dir, .fini = remove_work_dir, .timeout = 300);
 
 /* ------------------------------------------------------------------ tests -- */
@@ -291,51 +299,28 @@ Test(cli, top_level_help_version_and_unknown_command) {
   cr_expect_eq(r.status, 0);
   cr_expect_not_null(strstr(r.out, sgfblo_version()), "version: %s", r.out);
   run_free(&r);
-  r = RUN("no-such-command");
-  expect_usage_error(&r, "no-such-command");
-  run_free(&r);
+  EXPECT_USAGE_ERROR("no-such-command", "no-such-command");
   r = run_argv((const char *const[]){NULL});
   cr_expect_eq(r.status, 2, "no arguments: exit %d", r.status);
   run_free(&r);
 }
 
 Test(cli, unknown_option_is_a_usage_error) {
-  run_result r = RUN("synthetic", "--no-such-option");
-  expect_usage_error(&r, "--no-such-option");
-  run_free(&r);
-  r = RUN("synthetic", "stray");
-  expect_usage_error(&r, "stray");
-  run_free(&r);
-  r = RUN("synthetic", "--alpha");
-  expect_usage_error(&r, "--alpha");
-  run_free(&r);
-  r = RUN("synthetic", "--json=yes");
-  expect_usage_error(&r, "--json");
-  run_free(&r);
-  r = RUN("synthetic", "--method", "newton");
-  expect_usage_error(&r, "newton");
-  run_free(&r);
-  r = RUN("synthetic", "--integrator", "rk5");
-  expect_usage_error(&r, "rk5");
-  run_free(&r);
+  EXPECT_USAGE_ERROR("--no-such-option", "synthetic", "--no-such-option");
+  EXPECT_USAGE_ERROR("stray", "synthetic", "stray");
+  EXPECT_USAGE_ERROR("--alpha", "synthetic", "--alpha");
+  EXPECT_USAGE_ERROR("--json", "synthetic", "--json=yes");
+  EXPECT_USAGE_ERROR("newton", "synthetic", "--method", "newton");
+  EXPECT_USAGE_ERROR("rk5", "synthetic", "--integrator", "rk5");
 }
 
+/* The message carries the option and the library validator's text, which names the field. */
 Test(cli, invalid_settings_name_the_field) {
-  run_result r = RUN("synthetic", "--alpha", "-1");
-  expect_usage_error(&r, "alpha");
-  run_free(&r);
-  r = RUN("synthetic", "--eps", "0");
-  expect_usage_error(&r, "eps");
-  run_free(&r);
-  r = RUN("synthetic", "--dt", "0");
-  expect_usage_error(&r, "dt");
-  run_free(&r);
-  r = RUN("synthetic", "--steps", "0");
-  expect_usage_error(&r, "steps");
-  run_free(&r);
-  r = RUN("synthetic", "--monitor-every", "0");
-  expect_usage_error(&r, "monitor");
-  run_free(&r);
+  EXPECT_USAGE_ERROR("--alpha: alpha must be > 0", "synthetic", "--alpha", "-1");
+  EXPECT_USAGE_ERROR("--eps: epsilon", "synthetic", "--eps", "0");
+  EXPECT_USAGE_ERROR("--dt: dt", "synthetic", "--dt", "0");
+  EXPECT_USAGE_ERROR("--steps: max_steps", "synthetic", "--steps", "0");
+  EXPECT_USAGE_ERROR("--monitor-every: monitor_every", "synthetic", "--monitor-every", "0");
 }
 
 Test(cli, numbers_are_parsed_strictly) {
@@ -343,11 +328,8 @@ Test(cli, numbers_are_parsed_strictly) {
                                   {"--dt", "1e999"},  {"--eps", "nan"},    {"--t-final", "inf"},
                                   {"--steps", "1.5"}, {"--dim", "twenty"}, {"--seed", "-1"},
                                   {"--dim", "0"}};
-  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
-    run_result r = RUN("synthetic", cases[i][0], cases[i][1]);
-    expect_usage_error(&r, cases[i][0]);
-    run_free(&r);
-  }
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i)
+    EXPECT_USAGE_ERROR(cases[i][0], "synthetic", cases[i][0], cases[i][1]);
 }
 
 static const char *const SUMMARY_KEYS[] = {
@@ -445,10 +427,7 @@ Test(cli, malformed_npy_names_the_file) {
 }
 
 Test(cli, missing_file_is_a_usage_error) {
-  const char *missing = path_in("no_such_c.npy");
-  run_result r = RUN("synthetic", "--c", missing);
-  expect_usage_error(&r, "no_such_c.npy");
-  run_free(&r);
+  EXPECT_USAGE_ERROR("no_such_c.npy", "synthetic", "--c", path_in("no_such_c.npy"));
 }
 
 Test(cli, npy_inputs_set_the_problem) {
@@ -489,15 +468,11 @@ Test(cli, dimension_mismatches_are_usage_errors) {
   expect_usage_error(&r, "--y0");
   cr_expect_not_null(strstr(r.err, "length 4"), "%s", r.err);
   run_free(&r);
-  r = RUN("synthetic", "--H", path_in("H.npy"), "--dim", "5");
-  expect_usage_error(&r, "--dim");
-  run_free(&r);
+  EXPECT_USAGE_ERROR("--dim", "synthetic", "--H", path_in("H.npy"), "--dim", "5");
   r = RUN("synthetic", "--c", path_in("y4.npy"));
   cr_expect_eq(r.status, 0, "a length-4 c alone sets n = 4: %s", r.err);
   run_free(&r);
-  r = RUN("synthetic", "--dim", "20", "--c", path_in("y4.npy"));
-  expect_usage_error(&r, "--c");
-  run_free(&r);
+  EXPECT_USAGE_ERROR("--c", "synthetic", "--dim", "20", "--c", path_in("y4.npy"));
   r = RUN("synthetic", "--H", path_in("Hrect.npy"));
   cr_expect_eq(r.status, 2);
   cr_expect_not_null(strstr(r.err, "square"), "%s", r.err);
