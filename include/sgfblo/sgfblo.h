@@ -116,5 +116,6 @@ SGFBLO_API void sgfblo_solver_destroy(sgfblo_solver *s);
 #include "sgfblo/sgfblo_hyperclean.h"
 #include "sgfblo/sgfblo_io.h"
 #include "sgfblo/sgfblo_data.h"
+#include "sgfblo/sgfblo_aidbio.h"
 
 #endif /* SGFBLO_SGFBLO_H */
