@@ -117,5 +117,6 @@ SGFBLO_API void sgfblo_solver_destroy(sgfblo_solver *s);
 #include "sgfblo/sgfblo_io.h"
 #include "sgfblo/sgfblo_data.h"
 #include "sgfblo/sgfblo_aidbio.h"
+#include "sgfblo/sgfblo_metrics.h"
 
 #endif /* SGFBLO_SGFBLO_H */
