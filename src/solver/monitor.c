@@ -44,8 +44,11 @@ void sgfblo_monitor_release(sgfblo_solver *s) {
   s->log = NULL;
 }
 
+/* Monitoring calls are taken out of the method's counts (and kept in n_monitor_oracle), so
+   comparisons at equal oracle evaluations do not depend on how often one watches. */
 sgfblo_status sgfblo_monitor_measure(sgfblo_solver *s, sgfblo_progress *p) {
   sgfblo_status st = SGFBLO_OK;
+  const int64_t grad0 = s->orc.n_grad, prod0 = s->orc.n_prod;
   const sgfblo_real *x = s->z, *y = s->z + s->n;
   double f, gg;
   SGFBLO_TRY(sgfblo_oracle_f(&s->orc, x, y, &f));
@@ -72,9 +75,12 @@ sgfblo_status sgfblo_monitor_measure(sgfblo_solver *s, sgfblo_progress *p) {
       goto cleanup;
     }
   }
+cleanup:
+  s->info.n_monitor_oracle += (s->orc.n_grad - grad0) + (s->orc.n_prod - prod0);
+  s->orc.n_grad = grad0;
+  s->orc.n_prod = prod0;
   p->n_rhs = s->n_rhs;
   p->n_oracle = s->orc.n_grad + s->orc.n_prod;
-cleanup:
   return st;
 }
 
