@@ -11,6 +11,7 @@
 
 #include "backend/backend.h"
 #include "core/error.h"
+#include "solver/trajectory_log.h"
 #include "problem/oracle.h"
 #include "sgfblo/sgfblo.h"
 
@@ -221,13 +222,7 @@ static sgfblo_status report(aidbio_run *R, int *stop) {
   p->n_rhs = R->iter;
   p->n_oracle = R->orc.n_grad + R->orc.n_prod;
   R->reported_iter = R->iter;
-  if (R->log) {
-    fprintf(R->log, "%lld,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%lld,%lld\n", (long long)p->step,
-            p->t, p->dt, p->f, p->grad_g_norm, p->hypergrad_norm, p->zdot_norm,
-            (long long)p->n_rhs, (long long)p->n_oracle);
-    if (ferror(R->log))
-      SGFBLO_FAIL(R->err, SGFBLO_ERR_IO, "writing the log file '%s' failed", R->set->log_path);
-  }
+  if (R->log) SGFBLO_TRY(sgfblo_log_row(R->log, R->set->log_path, p, R->err));
   if (R->set->monitor && R->set->monitor(p, R->set->monitor_data) != 0) *stop = 1;
 cleanup:
   return st;
@@ -298,13 +293,7 @@ sgfblo_status sgfblo_aidbio_run(const sgfblo_problem *p, const sgfblo_aidbio_set
     SGFBLO_TRY(R.ops->alloc(&R.bctx, nbufs[i], R.n));
   for (size_t i = 0; i < sizeof mbufs / sizeof mbufs[0]; ++i)
     SGFBLO_TRY(R.ops->alloc(&R.bctx, mbufs[i], R.m));
-  if (set->log_path) {
-    R.log = fopen(set->log_path, "w");
-    if (!R.log)
-      SGFBLO_FAIL(err, SGFBLO_ERR_IO, "cannot open log file '%s': %s", set->log_path,
-                  strerror(errno));
-    fprintf(R.log, "step,t,dt,f,grad_g_norm,hypergrad_norm,zdot_norm,n_rhs,n_oracle\n");
-  }
+  if (set->log_path) SGFBLO_TRY(sgfblo_log_open(set->log_path, &R.log, err));
   SGFBLO_TRY(R.ops->from_host(&R.bctx, R.n, R.x, x));
   SGFBLO_TRY(R.ops->from_host(&R.bctx, R.m, R.y, y));
   started = 1;
