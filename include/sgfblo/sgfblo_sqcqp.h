@@ -87,9 +87,9 @@ extern "C" {
      h(z + tau0 d) <= (1 - tau0 alpha) h(z) + tau0 (tau0 L_h / 2 - w) ||d||^2, so the step is
      safe for tau0 <= 2 w / L_h (L_h: Lipschitz constant of grad h, about 4 on the synthetic
      problem and 10 on the quadratic one). 0.01 = w is at that scale; measured on both
-     problems, tau0 = 0.1 with w <= 0.01 lets the iterates drift far outside the eps-set
-     (max_h_excess ~ 20 eps^2) while 0.01 keeps them on it (max_h_excess < 1e-6 eps^2).
-     Scale tau0 with w.
+     problems with w = 0.01, tau0 = 0.1 lets the iterates drift far outside the eps-set
+     (max_h_excess 8 eps^2 on the quadratic, 18 eps^2 on the synthetic problem) while
+     tau0 = 0.01 keeps them inside (max_h_excess < 0). Scale tau0 with w.
    delta = 1e-6: the relaxed boundary band h >= -delta. It is 1e-4 eps^2 at the default eps,
      so the line search (with its guarantees) runs everywhere but in a thin band, and the
      barrier margin gamma |h| >= 1e-7 stays far above the rounding of h (about 1e-9 in
