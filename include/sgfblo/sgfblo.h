@@ -118,5 +118,6 @@ SGFBLO_API void sgfblo_solver_destroy(sgfblo_solver *s);
 #include "sgfblo/sgfblo_data.h"
 #include "sgfblo/sgfblo_aidbio.h"
 #include "sgfblo/sgfblo_metrics.h"
+#include "sgfblo/sgfblo_sqcqp.h"
 
 #endif /* SGFBLO_SGFBLO_H */
