@@ -18,7 +18,7 @@ static inline int grid_for(int64_t n) {
 
 static inline cudaStream_t as_stream(void *s) { return static_cast<cudaStream_t>(s); }
 
-#define GRID_STRIDE(i, n)                                                      \
+#define GRID_STRIDE(i, n)                                                   \
   for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < (n); \
        i += (int64_t)gridDim.x * blockDim.x)
 
@@ -33,7 +33,7 @@ static __device__ void sigmoid(sgfblo_real t, sgfblo_real *sig, sgfblo_real *dsi
 // One row of sgfblo_hc_softmax_rows: z <- softmax(z) (minus e_b with minus_onehot);
 // *ce = logsumexp(z) - z_b when ce is not NULL.
 static __device__ void softmax_row(sgfblo_real *z, int64_t C, int32_t b, sgfblo_real *ce,
-                            bool minus_onehot) {
+                                   bool minus_onehot) {
   sgfblo_real mx = z[0];
   for (int64_t k = 1; k < C; ++k) mx = z[k] > mx ? z[k] : mx;
   const sgfblo_real gap = ce ? mx - z[b] : (sgfblo_real)0;
@@ -58,8 +58,8 @@ static __global__ void k_hc_softmax_rows(int64_t rows, int64_t C, sgfblo_real *Z
 }
 
 static __global__ void k_hc_grad_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
-                                      const int32_t *labels, const sgfblo_real *x,
-                                      sgfblo_real *gx, sgfblo_real invN, int scale_sig) {
+                                      const int32_t *labels, const sgfblo_real *x, sgfblo_real *gx,
+                                      sgfblo_real invN, int scale_sig) {
   GRID_STRIDE(i, rows) {
     sgfblo_real *z = Z + i * ld, ce = 0, sig = 1, dsig = 0;
     softmax_row(z, C, labels[i], gx ? &ce : nullptr, true);
@@ -70,8 +70,8 @@ static __global__ void k_hc_grad_rows(int64_t rows, int64_t C, sgfblo_real *Z, i
   }
 }
 
-static __global__ void k_hc_hyy_rows(int64_t rows, int64_t C, const sgfblo_real *x,
-                                     sgfblo_real *Z, int64_t ld) {
+static __global__ void k_hc_hyy_rows(int64_t rows, int64_t C, const sgfblo_real *x, sgfblo_real *Z,
+                                     int64_t ld) {
   GRID_STRIDE(i, rows) {
     sgfblo_real *p = Z + i * ld, sig;
     const sgfblo_real *u = p + C;
@@ -98,9 +98,9 @@ static __global__ void k_hc_jyx_rows(int64_t rows, int64_t C, const sgfblo_real 
   }
 }
 
-static __global__ void k_hc_jyxT_rows(int64_t rows, int64_t C, const sgfblo_real *x,
-                                      sgfblo_real *Z, int64_t ld, const int32_t *labels,
-                                      sgfblo_real invN, sgfblo_real *out) {
+static __global__ void k_hc_jyxT_rows(int64_t rows, int64_t C, const sgfblo_real *x, sgfblo_real *Z,
+                                      int64_t ld, const int32_t *labels, sgfblo_real invN,
+                                      sgfblo_real *out) {
   GRID_STRIDE(i, rows) {
     sgfblo_real *r = Z + i * ld, dsig;
     const sgfblo_real *u = r + C;
@@ -136,7 +136,7 @@ static __global__ void k_hc_dense_s(int64_t rows, int64_t d, int64_t C, int64_t 
   GRID_STRIDE(e, rows * d) {
     const int64_t r = e / d, j = e % d;
     const sgfblo_real *p = P + r * ld;
-    sgfblo_real rest = 0; // 1 - p_k
+    sgfblo_real rest = 0;  // 1 - p_k
     for (int64_t l = 0; l < C; ++l) rest += l != k ? p[l] : (sgfblo_real)0;
     const sgfblo_real w = sqrt(sig[r] * p[k] * rest * invN);
     S[e] = w * A[r * d + j];
@@ -154,29 +154,27 @@ static __global__ void k_hc_dense_scatter(int64_t d, int64_t C, const sgfblo_rea
 
 static __global__ void k_hc_dense_symmetrize(int64_t m, sgfblo_real two_lambda, sgfblo_real *out) {
   GRID_STRIDE(e, m * m) {
-    const int64_t r = e / m, c = e % m; // entry (row c, column r) of the column-major out
-    if (r == c) out[c * m + c] += two_lambda;
-    else if (r > c) out[r * m + c] = out[c * m + r]; // upper from lower
+    const int64_t r = e / m, c = e % m;  // entry (row c, column r) of the column-major out
+    if (r == c)
+      out[c * m + c] += two_lambda;
+    else if (r > c)
+      out[r * m + c] = out[c * m + r];  // upper from lower
   }
 }
 
-
 extern "C" int sgfblo_cuda_hc_softmax_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
-                                           const int32_t *labels, sgfblo_real *ce,
-                                           void *stream) {
+                                           const int32_t *labels, sgfblo_real *ce, void *stream) {
   if (rows <= 0) return 0;
-  k_hc_softmax_rows<<<grid_for(rows), kThreads, 0, as_stream(stream)>>>(rows, C, Z, ld, labels,
-                                                                        ce);
+  k_hc_softmax_rows<<<grid_for(rows), kThreads, 0, as_stream(stream)>>>(rows, C, Z, ld, labels, ce);
   return (int)cudaGetLastError();
 }
 
 extern "C" int sgfblo_cuda_hc_grad_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
                                         const int32_t *labels, const sgfblo_real *x,
-                                        sgfblo_real *gx, double invN, int scale_sig,
-                                        void *stream) {
+                                        sgfblo_real *gx, double invN, int scale_sig, void *stream) {
   if (rows <= 0) return 0;
-  k_hc_grad_rows<<<grid_for(rows), kThreads, 0, as_stream(stream)>>>(
-      rows, C, Z, ld, labels, x, gx, (sgfblo_real)invN, scale_sig);
+  k_hc_grad_rows<<<grid_for(rows), kThreads, 0, as_stream(stream)>>>(rows, C, Z, ld, labels, x, gx,
+                                                                     (sgfblo_real)invN, scale_sig);
   return (int)cudaGetLastError();
 }
 
@@ -222,11 +220,11 @@ extern "C" int sgfblo_cuda_hc_dense_k(int64_t rows, int64_t d, int64_t C, const 
 
 extern "C" int sgfblo_cuda_hc_dense_s(int64_t rows, int64_t d, int64_t C, int64_t k,
                                       const sgfblo_real *sig, const sgfblo_real *A,
-                                      const sgfblo_real *P, int64_t ld, double invN,
-                                      sgfblo_real *S, void *stream) {
+                                      const sgfblo_real *P, int64_t ld, double invN, sgfblo_real *S,
+                                      void *stream) {
   if (rows <= 0) return 0;
-  k_hc_dense_s<<<grid_for(rows * d), kThreads, 0, as_stream(stream)>>>(
-      rows, d, C, k, sig, A, P, ld, (sgfblo_real)invN, S);
+  k_hc_dense_s<<<grid_for(rows * d), kThreads, 0, as_stream(stream)>>>(rows, d, C, k, sig, A, P, ld,
+                                                                       (sgfblo_real)invN, S);
   return (int)cudaGetLastError();
 }
 

@@ -112,9 +112,9 @@ int sgfblo_cuda_hc_dense_k(int64_t rows, int64_t d, int64_t C, const sgfblo_real
                            sgfblo_real *K, void *stream);
 /** Dense Hyy, class k: S (rows x d) with S[r, j] = sqrt(sig_r p_rk (1 - p_rk) invN) A[r, j],
     1 - p_rk summed from the other classes. */
-int sgfblo_cuda_hc_dense_s(int64_t rows, int64_t d, int64_t C, int64_t k,
-                           const sgfblo_real *sig, const sgfblo_real *A, const sgfblo_real *P,
-                           int64_t ld, double invN, sgfblo_real *S, void *stream);
+int sgfblo_cuda_hc_dense_s(int64_t rows, int64_t d, int64_t C, int64_t k, const sgfblo_real *sig,
+                           const sgfblo_real *A, const sgfblo_real *P, int64_t ld, double invN,
+                           sgfblo_real *S, void *stream);
 /** Dense Hyy, last step: the lower triangles of the C diagonal blocks D_k (d x d each) into
     rows j C + k, columns j' C + k of out (m x m, column-major), then out += 2 lambda I and the
     upper triangle mirrored from the lower. */

@@ -11,7 +11,8 @@ static constexpr int kThreads = 256;
 
 // s = c'x + d'y and uu = ||x + y||^2 over the block; every thread gets both.
 static __device__ void synth_scalars(int64_t n, const sgfblo_real *c, const sgfblo_real *d,
-                              const sgfblo_real *x, const sgfblo_real *y, double *s, double *uu) {
+                                     const sgfblo_real *x, const sgfblo_real *y, double *s,
+                                     double *uu) {
   __shared__ double sh_s[kThreads], sh_u[kThreads];
   double as = 0.0, au = 0.0;
   for (int64_t i = threadIdx.x; i < n; i += blockDim.x) {
@@ -53,10 +54,9 @@ static __global__ void k_synth_f_val(int64_t n, const sgfblo_real *c, const sgfb
   if (threadIdx.x == 0) out[0] = sin(s) + log1p(uu);
 }
 
-
 extern "C" int sgfblo_cuda_synth_grad_f(int64_t n, const sgfblo_real *c, const sgfblo_real *d,
-                                        const sgfblo_real *x, const sgfblo_real *y,
-                                        sgfblo_real *gx, sgfblo_real *gy, void *stream) {
+                                        const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx,
+                                        sgfblo_real *gy, void *stream) {
   if (n <= 0 || (!gx && !gy)) return 0;
   k_synth_grad_f<<<1, kThreads, 0, static_cast<cudaStream_t>(stream)>>>(n, c, d, x, y, gx, gy);
   return (int)cudaGetLastError();

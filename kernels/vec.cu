@@ -6,9 +6,10 @@
 
 #include "kernels.h"
 
-static constexpr int kThreads = 256;    // threads per block, every kernel here
-static constexpr int kMaxBlocks = 4096; // grid cap of the element-wise kernels (grid-stride loops)
-static constexpr int kRedBlocks = SGFBLO_CUDA_RED_PARTS / 2; // partial blocks; two sums per block max
+static constexpr int kThreads = 256;     // threads per block, every kernel here
+static constexpr int kMaxBlocks = 4096;  // grid cap of the element-wise kernels (grid-stride loops)
+// Partial-sum blocks of a reduction: two sums per block at most fit the scratch.
+static constexpr int kRedBlocks = SGFBLO_CUDA_RED_PARTS / 2;
 static_assert(2 * kRedBlocks <= SGFBLO_CUDA_RED_PARTS, "partials of two sums must fit d_part");
 
 static inline int grid_for(int64_t n) {
@@ -37,7 +38,7 @@ static __device__ void block_reduce(double (&v)[NV], double (&out)[NV]) {
     __syncthreads();
   }
   for (int j = 0; j < NV; ++j) out[j] = sh[j][0];
-  __syncthreads(); // sh may be reused by a second call in the same kernel
+  __syncthreads();  // sh may be reused by a second call in the same kernel
 }
 
 // ------------------------------------------------------------- element-wise --
@@ -55,13 +56,13 @@ static __global__ void k_axpby(int64_t n, sgfblo_real a, const sgfblo_real *x, s
     y[i] = c_zero ? a * x[i] : a * x[i] + c * y[i];
 }
 
-namespace { // types private to this file
+namespace {  // types private to this file
 struct LincombArgs {
   const sgfblo_real *X[SGFBLO_CUDA_LINCOMB_MAX];
   double c[SGFBLO_CUDA_LINCOMB_MAX];
   int k;
 };
-} // namespace
+}  // namespace
 
 static __global__ void k_lincomb(int64_t n, LincombArgs a, sgfblo_real *z) {
   for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
@@ -74,17 +75,19 @@ static __global__ void k_lincomb(int64_t n, LincombArgs a, sgfblo_real *z) {
 
 // --------------------------------------------------------------- reductions --
 
-namespace { // the terms of each reduction
+namespace {  // the terms of each reduction
 struct DotTerm {
   const sgfblo_real *x, *y;
-  __device__ void operator()(int64_t i, double (&v)[1]) const { v[0] = (double)x[i] * (double)y[i]; }
+  __device__ void operator()(int64_t i, double (&v)[1]) const {
+    v[0] = (double)x[i] * (double)y[i];
+  }
 };
 
 struct AbsTerm {
   const sgfblo_real *x;
   __device__ void operator()(int64_t i, double (&v)[1]) const {
     const double a = fabs((double)x[i]);
-    v[0] = isfinite(a) ? a : INFINITY; // NaN would vanish in fmax: map it to +Inf
+    v[0] = isfinite(a) ? a : INFINITY;  // NaN would vanish in fmax: map it to +Inf
   }
 };
 
@@ -106,7 +109,7 @@ struct FilterTerms {
     v[1] = a * a;
   }
 };
-} // namespace
+}  // namespace
 
 // Pass 1: one partial per block, part[j * gridDim.x + block] for value j.
 template <int NV, bool MAX, class Term>
@@ -147,9 +150,9 @@ static __global__ void k_reduce_final(int nparts, const double *part, int rms, i
 // Filter pass 2: every block forms lambda from the partials (same order, same value), block 0
 // stores it, and all combine zdot = -gf - lambda gh.
 static __global__ void k_filter_apply(int64_t n, int nparts, const double *part, double h,
-                                      double alpha, double eps2, int relaxed,
-                                      const sgfblo_real *gf, const sgfblo_real *gh,
-                                      sgfblo_real *zdot, double *lambda_out) {
+                                      double alpha, double eps2, int relaxed, const sgfblo_real *gf,
+                                      const sgfblo_real *gh, sgfblo_real *zdot,
+                                      double *lambda_out) {
   double tot[2];
   combine_parts<2, false>(nparts, part, tot);
   __shared__ double lam;
@@ -186,7 +189,6 @@ static int reduce(int64_t n, Term term, int rms, double *d_part, double *d_out, 
   k_reduce_final<MAX><<<1, kThreads, 0, st>>>(g, d_part, rms, n, d_out);
   return (int)cudaGetLastError();
 }
-
 
 // ------------------------------------------------------------------ launchers --
 
@@ -229,8 +231,8 @@ extern "C" int sgfblo_cuda_nrminf(int64_t n, const sgfblo_real *x, double *d_par
 }
 
 extern "C" int sgfblo_cuda_err_norm(int64_t n, const sgfblo_real *e, const sgfblo_real *z0,
-                                    const sgfblo_real *z1, double atol, double rtol,
-                                    double *d_part, double *d_out, void *stream) {
+                                    const sgfblo_real *z1, double atol, double rtol, double *d_part,
+                                    double *d_out, void *stream) {
   return reduce<1, false>(n, ErrTerm{e, z0, z1, atol, rtol}, 1, d_part, d_out, as_stream(stream));
 }
 

@@ -36,11 +36,12 @@
 #define PARITY_CG_TOL 1e-14
 #endif
 
-#define REQUIRE_CUDA()                                                                     \
-  do {                                                                                     \
-    if (!sgfblo_backend_available(SGFBLO_BACKEND_CUDA))                                    \
-      cr_skip_test("no CUDA device here (or CUDA not compiled in): CPU-vs-CUDA parity not " \
-                   "checked");                                                             \
+#define REQUIRE_CUDA()                                                             \
+  do {                                                                             \
+    if (!sgfblo_backend_available(SGFBLO_BACKEND_CUDA))                            \
+      cr_skip_test(                                                                \
+          "no CUDA device here (or CUDA not compiled in): CPU-vs-CUDA parity not " \
+          "checked");                                                              \
   } while (0)
 
 /* A seed that differs run to run (fresh inputs), logged so a failure can be replayed. */
@@ -54,8 +55,8 @@ static uint64_t fresh_seed(const char *what) {
 }
 
 /* Relative error of a against the reference b, logged and checked. */
-static double expect_close(const char *what, const sgfblo_real *a, const sgfblo_real *b,
-                           int64_t n, double tol) {
+static double expect_close(const char *what, const sgfblo_real *a, const sgfblo_real *b, int64_t n,
+                           double tol) {
   const double e = test_rel_err(a, b, n, 1e-300);
   cr_log_info("%-40s relative error %.3e (tol %.0e)", what, e, tol);
   cr_expect(e <= tol, "%s: relative error %.3e > %.0e", what, e, tol);
@@ -281,7 +282,8 @@ Test(cuda_parity, reductions) {
   for (size_t t = 0; t < sizeof SIZES / sizeof SIZES[0]; ++t) {
     const int64_t n = SIZES[t];
     const uint64_t seed = fresh_seed("reductions");
-    sgfblo_real *x = hrand(n, seed, 1.0), *y = hrand(n, seed + 1, 3.0), *e = hrand(n, seed + 2, 1e-3);
+    sgfblo_real *x = hrand(n, seed, 1.0), *y = hrand(n, seed + 1, 3.0),
+                *e = hrand(n, seed + 2, 1e-3);
     sgfblo_real *dx = dcopy(&P, x, n), *dy = dcopy(&P, y, n), *de = dcopy(&P, e, n);
     double rc, rg;
     CPU_OK(P.cpu->dot(&P.bc, n, x, y, &rc));
@@ -355,7 +357,8 @@ static sgfblo_real *random_spd(int64_t m, uint64_t seed) {
   for (int64_t j = 0; j < m; ++j)
     for (int64_t i = 0; i < m; ++i) {
       double acc = i == j ? 1.0 : 0.0;
-      for (int64_t k = 0; k < m; ++k) acc += (double)B[i + k * m] * (double)B[j + k * m] / (double)m;
+      for (int64_t k = 0; k < m; ++k)
+        acc += (double)B[i + k * m] * (double)B[j + k * m] / (double)m;
       A[i + j * m] = (sgfblo_real)acc;
     }
   free(B);
@@ -423,8 +426,10 @@ Test(cuda_parity, safety_filter) {
         char what[64];
         snprintf(what, sizeof what, "safety_filter relaxed %d eps2 %g", relaxed, eps2);
         expect_close(what, hz, z, n, PARITY_TOL);
-        if (relaxed && big_eps) cr_expect_eq(lg, 0.0, "clamped lambda is %g", lg);
-        else expect_close_scalar("safety_filter lambda", lg, lc, 1e-12);
+        if (relaxed && big_eps)
+          cr_expect_eq(lg, 0.0, "clamped lambda is %g", lg);
+        else
+          expect_close_scalar("safety_filter lambda", lg, lc, 1e-12);
         free(hz);
         /* Without lambda_host the call stays asynchronous; the result is the same. */
         GPU_OK(P.gpu->safety_filter(&P.bg, n, dgf, dgh, h, 0.35, eps2, relaxed, dz, NULL));
@@ -471,8 +476,14 @@ static hc_instance hc_make(int64_t N, int64_t Nv, int64_t d, int64_t C, uint64_t
   cr_assert(in.b && in.bv);
   for (int64_t i = 0; i < N; ++i) in.b[i] = (int32_t)sgfblo_rng_below(&r, (uint64_t)C);
   for (int64_t j = 0; j < Nv; ++j) in.bv[j] = (int32_t)sgfblo_rng_below(&r, (uint64_t)C);
-  const sgfblo_hyperclean_data data = {.N = N, .Nv = Nv, .d = d, .C = C, .A = in.A,
-                                       .labels = in.b, .Av = in.Av, .val_labels = in.bv,
+  const sgfblo_hyperclean_data data = {.N = N,
+                                       .Nv = Nv,
+                                       .d = d,
+                                       .C = C,
+                                       .A = in.A,
+                                       .labels = in.b,
+                                       .Av = in.Av,
+                                       .val_labels = in.bv,
                                        .lambda = 0.01};
   sgfblo_errmsg err = {{0}};
   in.hc = NULL;
@@ -502,17 +513,18 @@ static void check_device_oracles(const char *name, const sgfblo_problem *p, uint
   cr_assert_eq(p->prepare(0, &dctx), 0, "%s: prepare is not idempotent", name);
   sgfblo_real *x = hrand(n, seed, 1.0), *y = hrand(m, seed + 1, 1.0);
   sgfblo_real *u = hrand(n, seed + 2, 1.0), *v = hrand(m, seed + 3, 1.0);
-  sgfblo_real *dx = dcopy(&P, x, n), *dy = dcopy(&P, y, m), *du = dcopy(&P, u, n), *dv = dcopy(&P, v, m);
+  sgfblo_real *dx = dcopy(&P, x, n), *dy = dcopy(&P, y, m), *du = dcopy(&P, u, n),
+              *dv = dcopy(&P, v, m);
   sgfblo_real *ha = hvec(mx * mx), *hb = hvec(mx), *da = NULL, *db = NULL;
   GPU_OK(P.gpu->alloc(&P.bg, &da, mx * mx));
   GPU_OK(P.gpu->alloc(&P.bg, &db, mx));
   char what[96];
-#define CMP(label, len, hout, dout)                                          \
-  do {                                                                       \
-    sgfblo_real *got_ = hcopy(&P, (dout), (len));                            \
-    snprintf(what, sizeof what, "%s %s", name, label);                       \
-    expect_close(what, got_, (hout), (len), PARITY_TOL);                     \
-    free(got_);                                                              \
+#define CMP(label, len, hout, dout)                      \
+  do {                                                   \
+    sgfblo_real *got_ = hcopy(&P, (dout), (len));        \
+    snprintf(what, sizeof what, "%s %s", name, label);   \
+    expect_close(what, got_, (hout), (len), PARITY_TOL); \
+    free(got_);                                          \
   } while (0)
   sgfblo_real fh = 0, fd = 0;
   cr_assert_eq(p->f_val(x, y, &fh, &hctx), 0);
@@ -624,9 +636,11 @@ static void check_rhs_every_method(const char *name, const sgfblo_problem *p, ui
       sgfblo_real *z = hrand(nz, seed + (uint64_t)(10 * mi + rep), zscale);
       sgfblo_real *vc = hvec(nz), *vg = hvec(nz);
       sgfblo_status st = sgfblo_solver_eval_rhs(cpu, z, vc);
-      cr_assert_eq(st, SGFBLO_OK, "CPU rhs %s: %s", sgfblo_method_name(m), sgfblo_solver_last_error(cpu));
+      cr_assert_eq(st, SGFBLO_OK, "CPU rhs %s: %s", sgfblo_method_name(m),
+                   sgfblo_solver_last_error(cpu));
       st = sgfblo_solver_eval_rhs(gpu, z, vg);
-      cr_assert_eq(st, SGFBLO_OK, "CUDA rhs %s: %s", sgfblo_method_name(m), sgfblo_solver_last_error(gpu));
+      cr_assert_eq(st, SGFBLO_OK, "CUDA rhs %s: %s", sgfblo_method_name(m),
+                   sgfblo_solver_last_error(gpu));
       char what[96];
       snprintf(what, sizeof what, "%s rhs %s #%d", name, sgfblo_method_name(m), rep);
       expect_close(what, vg, vc, nz, m == SGFBLO_METHOD_SGF_CG ? PARITY_TOL_CG : PARITY_TOL);
@@ -888,8 +902,10 @@ Test(cuda_parity, initial_state_in_device_memory) {
   sgfblo_real *dx0 = NULL, *dy0 = NULL;
   sgfblo_errmsg err = {{0}};
   cr_assert_eq(sgfblo_cuda_set_device(0, &err), SGFBLO_OK, "%s", err.msg);
-  cr_assert_eq(sgfblo_cuda_malloc((void **)&dx0, sizeof *x0 * (size_t)n, &err), SGFBLO_OK, "%s", err.msg);
-  cr_assert_eq(sgfblo_cuda_malloc((void **)&dy0, sizeof *y0 * (size_t)n, &err), SGFBLO_OK, "%s", err.msg);
+  cr_assert_eq(sgfblo_cuda_malloc((void **)&dx0, sizeof *x0 * (size_t)n, &err), SGFBLO_OK, "%s",
+               err.msg);
+  cr_assert_eq(sgfblo_cuda_malloc((void **)&dy0, sizeof *y0 * (size_t)n, &err), SGFBLO_OK, "%s",
+               err.msg);
   cr_assert_eq(sgfblo_cuda_upload(dx0, x0, sizeof *x0 * (size_t)n, &err), SGFBLO_OK, "%s", err.msg);
   cr_assert_eq(sgfblo_cuda_upload(dy0, y0, sizeof *y0 * (size_t)n, &err), SGFBLO_OK, "%s", err.msg);
 

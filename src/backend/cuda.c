@@ -35,35 +35,32 @@
 #endif
 
 /* Checked calls; each needs `sgfblo_status st`, `sgfblo_errmsg *err` and a cleanup label. */
-#define SGFBLO_CUDA_TRY(call)                                                                \
-  do {                                                                                       \
-    const cudaError_t e_ = (cudaError_t)(call);                                              \
-    if (e_ != cudaSuccess) {                                                                 \
-      st = sgfblo_fail(err, SGFBLO_ERR_CUDA, "%s: %s failed: %s (%s)", __func__, #call,      \
-                       cudaGetErrorString(e_), cudaGetErrorName(e_));                        \
-      goto cleanup;                                                                          \
-    }                                                                                        \
+#define SGFBLO_CUDA_TRY(call)                                                           \
+  do {                                                                                  \
+    const cudaError_t e_ = (cudaError_t)(call);                                         \
+    if (e_ != cudaSuccess) {                                                            \
+      st = sgfblo_fail(err, SGFBLO_ERR_CUDA, "%s: %s failed: %s (%s)", __func__, #call, \
+                       cudaGetErrorString(e_), cudaGetErrorName(e_));                   \
+      goto cleanup;                                                                     \
+    }                                                                                   \
   } while (0)
 
-#define SGFBLO_CUBLAS_TRY(call)                                                              \
-  do {                                                                                       \
-    const cublasStatus_t e_ = (call);                                                        \
-    if (e_ != CUBLAS_STATUS_SUCCESS) {                                                       \
-      st = sgfblo_fail(err, e_ == CUBLAS_STATUS_ALLOC_FAILED ? SGFBLO_ERR_ALLOC : SGFBLO_ERR_CUDA, \
-                       "%s: %s failed: %s", __func__, #call, cublasGetStatusString(e_));     \
-      goto cleanup;                                                                          \
-    }                                                                                        \
+#define SGFBLO_CUBLAS_TRY(call)                   \
+  do {                                            \
+    const cublasStatus_t e_ = (call);             \
+    if (e_ != CUBLAS_STATUS_SUCCESS) {            \
+      st = cublas_fail(err, e_, __func__, #call); \
+      goto cleanup;                               \
+    }                                             \
   } while (0)
 
-#define SGFBLO_CUSOLVER_TRY(call)                                                            \
-  do {                                                                                       \
-    const cusolverStatus_t e_ = (call);                                                      \
-    if (e_ != CUSOLVER_STATUS_SUCCESS) {                                                     \
-      st = sgfblo_fail(err,                                                                  \
-                       e_ == CUSOLVER_STATUS_ALLOC_FAILED ? SGFBLO_ERR_ALLOC : SGFBLO_ERR_CUDA, \
-                       "%s: %s failed: %s", __func__, #call, cusolver_status_string(e_));    \
-      goto cleanup;                                                                          \
-    }                                                                                        \
+#define SGFBLO_CUSOLVER_TRY(call)                   \
+  do {                                              \
+    const cusolverStatus_t e_ = (call);             \
+    if (e_ != CUSOLVER_STATUS_SUCCESS) {            \
+      st = cusolver_fail(err, e_, __func__, #call); \
+      goto cleanup;                                 \
+    }                                               \
   } while (0)
 
 /* Dimensions cuBLAS / cuSOLVER take as int. */
@@ -84,18 +81,30 @@ static const char *cusolver_status_string(cusolverStatus_t s) {
   }
 }
 
+static sgfblo_status cublas_fail(sgfblo_errmsg *err, cublasStatus_t e, const char *fn,
+                                 const char *call) {
+  return sgfblo_fail(err, e == CUBLAS_STATUS_ALLOC_FAILED ? SGFBLO_ERR_ALLOC : SGFBLO_ERR_CUDA,
+                     "%s: %s failed: %s", fn, call, cublasGetStatusString(e));
+}
+
+static sgfblo_status cusolver_fail(sgfblo_errmsg *err, cusolverStatus_t e, const char *fn,
+                                   const char *call) {
+  return sgfblo_fail(err, e == CUSOLVER_STATUS_ALLOC_FAILED ? SGFBLO_ERR_ALLOC : SGFBLO_ERR_CUDA,
+                     "%s: %s failed: %s", fn, call, cusolver_status_string(e));
+}
+
 /** Per-solver state behind bctx.impl. */
 typedef struct {
   int device;
-  cudaStream_t stream; /* also bctx.stream */
-  cublasHandle_t blas;  /* bound to stream, host pointer mode */
+  cudaStream_t stream;       /* also bctx.stream */
+  cublasHandle_t blas;       /* bound to stream, host pointer mode */
   cusolverDnHandle_t solver; /* bound to stream */
-  double *d_part;     /* SGFBLO_CUDA_RED_PARTS partial sums */
-  double *d_scalar;   /* [0] reduction result, [1] safety-filter lambda */
-  double *h_scalar;   /* pinned host mirror of d_scalar */
-  int *d_info, *h_info; /* potrf devInfo and its pinned mirror */
-  sgfblo_real *d_work; /* potrf workspace */
-  int lwork;           /* its length in reals */
+  double *d_part;            /* SGFBLO_CUDA_RED_PARTS partial sums */
+  double *d_scalar;          /* [0] reduction result, [1] safety-filter lambda */
+  double *h_scalar;          /* pinned host mirror of d_scalar */
+  int *d_info, *h_info;      /* potrf devInfo and its pinned mirror */
+  sgfblo_real *d_work;       /* potrf workspace */
+  int lwork;                 /* its length in reals */
 } cuda_impl;
 
 #define IMPL(b) ((cuda_impl *)(b)->impl)
@@ -152,7 +161,8 @@ static sgfblo_status cuda_copy(sgfblo_bctx *b, int64_t n, const sgfblo_real *x, 
   sgfblo_status st = SGFBLO_OK;
   sgfblo_errmsg *err = b->err;
   if (x != y && n > 0)
-    SGFBLO_CUDA_TRY(cudaMemcpyAsync(y, x, sizeof *y * (size_t)n, cudaMemcpyDeviceToDevice, STREAM(b)));
+    SGFBLO_CUDA_TRY(
+        cudaMemcpyAsync(y, x, sizeof *y * (size_t)n, cudaMemcpyDeviceToDevice, STREAM(b)));
 cleanup:
   return st;
 }
@@ -161,15 +171,16 @@ static sgfblo_status cuda_fill(sgfblo_bctx *b, int64_t n, double a, sgfblo_real 
   sgfblo_status st = SGFBLO_OK;
   sgfblo_errmsg *err = b->err;
   if (a == 0.0 && n > 0)
-    SGFBLO_CUDA_TRY(cudaMemsetAsync(x, 0, sizeof *x * (size_t)n, STREAM(b))); /* +0.0 is all zero bits */
+    SGFBLO_CUDA_TRY(
+        cudaMemsetAsync(x, 0, sizeof *x * (size_t)n, STREAM(b))); /* +0.0 is all zero bits */
   else
     SGFBLO_CUDA_TRY(sgfblo_cuda_fill(n, a, x, STREAM(b)));
 cleanup:
   return st;
 }
 
-static sgfblo_status cuda_axpby(sgfblo_bctx *b, int64_t n, double a, const sgfblo_real *x,
-                                double c, sgfblo_real *y) {
+static sgfblo_status cuda_axpby(sgfblo_bctx *b, int64_t n, double a, const sgfblo_real *x, double c,
+                                sgfblo_real *y) {
   sgfblo_status st = SGFBLO_OK;
   sgfblo_errmsg *err = b->err;
   SGFBLO_CUDA_TRY(sgfblo_cuda_axpby(n, a, x, c, y, STREAM(b)));
@@ -216,8 +227,8 @@ cleanup:
   return st;
 }
 
-static sgfblo_status cuda_dot(sgfblo_bctx *b, int64_t n, const sgfblo_real *x,
-                              const sgfblo_real *y, double *out) {
+static sgfblo_status cuda_dot(sgfblo_bctx *b, int64_t n, const sgfblo_real *x, const sgfblo_real *y,
+                              double *out) {
   sgfblo_status st = SGFBLO_OK;
   sgfblo_errmsg *err = b->err;
   cuda_impl *I = IMPL(b);
@@ -243,7 +254,8 @@ static sgfblo_status cuda_err_norm(sgfblo_bctx *b, int64_t n, const sgfblo_real 
   sgfblo_status st = SGFBLO_OK;
   sgfblo_errmsg *err = b->err;
   cuda_impl *I = IMPL(b);
-  SGFBLO_CUDA_TRY(sgfblo_cuda_err_norm(n, e, z0, z1, atol, rtol, I->d_part, I->d_scalar, I->stream));
+  SGFBLO_CUDA_TRY(
+      sgfblo_cuda_err_norm(n, e, z0, z1, atol, rtol, I->d_part, I->d_scalar, I->stream));
   SGFBLO_TRY(read_scalar(b, 0, out));
 cleanup:
   return st;
@@ -260,10 +272,9 @@ static sgfblo_status cuda_gemm(sgfblo_bctx *b, int transa, int transb, int64_t m
                        "gemm: dimensions %lld x %lld x %lld exceed cuBLAS's int range",
                        (long long)m, (long long)k, (long long)inner);
   const sgfblo_real a = (sgfblo_real)alpha, be = (sgfblo_real)beta;
-  SGFBLO_CUBLAS_TRY(SGFBLO_SD(cublas, gemm)(IMPL(b)->blas, transa ? CUBLAS_OP_T : CUBLAS_OP_N,
-                                            transb ? CUBLAS_OP_T : CUBLAS_OP_N, (int)m, (int)k,
-                                            (int)inner, &a, A, (int)lda, B, (int)ldb, &be, C,
-                                            (int)ldc));
+  SGFBLO_CUBLAS_TRY(SGFBLO_SD(cublas, gemm)(
+      IMPL(b)->blas, transa ? CUBLAS_OP_T : CUBLAS_OP_N, transb ? CUBLAS_OP_T : CUBLAS_OP_N, (int)m,
+      (int)k, (int)inner, &a, A, (int)lda, B, (int)ldb, &be, C, (int)ldc));
 cleanup:
   return st;
 }
@@ -277,9 +288,8 @@ static sgfblo_status ensure_potrf_work(sgfblo_bctx *b, int64_t m, sgfblo_real *A
   if (!DIM_OK(m))
     return sgfblo_fail(err, SGFBLO_ERR_INVALID_ARG, "potrf: m = %lld exceeds cuSOLVER's int range",
                        (long long)m);
-  SGFBLO_CUSOLVER_TRY(SGFBLO_SD(cusolverDn, potrf_bufferSize)(I->solver, CUBLAS_FILL_MODE_LOWER,
-                                                              (int)m, A, (int)(m > 0 ? m : 1),
-                                                              &lwork));
+  SGFBLO_CUSOLVER_TRY(SGFBLO_SD(cusolverDn, potrf_bufferSize)(
+      I->solver, CUBLAS_FILL_MODE_LOWER, (int)m, A, (int)(m > 0 ? m : 1), &lwork));
   if (lwork > I->lwork) {
     (void)cudaFree(I->d_work);
     I->d_work = NULL;
@@ -305,7 +315,8 @@ static sgfblo_status cuda_potrf(sgfblo_bctx *b, int64_t m, sgfblo_real *A) {
   SGFBLO_CUSOLVER_TRY(SGFBLO_SD(cusolverDn, potrf)(I->solver, CUBLAS_FILL_MODE_LOWER, (int)m, A,
                                                    (int)m, I->d_work, I->lwork, I->d_info));
   /* devInfo must come back: a failed factorisation is this call's status. */
-  SGFBLO_CUDA_TRY(cudaMemcpyAsync(I->h_info, I->d_info, sizeof(int), cudaMemcpyDeviceToHost, I->stream));
+  SGFBLO_CUDA_TRY(
+      cudaMemcpyAsync(I->h_info, I->d_info, sizeof(int), cudaMemcpyDeviceToHost, I->stream));
   SGFBLO_CUDA_TRY(cudaStreamSynchronize(I->stream));
   if (*I->h_info > 0)
     SGFBLO_FAIL(err, SGFBLO_ERR_NOT_SPD,
@@ -334,9 +345,8 @@ cleanup:
 }
 
 static sgfblo_status cuda_safety_filter(sgfblo_bctx *b, int64_t n, const sgfblo_real *gf,
-                                        const sgfblo_real *gh, double h, double alpha,
-                                        double eps2, int relaxed, sgfblo_real *zdot,
-                                        double *lambda_host) {
+                                        const sgfblo_real *gh, double h, double alpha, double eps2,
+                                        int relaxed, sgfblo_real *zdot, double *lambda_host) {
   sgfblo_status st = SGFBLO_OK;
   sgfblo_errmsg *err = b->err;
   cuda_impl *I = IMPL(b);
@@ -347,21 +357,25 @@ cleanup:
   return st;
 }
 
-static sgfblo_status cuda_to_host(sgfblo_bctx *b, int64_t n, sgfblo_real *dst, const sgfblo_real *src) {
+static sgfblo_status cuda_to_host(sgfblo_bctx *b, int64_t n, sgfblo_real *dst,
+                                  const sgfblo_real *src) {
   sgfblo_status st = SGFBLO_OK;
   sgfblo_errmsg *err = b->err;
   if (n <= 0) return SGFBLO_OK;
-  SGFBLO_CUDA_TRY(cudaMemcpyAsync(dst, src, sizeof *dst * (size_t)n, cudaMemcpyDeviceToHost, STREAM(b)));
+  SGFBLO_CUDA_TRY(
+      cudaMemcpyAsync(dst, src, sizeof *dst * (size_t)n, cudaMemcpyDeviceToHost, STREAM(b)));
   SGFBLO_CUDA_TRY(cudaStreamSynchronize(STREAM(b)));
 cleanup:
   return st;
 }
 
-static sgfblo_status cuda_from_host(sgfblo_bctx *b, int64_t n, sgfblo_real *dst, const sgfblo_real *src) {
+static sgfblo_status cuda_from_host(sgfblo_bctx *b, int64_t n, sgfblo_real *dst,
+                                    const sgfblo_real *src) {
   sgfblo_status st = SGFBLO_OK;
   sgfblo_errmsg *err = b->err;
   if (n <= 0) return SGFBLO_OK;
-  SGFBLO_CUDA_TRY(cudaMemcpyAsync(dst, src, sizeof *dst * (size_t)n, cudaMemcpyHostToDevice, STREAM(b)));
+  SGFBLO_CUDA_TRY(
+      cudaMemcpyAsync(dst, src, sizeof *dst * (size_t)n, cudaMemcpyHostToDevice, STREAM(b)));
   SGFBLO_CUDA_TRY(cudaStreamSynchronize(STREAM(b)));
 cleanup:
   return st;
@@ -555,8 +569,8 @@ int sgfblo_cuda_copy_async(void *dst, const void *src, size_t bytes, void *strea
   return (int)cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, (cudaStream_t)stream);
 }
 
-int sgfblo_cuda_copy2d_async(void *dst, size_t dpitch, const void *src, size_t spitch,
-                             size_t width, size_t height, void *stream) {
+int sgfblo_cuda_copy2d_async(void *dst, size_t dpitch, const void *src, size_t spitch, size_t width,
+                             size_t height, void *stream) {
   if (width == 0 || height == 0) return 0;
   return (int)cudaMemcpy2DAsync(dst, dpitch, src, spitch, width, height, cudaMemcpyDeviceToDevice,
                                 (cudaStream_t)stream);
@@ -568,7 +582,8 @@ int sgfblo_cuda_zero_async(void *dst, size_t bytes, void *stream) {
 }
 
 int sgfblo_cuda_read_sync(void *dst_host, const void *src, size_t bytes, void *stream) {
-  cudaError_t e = cudaMemcpyAsync(dst_host, src, bytes, cudaMemcpyDeviceToHost, (cudaStream_t)stream);
+  cudaError_t e =
+      cudaMemcpyAsync(dst_host, src, bytes, cudaMemcpyDeviceToHost, (cudaStream_t)stream);
   if (e == cudaSuccess) e = cudaStreamSynchronize((cudaStream_t)stream);
   return (int)e;
 }

@@ -64,8 +64,8 @@ int sgfblo_cuda_syrk_on(void *handle, void *stream, int64_t n, int64_t k, double
 /** Device -> device copy of bytes on stream. */
 int sgfblo_cuda_copy_async(void *dst, const void *src, size_t bytes, void *stream);
 /** 2-D device copy: height rows of width bytes, pitches in bytes. */
-int sgfblo_cuda_copy2d_async(void *dst, size_t dpitch, const void *src, size_t spitch,
-                             size_t width, size_t height, void *stream);
+int sgfblo_cuda_copy2d_async(void *dst, size_t dpitch, const void *src, size_t spitch, size_t width,
+                             size_t height, void *stream);
 /** Zero bytes on stream. */
 int sgfblo_cuda_zero_async(void *dst, size_t bytes, void *stream);
 /** Device -> host copy then stream synchronisation: only for the value callbacks, whose

@@ -18,28 +18,28 @@ struct sgfblo_hc_dev {
   int64_t N, Nv, d, C, nb;
   double lambda;
   void *blas;
-  sgfblo_real *A, *Av;   /* N x d, Nv x d, row-major */
-  int32_t *b, *bv;       /* labels */
-  sgfblo_real *Y2;       /* d x 2C: [y | v] */
-  sgfblo_real *Z2;       /* N x 2C */
-  sgfblo_real *Zv;       /* Nv x C */
-  sgfblo_real *ce;       /* max(N, Nv) */
-  sgfblo_real *sig;      /* N */
+  sgfblo_real *A, *Av;    /* N x d, Nv x d, row-major */
+  int32_t *b, *bv;        /* labels */
+  sgfblo_real *Y2;        /* d x 2C: [y | v] */
+  sgfblo_real *Z2;        /* N x 2C */
+  sgfblo_real *Zv;        /* Nv x C */
+  sgfblo_real *ce;        /* max(N, Nv) */
+  sgfblo_real *sig;       /* N */
   sgfblo_real *K, *S, *D; /* dense-Hyy workspaces, as on the host */
-  double *val;           /* two scalars for the value callbacks */
+  double *val;            /* two scalars for the value callbacks */
 };
 
 #define CB(expr) ((expr) == 0 ? 0 : SGFBLO_PROBLEM_CB_CUDA)
-#define CB_TRY(expr)                                                   \
-  do {                                                                 \
-    if ((expr) != 0) return SGFBLO_PROBLEM_CB_CUDA;                    \
+#define CB_TRY(expr)                                \
+  do {                                              \
+    if ((expr) != 0) return SGFBLO_PROBLEM_CB_CUDA; \
   } while (0)
 
 void sgfblo_hc_dev_destroy(sgfblo_hc_dev *D) {
   if (!D) return;
   sgfblo_cuda_blas_destroy(D->blas);
-  void *bufs[] = {D->A, D->Av, D->b, D->bv, D->Y2, D->Z2, D->Zv,
-                  D->ce, D->sig, D->K, D->S, D->D, D->val};
+  void *bufs[] = {D->A,  D->Av,  D->b, D->bv, D->Y2, D->Z2, D->Zv,
+                  D->ce, D->sig, D->K, D->S,  D->D,  D->val};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; ++i) sgfblo_cuda_free(bufs[i]);
   free(D);
 }
@@ -102,15 +102,15 @@ static int logits_and_av(sgfblo_hc_dev *D, const sgfblo_real *y, const sgfblo_re
   const size_t rs = sizeof(sgfblo_real), row = rs * (size_t)C;
   CB_TRY(sgfblo_cuda_copy2d_async(D->Y2, 2 * row, y, row, row, (size_t)D->d, stream));
   CB_TRY(sgfblo_cuda_copy2d_async(D->Y2 + C, 2 * row, v, row, row, (size_t)D->d, stream));
-  return sgfblo_cuda_gemm_on(D->blas, stream, 0, 0, 2 * C, D->N, D->d, 1, D->Y2, 2 * C, D->A,
-                             D->d, 0, D->Z2, 2 * C);
+  return sgfblo_cuda_gemm_on(D->blas, stream, 0, 0, 2 * C, D->N, D->d, 1, D->Y2, 2 * C, D->A, D->d,
+                             0, D->Z2, 2 * C);
 }
 
 /* out = scale A^T R + beta out, R = Z2[:, 0:C). */
 static int at_r(sgfblo_hc_dev *D, double scale, double beta, sgfblo_real *out, void *stream) {
   const int64_t C = D->C;
-  return sgfblo_cuda_gemm_on(D->blas, stream, 0, 1, C, D->d, D->N, scale, D->Z2, 2 * C, D->A,
-                             D->d, beta, out, C);
+  return sgfblo_cuda_gemm_on(D->blas, stream, 0, 1, C, D->d, D->N, scale, D->Z2, 2 * C, D->A, D->d,
+                             beta, out, C);
 }
 
 /* (sgfblo_real)(1/N), as the host oracles round it. */
@@ -121,8 +121,8 @@ int sgfblo_hc_dev_f_val(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_rea
   (void)x;
   const int64_t C = D->C;
   double s = 0;
-  CB_TRY(sgfblo_cuda_gemm_on(D->blas, stream, 0, 0, C, D->Nv, D->d, 1, y, C, D->Av, D->d, 0,
-                             D->Zv, C));
+  CB_TRY(sgfblo_cuda_gemm_on(D->blas, stream, 0, 0, C, D->Nv, D->d, 1, y, C, D->Av, D->d, 0, D->Zv,
+                             C));
   CB_TRY(sgfblo_cuda_hc_softmax_rows(D->Nv, C, D->Zv, C, D->bv, D->ce, stream));
   CB_TRY(sgfblo_cuda_sum_small(D->Nv, D->ce, NULL, D->val, stream));
   CB_TRY(sgfblo_cuda_read_sync(&s, D->val, sizeof s, stream));
@@ -151,11 +151,11 @@ int sgfblo_hc_dev_grad_f(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_re
   const int64_t C = D->C;
   if (gx) CB_TRY(sgfblo_cuda_zero_async(gx, sizeof *gx * (size_t)D->N, stream));
   if (!gy) return 0;
-  CB_TRY(sgfblo_cuda_gemm_on(D->blas, stream, 0, 0, C, D->Nv, D->d, 1, y, C, D->Av, D->d, 0,
-                             D->Zv, C));
+  CB_TRY(sgfblo_cuda_gemm_on(D->blas, stream, 0, 0, C, D->Nv, D->d, 1, y, C, D->Av, D->d, 0, D->Zv,
+                             C));
   CB_TRY(sgfblo_cuda_hc_grad_rows(D->Nv, C, D->Zv, C, D->bv, NULL, NULL, 0.0, 0, stream));
-  return CB(sgfblo_cuda_gemm_on(D->blas, stream, 0, 1, C, D->d, D->Nv, inv(D->Nv), D->Zv, C,
-                                D->Av, D->d, 0, gy, C));
+  return CB(sgfblo_cuda_gemm_on(D->blas, stream, 0, 1, C, D->d, D->Nv, inv(D->Nv), D->Zv, C, D->Av,
+                                D->d, 0, gy, C));
 }
 
 /* grad_x g = (1/N) sigma'(x) .* CE;  grad_y g = (1/N) A^T (diag(sigma(x)) (P - B)) + 2 lambda y. */
@@ -217,6 +217,6 @@ int sgfblo_hc_dev_hyy_dense(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo
       CB_TRY(sgfblo_cuda_syrk_on(D->blas, stream, d, rows, 1, D->S, d, beta, D->D + k * d * d, d));
     }
   }
-  return CB(sgfblo_cuda_hc_dense_finish(d, C, D->D, (double)(sgfblo_real)(2 * D->lambda), out,
-                                        stream));
+  return CB(
+      sgfblo_cuda_hc_dense_finish(d, C, D->D, (double)(sgfblo_real)(2 * D->lambda), out, stream));
 }

@@ -77,12 +77,12 @@ int sgfblo_hc_dev_hyy_dense(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo
 /** The device copy behind a device-memory call of a built-in callback: returns from the
     callback with the device result, or SGFBLO_PROBLEM_CB_NOT_ON_DEVICE when the instance has
     none. Expands to nothing in a build without CUDA (the host guard then refuses). */
-#define SGFBLO_DEVICE_CALL(ctx, dev_of, fn, ...)                                        \
-  do {                                                                                  \
-    if ((ctx) && (ctx)->mem == SGFBLO_MEM_DEVICE) {                                     \
-      void *dev_ = (ctx)->user_data ? (void *)dev_of((ctx)->user_data) : NULL;          \
+#define SGFBLO_DEVICE_CALL(ctx, dev_of, fn, ...)                                            \
+  do {                                                                                      \
+    if ((ctx) && (ctx)->mem == SGFBLO_MEM_DEVICE) {                                         \
+      void *dev_ = (ctx)->user_data ? (void *)dev_of((ctx)->user_data) : NULL;              \
       return dev_ ? fn(dev_, __VA_ARGS__, (ctx)->stream) : SGFBLO_PROBLEM_CB_NOT_ON_DEVICE; \
-    }                                                                                   \
+    }                                                                                       \
   } while (0)
 
 #else

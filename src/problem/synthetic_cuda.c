@@ -12,17 +12,17 @@
 struct sgfblo_synth_dev {
   int device;
   int64_t n;
-  void *blas;                     /* cuBLAS handle of this copy */
-  sgfblo_real *H, *G, *c, *d;     /* device copies */
-  sgfblo_real *r;                 /* n: H y - x for g_val */
-  double *val;                    /* one scalar for the value callbacks */
+  void *blas;                 /* cuBLAS handle of this copy */
+  sgfblo_real *H, *G, *c, *d; /* device copies */
+  sgfblo_real *r;             /* n: H y - x for g_val */
+  double *val;                /* one scalar for the value callbacks */
 };
 
 /* 0 on success, else the callback's CUDA failure code. */
 #define CB(expr) ((expr) == 0 ? 0 : SGFBLO_PROBLEM_CB_CUDA)
-#define CB_TRY(expr)                                                   \
-  do {                                                                 \
-    if ((expr) != 0) return SGFBLO_PROBLEM_CB_CUDA;                    \
+#define CB_TRY(expr)                                \
+  do {                                              \
+    if ((expr) != 0) return SGFBLO_PROBLEM_CB_CUDA; \
   } while (0)
 
 void sgfblo_synth_dev_destroy(sgfblo_synth_dev *D) {
