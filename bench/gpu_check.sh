@@ -24,6 +24,7 @@
 #   FORCE_PREFIX_LIBS=1  put every unpacked library on runlib, also those the system has
 #                  (tools/gather_gpu_debs.sh --verify uses it to prove the prefix suffices)
 #   JOBS           parallel build jobs (default: nproc)
+#   SAN_TIMEOUT    seconds allowed to each compute-sanitizer run (default 240)
 #
 # Prints a summary table last; exits non-zero if any step failed.
 set -uo pipefail
@@ -36,6 +37,7 @@ BUILD_DIR=${BUILD_DIR:-build-gpu}
 DEPS_PREFIX=${DEPS_PREFIX:-/tmp/sgfblo-deps}
 CUDA_ARCH=${CUDA_ARCH:-90}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 4)}
+SAN_TIMEOUT=${SAN_TIMEOUT:-240}
 EXTRA_CMAKE_ARGS=${EXTRA_CMAKE_ARGS:-}
 mkdir -p "$OUT"
 LOGS=$(mktemp -d /tmp/sgfblo-gpu-logs.XXXXXX)
@@ -166,24 +168,30 @@ fi
 
 # ------------------------------------------------------------- sanitizer --
 CLI=$ROOT/$BUILD_DIR/sgfblo
+SAN=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
+# san STEP TOOL LOG ARGS...: one compute-sanitizer run, bounded by SAN_TIMEOUT.
+san() {
+  local step=$1 tool=$2 log=$3
+  shift 3
+  run_logged "$step" "$log" run_env timeout "$SAN_TIMEOUT" "$SAN" --tool "$tool" \
+    --error-exitcode 99 "$@"
+}
 if want sanitizer; then
-  if command -v compute-sanitizer >/dev/null; then
+  if [ -n "$SAN" ]; then
     for m in rxgf sgf-chol pc; do
-      run_logged "memcheck" "sanitizer.log" run_env compute-sanitizer --tool memcheck \
-        --error-exitcode 99 "$CLI" synthetic --backend cuda --method "$m" --dt 0.05 --t-final 1
+      san memcheck memcheck sanitizer.log "$CLI" synthetic --backend cuda --method "$m" \
+        --dt 0.05 --t-final 1
     done
-    run_logged "racecheck" "sanitizer.log" run_env compute-sanitizer --tool racecheck \
-      --error-exitcode 99 "$CLI" synthetic --backend cuda --method rxgf --dt 0.05 --t-final 0.2
+    san racecheck racecheck sanitizer.log "$CLI" synthetic --backend cuda --dt 0.05 --t-final 0.2
     if run_env "$CLI" --help 2>&1 | grep -q hyperclean; then
       run_env "$CLI" hyperclean --help >"$LOGS/hyperclean_help.txt" 2>&1
-      run_logged "memcheck-hc" "sanitizer.log" run_env compute-sanitizer --tool memcheck \
-        --error-exitcode 99 "$CLI" hyperclean --backend cuda --dt 1 --t-final 2
+      san memcheck-hc memcheck sanitizer.log "$CLI" hyperclean --backend cuda --dt 1 --t-final 2
     else
       record memcheck-hc skipped "this sgfblo has no hyperclean command"
     fi
     # The parity tests under memcheck (Criterion forks; the sanitizer follows the children).
-    run_logged "memcheck-par" "sanitizer_parity.log" run_env compute-sanitizer --tool memcheck \
-      --target-processes all --error-exitcode 99 "$ROOT/$BUILD_DIR/tests/test_cuda_parity" -j1
+    san memcheck-par memcheck sanitizer_parity.log --target-processes all \
+      "$ROOT/$BUILD_DIR/tests/test_cuda_parity" -j1
   else
     record sanitizer skipped "compute-sanitizer not found"
   fi
