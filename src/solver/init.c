@@ -34,7 +34,7 @@ sgfblo_status sgfblo_init_state(sgfblo_solver *s, const sgfblo_problem *p) {
     if (!isfinite((double)h[i]))
       SGFBLO_FAIL(&s->err, SGFBLO_ERR_NONFINITE, "initial %s[%lld] is not finite (%g)",
                   i < n ? "x0" : "y0", (long long)(i < n ? i : i - n), (double)h[i]);
-  SGFBLO_TRY(s->ops->from_host(&s->bctx, s->nz, s->z, h)); /* (a no-op copy-back for device x0) */
+  SGFBLO_TRY(s->ops->from_host(&s->bctx, s->nz, s->z, h)); /* device x0: the same values again */
   if (s->set.init_lower) SGFBLO_TRY(sgfblo_init_lower(s));
 cleanup:
   return st;
