@@ -1,9 +1,12 @@
-/* Time one vector-field evaluation and one RK4 step of every method, CPU backend, on the
-   paper's synthetic problem (n = m = 20) and on generated hyper-cleaning data at the paper's
-   size (N = 5000, Nv = 2500, d = 82, C = 10). Warm-up first, then the median of repeats.
-   Prints a Markdown table.
+/* Time one vector-field evaluation and one RK4 step of every method on the paper's synthetic
+   problem (n = m = 20) and on generated hyper-cleaning data at the paper's size (N = 5000,
+   Nv = 2500, d = 82, C = 10). Warm-up first, then the median of repeats. Prints a Markdown
+   table.
 
-     bench_step [repeats]        (default 21)
+     bench_step [repeats [cpu|cuda]]        (defaults 21, cpu)
+
+   On the CUDA backend each timed region ends by reading one element back, which waits for the
+   stream, so the times include all the device work (and that one small copy).
 
    Floor column: bytes of A (training features) read per evaluation under the pass counts of
    MATH.md (grad g 2 passes, each product 1-2 passes), over the STREAM-like copy bandwidth
@@ -59,9 +62,17 @@ typedef struct {
   double bytes_per_pass; /* one pass over the training features, 0 for the synthetic problem */
 } bench_problem;
 
-static void time_method(const bench_problem *bp, sgfblo_method m, int repeats, double bw) {
+/* Wait for the backend's queued work (CPU: nothing queued), so host clocks time all of it. */
+static sgfblo_status drain(sgfblo_solver *s) {
+  sgfblo_real one;
+  return s->ops->mem == SGFBLO_MEM_DEVICE ? s->ops->to_host(&s->bctx, 1, &one, s->k[0]) : SGFBLO_OK;
+}
+
+static void time_method(const bench_problem *bp, sgfblo_method m, int repeats, double bw,
+                        sgfblo_backend backend) {
   sgfblo_settings set;
   sgfblo_settings_default(&set);
+  set.backend = backend;
   set.method = m;
   set.dt = bp->bytes_per_pass > 0 ? 1.0 : 0.01;
   set.init = SGFBLO_INIT_RANDOM;
@@ -86,10 +97,12 @@ static void time_method(const bench_problem *bp, sgfblo_method m, int repeats, d
   for (int r = -3; r < repeats && st == SGFBLO_OK; ++r) { /* 3 warm-up rounds */
     double t0 = now();
     st = sgfblo_solver_rhs(s, s->z, s->k[0]);
+    if (st == SGFBLO_OK) st = drain(s);
     const double dt_rhs = now() - t0;
     s->k0_valid = 0;
     t0 = now();
     if (st == SGFBLO_OK) st = sgfblo_rk_attempt(s, set.dt);
+    if (st == SGFBLO_OK) st = drain(s);
     const double dt_step = now() - t0;
     s->k0_valid = 0;
     if (r >= 0) {
@@ -106,7 +119,7 @@ static void time_method(const bench_problem *bp, sgfblo_method m, int repeats, d
     const double rhs = median(t_rhs, repeats), step = median(t_step, repeats);
     /* Floor: about 1.5 passes over A per oracle call (MATH.md: 1 or 2 passes each). */
     char floor_cell[32] = "-";
-    if (bp->bytes_per_pass > 0)
+    if (bp->bytes_per_pass > 0 && backend == SGFBLO_BACKEND_CPU)
       snprintf(floor_cell, sizeof floor_cell, "%.1f%%",
                100.0 * 1.5 * (double)calls * bp->bytes_per_pass / bw / rhs);
     printf("| %s | %s | %lld | %.1f | %.1f | %s |\n", bp->problem, sgfblo_method_name(m),
@@ -142,9 +155,15 @@ static sgfblo_hyperclean *make_hyperclean(int64_t N, int64_t Nv, int64_t d, int6
 
 int main(int argc, char **argv) {
   const int repeats = argc > 1 ? atoi(argv[1]) : 21;
-  if (repeats < 1) {
-    fprintf(stderr, "usage: bench_step [repeats >= 1]\n");
+  const char *bname = argc > 2 ? argv[2] : "cpu";
+  const sgfblo_backend backend = strcmp(bname, "cuda") == 0 ? SGFBLO_BACKEND_CUDA : SGFBLO_BACKEND_CPU;
+  if (repeats < 1 || (strcmp(bname, "cpu") != 0 && strcmp(bname, "cuda") != 0)) {
+    fprintf(stderr, "usage: bench_step [repeats >= 1 [cpu|cuda]]\n");
     return 2;
+  }
+  if (!sgfblo_backend_available(backend)) {
+    fprintf(stderr, "bench_step: the %s backend is not available here\n", bname);
+    return 1;
   }
   const double bw = copy_bandwidth();
   sgfblo_synthetic *sp = NULL;
@@ -158,12 +177,12 @@ int main(int argc, char **argv) {
   sgfblo_synthetic_problem(sp, &problems[0].p);
   problems[1] = (bench_problem){"hyperclean N=5000 d=82 C=10", {0}, 5000.0 * 82 * sizeof(sgfblo_real)};
   sgfblo_hyperclean_problem(hc, &problems[1].p);
-  printf("sgfblo %s, CPU backend, %s, median of %d (after 3 warm-up rounds); copy bandwidth %.2f GB/s\n\n",
-         sgfblo_version(), sizeof(sgfblo_real) == 8 ? "float64" : "float32", repeats, bw / 1e9);
+  printf("sgfblo %s, %s backend, %s, median of %d (after 3 warm-up rounds); host copy bandwidth %.2f GB/s\n\n",
+         sgfblo_version(), bname, sizeof(sgfblo_real) == 8 ? "float64" : "float32", repeats, bw / 1e9);
   printf("| problem | method | oracle calls / RHS | RHS (us) | RK4 step (us) | floor / RHS |\n");
   printf("|---|---|---|---|---|---|\n");
   for (int k = 0; k < 2; ++k)
-    for (int m = 0; m < SGFBLO_METHOD_COUNT_; ++m) time_method(&problems[k], (sgfblo_method)m, repeats, bw);
+    for (int m = 0; m < SGFBLO_METHOD_COUNT_; ++m) time_method(&problems[k], (sgfblo_method)m, repeats, bw, backend);
   sgfblo_synthetic_destroy(sp);
   sgfblo_hyperclean_destroy(hc);
   return 0;

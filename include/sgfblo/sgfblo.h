@@ -59,7 +59,8 @@ typedef struct sgfblo_solver sgfblo_solver;
 SGFBLO_API sgfblo_status sgfblo_solver_create(sgfblo_solver **out);
 
 /**
- * Validate problem and settings, allocate every buffer, copy x0/y0, compute the initial state
+ * Validate problem and settings, open the backend, call problem.prepare (if set) for the
+ * backend's memory space, allocate every buffer, copy x0/y0, compute the initial state
  * (init_lower runs its Newton-CG solve here). The only call that allocates. Calling it again
  * releases the previous resources first. The problem struct is copied; the callbacks and
  * user_data must stay valid until destroy or the next setup.

@@ -68,17 +68,33 @@ SGFBLO_API sgfblo_status sgfblo_hyperclean_create(const sgfblo_hyperclean_data *
  * (grad_x f = 0), grad_g (either block may be NULL), hyy_mv, jyx_mv, jyxT_mv, and
  * hyy_dense (the m x m Hyy in O(N m^2) flops, for SGF-Cholesky and Hyy solves by Cholesky);
  * jyx_dense = NULL (m x N is too large in general); x0 = y0 = NULL (zeros),
- * x0_mem = SGFBLO_MEM_HOST, user_data = hc. Every field of *p is overwritten.
+ * x0_mem = SGFBLO_MEM_HOST, user_data = hc, prepare. Every field of *p is overwritten.
  * Each product costs one or two passes over A (a GEMM with C or 2C columns).
  *
- * The callbacks run on host memory only: with ctx->mem != SGFBLO_MEM_HOST (or a NULL ctx)
- * they return nonzero without touching their outputs. They write the object's workspaces
- * (hence hc is only logically const) and never allocate: one thread at a time per object.
+ * The callbacks run on host memory, and on device memory (CUDA backend) once the object has a
+ * device copy: p->prepare makes it at setup (sgfblo_hyperclean_to_device on
+ * settings.device_id). Handed memory they cannot serve (NULL ctx; device memory without a
+ * device copy or in a build without CUDA) they return nonzero without touching their outputs.
+ * They write the object's workspaces (hence hc is only logically const) and never allocate:
+ * one thread at a time per object.
  * @param[in]  hc  instance; must outlive every solver set up with *p
  * @param[out] p   problem to fill (host)
  * @return SGFBLO_OK, SGFBLO_ERR_NULL_ARG
  */
 SGFBLO_API sgfblo_status sgfblo_hyperclean_problem(const sgfblo_hyperclean *hc, sgfblo_problem *p);
+
+/**
+ * Copy the data (A, Av, labels) to CUDA device device_id with device workspaces of the host
+ * object's sizes and a cuBLAS handle of its own, so that the callbacks accept device memory.
+ * Setup does this through problem.prepare; call it yourself to place the data ahead of setup or
+ * to read the detailed message of a failure (prepare can only return a code). Idempotent for
+ * one device; makes device_id current on the calling thread. sgfblo_hyperclean_destroy frees
+ * the copy.
+ * @return SGFBLO_OK, SGFBLO_ERR_NULL_ARG, SGFBLO_ERR_NO_BACKEND (built without CUDA),
+ *         SGFBLO_ERR_INVALID_ARG (already on another device), SGFBLO_ERR_ALLOC, SGFBLO_ERR_CUDA
+ */
+SGFBLO_API sgfblo_status sgfblo_hyperclean_to_device(sgfblo_hyperclean *hc, int device_id,
+                                                     sgfblo_errmsg *err);
 
 /**
  * Read-only view of the instance's own copies of the data (for metrics and the CLI).

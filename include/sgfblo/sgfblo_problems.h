@@ -36,8 +36,27 @@ SGFBLO_API sgfblo_status sgfblo_synthetic_from_arrays(int64_t n, const sgfblo_re
                                                       const sgfblo_real *c, const sgfblo_real *d,
                                                       sgfblo_synthetic **out, sgfblo_errmsg *err);
 
-/** Fill *p (callbacks, n = m, x0 = y0 = NULL). *sp must outlive every solver using *p. */
+/**
+ * Fill *p (callbacks, n = m, x0 = y0 = NULL, prepare). *sp must outlive every solver using *p.
+ * The callbacks run on host memory, and on device memory (CUDA backend) once the instance has a
+ * device copy: p->prepare makes it at setup (sgfblo_synthetic_to_device on settings.device_id),
+ * so a solver with backend CUDA needs nothing more. Host evaluations never write to *sp and may
+ * run concurrently; device evaluations of one instance share its cuBLAS handle and scratch, so
+ * run them from one thread at a time.
+ */
 SGFBLO_API sgfblo_status sgfblo_synthetic_problem(const sgfblo_synthetic *sp, sgfblo_problem *p);
+
+/**
+ * Copy the instance's data (H, H^T H, c, d) to CUDA device device_id, with a cuBLAS handle and
+ * a small scratch of its own, so that its callbacks accept device memory. Setup does this
+ * through problem.prepare; call it yourself to place the data ahead of setup or to read the
+ * detailed message of a failure (prepare can only return a code). Idempotent for one device;
+ * makes device_id current on the calling thread. sgfblo_synthetic_destroy frees the copy.
+ * @return SGFBLO_OK, SGFBLO_ERR_NULL_ARG, SGFBLO_ERR_NO_BACKEND (built without CUDA),
+ *         SGFBLO_ERR_INVALID_ARG (already on another device), SGFBLO_ERR_ALLOC, SGFBLO_ERR_CUDA
+ */
+SGFBLO_API sgfblo_status sgfblo_synthetic_to_device(sgfblo_synthetic *sp, int device_id,
+                                                    sgfblo_errmsg *err);
 
 /** Read-only views of the data (host): H (n x n row-major), c, d. Any may be NULL. */
 SGFBLO_API int64_t sgfblo_synthetic_dim(const sgfblo_synthetic *sp, const sgfblo_real **H,
@@ -62,7 +81,8 @@ typedef struct sgfblo_quadratic sgfblo_quadratic;
 SGFBLO_API sgfblo_status sgfblo_quadratic_random(int64_t n, int64_t m, uint64_t seed,
                                                  sgfblo_quadratic **out, sgfblo_errmsg *err);
 
-/** Fill *p (callbacks including the dense blocks; x0 = y0 = NULL). */
+/** Fill *p (callbacks including the dense blocks; x0 = y0 = NULL). Host memory only: its
+    prepare hook fails a setup on the CUDA backend with SGFBLO_ERR_CALLBACK (code 1). */
 SGFBLO_API sgfblo_status sgfblo_quadratic_problem(const sgfblo_quadratic *q, sgfblo_problem *p);
 
 /** The closed-form bilevel solution x* (length n) and y*(x*) (length m), host. Either may be NULL. */

@@ -140,6 +140,18 @@ typedef int (*sgfblo_dense_fn)(const sgfblo_real *x, const sgfblo_real *y, sgfbl
                                const sgfblo_eval_ctx *ctx);
 
 /**
+ * Optional preparation hook: make the problem's data ready for the memory space its callbacks
+ * will be handed. Called by sgfblo_solver_setup (and sgfblo_aidbio_solve) once, after the
+ * backend is opened and before any other callback, with ctx->mem the backend's memory space,
+ * ctx->stream its stream (cudaStream_t on CUDA, else NULL) and device_id the CUDA ordinal of
+ * settings.device_id, already current on the calling thread (unused on the CPU backend).
+ * Unlike the other callbacks it runs at setup time, so it may allocate, copy and synchronise;
+ * it must be idempotent, since every setup with the problem calls it. Return 0 on success;
+ * nonzero fails the setup with SGFBLO_ERR_CALLBACK (the value in sgfblo_info.callback_code).
+ */
+typedef int (*sgfblo_prepare_fn)(int device_id, const sgfblo_eval_ctx *ctx);
+
+/**
  * A bilevel problem  min_x f(x, y*(x)),  y*(x) = argmin_y g(x, y),  g(x, .) strongly convex.
  *
  * Contract (see docs/CUSTOM_PROBLEMS.md and examples/custom_problem.c):
@@ -148,7 +160,9 @@ typedef int (*sgfblo_dense_fn)(const sgfblo_real *x, const sgfblo_real *y, sgfbl
  *  - on the CUDA backend, all work goes on ctx->stream with no synchronisation or allocation;
  *  - Jyx is the m x n matrix d(grad_y g)/dx (MATH.md).
  * Required: n, m >= 1, f_val, grad_f, grad_g, hyy_mv, jyx_mv, jyxT_mv. Optional: g_val,
- * hyy_dense and jyx_dense (SGF-Cholesky forms J J^T from products when they are absent).
+ * hyy_dense and jyx_dense (SGF-Cholesky forms J J^T from products when they are absent), and
+ * prepare (NULL when the data need no preparation). Zero-initialise the struct (memset or
+ * designated initialisers) so that optional members left out are NULL.
  */
 typedef struct sgfblo_problem {
   int64_t n;                 /**< upper-level dimension, >= 1 */
@@ -166,6 +180,7 @@ typedef struct sgfblo_problem {
   const sgfblo_real *y0;     /**< initial y (length m) or NULL for zeros; deep-copied by setup */
   sgfblo_memspace x0_mem;    /**< memory space of x0 and y0 */
   void *user_data;           /**< handed to every callback in ctx->user_data */
+  sgfblo_prepare_fn prepare; /**< called by setup before any evaluation (optional) */
 } sgfblo_problem;
 
 /* ---------------------------------------------------------------- monitor -- */

@@ -46,6 +46,10 @@ typedef struct sgfblo_ops {
                         int64_t inner, double alpha, const sgfblo_real *A, int64_t lda,
                         const sgfblo_real *B, int64_t ldb, double beta, sgfblo_real *C,
                         int64_t ldc);
+  /** Reserve what potrf needs to factor the m x m matrix A (allocated by alloc; its contents
+      are not read). Called at setup by every user of potrf, so that potrf itself never
+      allocates (CPU: nothing to do; CUDA: the cuSOLVER workspace). */
+  sgfblo_status (*potrf_reserve)(sgfblo_bctx *b, int64_t m, sgfblo_real *A);
   /** In-place lower Cholesky of the m x m matrix A; SGFBLO_ERR_NOT_SPD if not positive. */
   sgfblo_status (*potrf)(sgfblo_bctx *b, int64_t m, sgfblo_real *A);
   /** Solve (L L') x = rhs in place with the factor from potrf. */

@@ -103,6 +103,13 @@ static sgfblo_status cpu_gemm(sgfblo_bctx *b, int transa, int transb, int64_t m,
   return SGFBLO_OK;
 }
 
+static sgfblo_status cpu_potrf_reserve(sgfblo_bctx *b, int64_t m, sgfblo_real *A) {
+  (void)b;
+  (void)m;
+  (void)A; /* LAPACKE's potrf needs no workspace */
+  return SGFBLO_OK;
+}
+
 static sgfblo_status cpu_potrf(sgfblo_bctx *b, int64_t m, sgfblo_real *A) {
   const lapack_int info = SGFBLO_LAPACKE(potrf)(LAPACK_COL_MAJOR, 'L', (lapack_int)m, A, (lapack_int)m);
   if (info > 0)
@@ -164,6 +171,7 @@ static const sgfblo_ops CPU_OPS = {
     .nrminf = cpu_nrminf,
     .err_norm = cpu_err_norm,
     .gemm = cpu_gemm,
+    .potrf_reserve = cpu_potrf_reserve,
     .potrf = cpu_potrf,
     .potrs = cpu_potrs,
     .safety_filter = cpu_safety_filter,

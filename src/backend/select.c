@@ -1,25 +1,38 @@
 /* Backend selection at setup, and the run-time availability query. */
 #include "backend/backend.h"
 #include "core/error.h"
+#ifdef SGFBLO_HAVE_CUDA
+#include "backend/cuda_dev.h"
+#endif
 
 int sgfblo_backend_available(sgfblo_backend which) {
   switch (which) {
     case SGFBLO_BACKEND_CPU: return 1;
-    case SGFBLO_BACKEND_CUDA: return 0; /* the CUDA backend is not built yet */
+    case SGFBLO_BACKEND_CUDA:
+#ifdef SGFBLO_HAVE_CUDA
+      /* Compiled in, and the driver reports at least one device. */
+      return sgfblo_cuda_device_count() >= 1;
+#else
+      return 0;
+#endif
   }
   return 0;
 }
 
 sgfblo_status sgfblo_backend_open(sgfblo_backend which, int device_id, const sgfblo_ops **ops,
                                   sgfblo_bctx *b) {
-  (void)device_id;
   b->stream = NULL;
   b->impl = NULL;
   if (which == SGFBLO_BACKEND_CPU) {
+    (void)device_id;
     *ops = sgfblo_cpu_ops();
     return SGFBLO_OK;
   }
+#ifdef SGFBLO_HAVE_CUDA
+  if (which == SGFBLO_BACKEND_CUDA) return sgfblo_cuda_open(device_id, ops, b);
+#endif
   return sgfblo_fail(b->err, SGFBLO_ERR_NO_BACKEND,
-                     "the CUDA backend is not available in this build of sgfblo %s",
+                     "the CUDA backend is not compiled into this build of sgfblo %s (configure "
+                     "with nvcc available and SGFBLO_ENABLE_CUDA not OFF)",
                      SGFBLO_VERSION);
 }

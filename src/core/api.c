@@ -71,6 +71,7 @@ sgfblo_status sgfblo_solver_setup(sgfblo_solver *s, const sgfblo_problem *p,
   SGFBLO_TRY(sgfblo_backend_open(set->backend, set->device_id, &s->ops, &s->bctx));
   s->orc = (sgfblo_oracle){.p = *p, .err = &s->err};
   s->orc.ctx = (sgfblo_eval_ctx){s->ops->mem, s->bctx.stream, p->user_data};
+  SGFBLO_TRY(sgfblo_oracle_prepare(&s->orc, set->device_id));
   s->method = sgfblo_method_lookup(set->method);
   s->tab = sgfblo_tableau_get(set->integrator);
   const sgfblo_ops *o = s->ops;

@@ -288,6 +288,7 @@ sgfblo_status sgfblo_aidbio_run(const sgfblo_problem *p, const sgfblo_aidbio_set
   SGFBLO_TRY(sgfblo_backend_open(SGFBLO_BACKEND_CPU, 0, &R.ops, &R.bctx));
   R.orc = (sgfblo_oracle){.p = *p, .err = err};
   R.orc.ctx = (sgfblo_eval_ctx){R.ops->mem, R.bctx.stream, p->user_data};
+  SGFBLO_TRY(sgfblo_oracle_prepare(&R.orc, 0));
   R.mon = R.orc;
   for (size_t i = 0; i < sizeof nbufs / sizeof nbufs[0]; ++i)
     SGFBLO_TRY(R.ops->alloc(&R.bctx, nbufs[i], R.n));

@@ -79,6 +79,7 @@ sgfblo_status sgfblo_hyy_solver_alloc(sgfblo_solver *s, sgfblo_hyy_solver *hs, i
   hs->cg = (sgfblo_cg_ws){0, NULL, NULL, NULL};
   if (use_chol) {
     SGFBLO_TRY(s->ops->alloc(&s->bctx, &hs->L, s->m * s->m));
+    SGFBLO_TRY(s->ops->potrf_reserve(&s->bctx, s->m, hs->L));
     SGFBLO_TRY(s->ops->alloc(&s->bctx, &hs->e, mx));
     hs->host_e = calloc((size_t)mx, sizeof *hs->host_e);
     if (!hs->host_e) SGFBLO_FAIL(&s->err, SGFBLO_ERR_ALLOC, "out of host memory");

@@ -50,6 +50,7 @@ static sgfblo_status sgf_setup_common(sgfblo_solver *s, void **out, int dense) {
     SGFBLO_TRY(s->ops->alloc(&s->bctx, &ws->Hd, m * m));
     SGFBLO_TRY(s->ops->alloc(&s->bctx, &ws->Jd, m * n));
     SGFBLO_TRY(s->ops->alloc(&s->bctx, &ws->K, m * m));
+    SGFBLO_TRY(s->ops->potrf_reserve(&s->bctx, m, ws->K));
     SGFBLO_TRY(s->ops->alloc(&s->bctx, &ws->e, mx));
     ws->host_e = calloc((size_t)mx, sizeof *ws->host_e);
     if (!ws->host_e) SGFBLO_FAIL(&s->err, SGFBLO_ERR_ALLOC, "out of host memory");

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/blas_real.h"
 #include "problem/hyperclean_impl.h"
+#include "problem/problem_cuda.h"
 
 /* Bytes of a rows x cols array of elem-sized entries, or 0 when that overflows size_t. */
 static size_t array_bytes(int64_t rows, int64_t cols, size_t elem) {
@@ -161,6 +162,9 @@ cleanup:
 
 void sgfblo_hyperclean_destroy(sgfblo_hyperclean *hc) {
   if (!hc) return;
+#ifdef SGFBLO_HAVE_CUDA
+  sgfblo_hc_dev_destroy(hc->dev);
+#endif
   free(hc->A);
   free(hc->Av);
   free(hc->b);
@@ -175,6 +179,26 @@ void sgfblo_hyperclean_destroy(sgfblo_hyperclean *hc) {
   free(hc->S);
   free(hc->D);
   free(hc);
+}
+
+sgfblo_status sgfblo_hyperclean_to_device(sgfblo_hyperclean *hc, int device_id,
+                                          sgfblo_errmsg *err) {
+  sgfblo_err_clear(err);
+  if (!hc) return sgfblo_fail(err, SGFBLO_ERR_NULL_ARG, "hyperclean: hc is NULL");
+#ifdef SGFBLO_HAVE_CUDA
+  if (hc->dev) {
+    const int on = sgfblo_hc_dev_device(hc->dev);
+    if (on == device_id) return SGFBLO_OK;
+    return sgfblo_fail(err, SGFBLO_ERR_INVALID_ARG,
+                       "hyperclean: the instance is already on CUDA device %d (asked for %d)", on,
+                       device_id);
+  }
+  return sgfblo_hc_dev_create(hc, device_id, (sgfblo_hc_dev **)&hc->dev, err);
+#else
+  (void)device_id;
+  return sgfblo_fail(err, SGFBLO_ERR_NO_BACKEND,
+                     "hyperclean: this build of sgfblo has no CUDA backend");
+#endif
 }
 
 sgfblo_status sgfblo_hyperclean_get_data(const sgfblo_hyperclean *hc,

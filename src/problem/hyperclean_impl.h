@@ -27,6 +27,7 @@ struct sgfblo_hyperclean {
   sgfblo_real *K;   /* nb x m: rows sqrt(sigma_i / N) (a_i (x) p_i) */
   sgfblo_real *S;   /* nb x d: rows sqrt(sigma_i p_ik / N) a_i for one class k */
   sgfblo_real *D;   /* C blocks of d x d: the diagonal blocks of Hyy, one per class */
+  void *dev;        /* sgfblo_hc_dev: device copy and workspaces (CUDA builds), or NULL */
 };
 
 /* Samples per block when forming the dense Hyy (bounds its workspace to nb x m reals). */

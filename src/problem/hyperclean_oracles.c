@@ -1,4 +1,5 @@
-/* Oracles of data hyper-cleaning (MATH.md "Problem 2", paper §4.2), host memory.
+/* Oracles of data hyper-cleaning (MATH.md "Problem 2", paper §4.2), host memory; on device
+   memory (CUDA builds) they forward to the instance's device copy (hyperclean_cuda.c).
 
    Every product is whole-matrix work: a skinny GEMM with A (N x d) and C or 2C columns, then
    row-wise work on N x C, then at most one GEMM with A^T. Passes over A per call:
@@ -10,6 +11,8 @@
 
 #include "core/blas_real.h"
 #include "problem/hyperclean_impl.h"
+#include "problem/problem_common.h"
+#include "problem/problem_cuda.h"
 
 /* ------------------------------------------------------------ row kernels -- */
 
@@ -55,6 +58,20 @@ static sgfblo_hyperclean *host_instance(const sgfblo_eval_ctx *ctx) {
   return (sgfblo_hyperclean *)ctx->user_data;
 }
 
+/* The device copy behind user_data (for SGFBLO_DEVICE_CALL): on device memory the oracles
+   forward to hyperclean_cuda.c. */
+#define HC_DEV(ud) (((const sgfblo_hyperclean *)(ud))->dev)
+
+/* Host: nothing to do. Device: make (or check) the device copy on device_id. */
+static int hc_prepare(int device_id, const sgfblo_eval_ctx *ctx) {
+  if (!ctx || !ctx->user_data) return SGFBLO_PROBLEM_CB_NOT_HOST;
+  if (ctx->mem == SGFBLO_MEM_HOST) return 0;
+  return sgfblo_hyperclean_to_device((sgfblo_hyperclean *)ctx->user_data, device_id, NULL) ==
+                 SGFBLO_OK
+             ? 0
+             : SGFBLO_PROBLEM_CB_NOT_ON_DEVICE;
+}
+
 /* Z2[:, 0:C) = A y  (N x C, leading dimension 2C). One pass over A. */
 static void logits(sgfblo_hyperclean *hc, const sgfblo_real *y) {
   const int N = (int)hc->N, d = (int)hc->d, C = (int)hc->C;
@@ -95,6 +112,7 @@ static void validation_softmax(sgfblo_hyperclean *hc, const sgfblo_real *y, int 
 /* f(y) = (1/Nv) sum_j CE_j(Av y). */
 static int hc_f_val(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
                     const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_f_val, x, y, out);
   sgfblo_hyperclean *hc = host_instance(ctx);
   (void)x;
   if (!hc) return 1;
@@ -108,6 +126,7 @@ static int hc_f_val(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out
 /* g(x, y) = (1/N) sum_i sigma(x_i) CE_i + lambda ||y||_F^2. */
 static int hc_g_val(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
                     const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_g_val, x, y, out);
   sgfblo_hyperclean *hc = host_instance(ctx);
   if (!hc) return 1;
   const int64_t N = hc->N, m = hc->d * hc->C;
@@ -124,6 +143,7 @@ static int hc_g_val(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out
 /* grad_x f = 0;  grad_y f = (1/Nv) Av^T (P_v - B_v). */
 static int hc_grad_f(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx, sgfblo_real *gy,
                      const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_grad_f, x, y, gx, gy);
   sgfblo_hyperclean *hc = host_instance(ctx);
   (void)x;
   if (!hc) return 1;
@@ -141,6 +161,7 @@ static int hc_grad_f(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx
 /* grad_x g = (1/N) sigma'(x) .* CE;  grad_y g = (1/N) A^T (diag(sigma(x)) (P - B)) + 2 lambda y. */
 static int hc_grad_g(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx, sgfblo_real *gy,
                      const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_grad_g, x, y, gx, gy);
   sgfblo_hyperclean *hc = host_instance(ctx);
   if (!hc) return 1;
   if (!gx && !gy) return 0;
@@ -165,6 +186,7 @@ static int hc_grad_g(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx
 /* Hyy V = (1/N) A^T (diag(sigma) R) + 2 lambda V,  U = A V,  R_i = p_i .* u_i - p_i (p_i' u_i). */
 static int hc_hyy_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *v,
                      sgfblo_real *out, const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_hyy, x, y, v, out);
   sgfblo_hyperclean *hc = host_instance(ctx);
   if (!hc) return 1;
   const int64_t N = hc->N, C = hc->C, ld = 2 * C, m = hc->d * C;
@@ -191,6 +213,7 @@ static int hc_hyy_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_re
 /* Jyx u = (1/N) A^T (diag(sigma'(x) .* u) (P - B)). */
 static int hc_jyx_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *u,
                      sgfblo_real *out, const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_jyx, x, y, u, out);
   sgfblo_hyperclean *hc = host_instance(ctx);
   if (!hc) return 1;
   const int64_t N = hc->N, C = hc->C, ld = 2 * C;
@@ -209,6 +232,7 @@ static int hc_jyx_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_re
 /* Jyx^T V = (1/N) sigma'(x) .* rowsum((P - B) .* (A V)). */
 static int hc_jyxT_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *v,
                       sgfblo_real *out, const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_jyxT, x, y, v, out);
   sgfblo_hyperclean *hc = host_instance(ctx);
   if (!hc) return 1;
   const int64_t N = hc->N, C = hc->C, ld = 2 * C;
@@ -238,6 +262,7 @@ static int hc_jyxT_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_r
    N m^2 + N d^2 C flops, against about 4 N d C m for m products. */
 static int hc_hyy_dense(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
                         const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_hyy_dense, x, y, out);
   sgfblo_hyperclean *hc = host_instance(ctx);
   if (!hc) return 1;
   const int64_t N = hc->N, d = hc->d, C = hc->C, m = d * C, ld = 2 * C;
@@ -304,6 +329,7 @@ sgfblo_status sgfblo_hyperclean_problem(const sgfblo_hyperclean *hc, sgfblo_prob
       .x0_mem = SGFBLO_MEM_HOST,
       /* The callbacks write the workspaces: the object is only logically const. */
       .user_data = (void *)(uintptr_t)hc,
+      .prepare = hc_prepare,
   };
   *p = filled;
   return SGFBLO_OK;

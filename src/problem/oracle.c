@@ -29,6 +29,11 @@ static sgfblo_status check(sgfblo_oracle *o, int rc, const char *name) {
   return sgfblo_fail(o->err, SGFBLO_ERR_CALLBACK, "problem callback %s returned %d", name, rc);
 }
 
+sgfblo_status sgfblo_oracle_prepare(sgfblo_oracle *o, int device_id) {
+  if (!o->p.prepare) return SGFBLO_OK;
+  return check(o, o->p.prepare(device_id, &o->ctx), "prepare");
+}
+
 sgfblo_status sgfblo_oracle_f(sgfblo_oracle *o, const sgfblo_real *x, const sgfblo_real *y, double *out) {
   sgfblo_real v = 0;
   o->n_value++;

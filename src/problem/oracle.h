@@ -19,6 +19,9 @@ typedef struct sgfblo_oracle {
 /** Check that the problem is complete and its dimensions sane (message names the field). */
 sgfblo_status sgfblo_problem_validate(const sgfblo_problem *p, sgfblo_errmsg *err);
 
+/** Run the problem's prepare hook, if any, for the oracle's memory space (setup time). */
+sgfblo_status sgfblo_oracle_prepare(sgfblo_oracle *o, int device_id);
+
 sgfblo_status sgfblo_oracle_f(sgfblo_oracle *o, const sgfblo_real *x, const sgfblo_real *y,
                               double *out);
 sgfblo_status sgfblo_oracle_g(sgfblo_oracle *o, const sgfblo_real *x, const sgfblo_real *y,

@@ -10,9 +10,16 @@
 #include "sgfblo/sgfblo.h"
 #include "tools/rng.h"
 
-/** What a built-in callback returns when it is handed memory it cannot read (ctx->mem is not
-    SGFBLO_MEM_HOST, or ctx is NULL): the built-in problems run on the host only for now. */
+/* Nonzero returns of the built-in callbacks (they end a solve with SGFBLO_ERR_CALLBACK and
+   are kept in sgfblo_info.callback_code). */
+/** Handed memory it cannot read: ctx is NULL, or ctx->mem is a space this problem does not
+    run in (the quadratic problem is host-only; the others need a CUDA build for the device). */
 #define SGFBLO_PROBLEM_CB_NOT_HOST 1
+/** ctx->mem is SGFBLO_MEM_DEVICE but the instance has no device copy of its data on the
+    current device: prepare (called by setup) or sgfblo_*_to_device was not run or failed. */
+#define SGFBLO_PROBLEM_CB_NOT_ON_DEVICE 2
+/** A CUDA, cuBLAS or kernel-launch call inside a device callback failed. */
+#define SGFBLO_PROBLEM_CB_CUDA 3
 
 /** The problem data behind a callback's context, or NULL when the callback must refuse: no
     context, no data, or vectors outside host memory. */

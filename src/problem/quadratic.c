@@ -280,6 +280,13 @@ static int quad_jyx_dense(const sgfblo_real *x, const sgfblo_real *y, sgfblo_rea
   return 0;
 }
 
+/* The quadratic problem is the host-side test oracle and has no device path: a setup on a
+   device backend fails here, before any evaluation, instead of at the first callback. */
+static int quad_prepare(int device_id, const sgfblo_eval_ctx *ctx) {
+  (void)device_id;
+  return ctx && ctx->mem == SGFBLO_MEM_HOST ? 0 : SGFBLO_PROBLEM_CB_NOT_HOST;
+}
+
 sgfblo_status sgfblo_quadratic_problem(const sgfblo_quadratic *q, sgfblo_problem *p) {
   if (!q || !p) return SGFBLO_ERR_NULL_ARG;
   memset(p, 0, sizeof *p);
@@ -298,5 +305,6 @@ sgfblo_status sgfblo_quadratic_problem(const sgfblo_quadratic *q, sgfblo_problem
   p->y0 = NULL;
   p->x0_mem = SGFBLO_MEM_HOST;
   p->user_data = (void *)q; /* the callbacks only read it (QUAD casts back to const) */
+  p->prepare = quad_prepare;
   return SGFBLO_OK;
 }

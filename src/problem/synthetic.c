@@ -8,7 +8,12 @@
 
    The callbacks keep no scratch: every output is computed straight into the caller's buffer,
    with Hyy = H^T H formed once at creation (so grad_y g = Hyy y - H^T x). They therefore never
-   write to the instance, and one instance may serve several solvers, also concurrently. */
+   write to the instance, and one instance may serve several solvers, also concurrently.
+
+   On the device (ctx->mem == SGFBLO_MEM_DEVICE, CUDA builds) the callbacks forward to the
+   instance's device copy (synthetic_cuda.c), made by sgfblo_synthetic_to_device or by the
+   prepare hook at setup; that copy has one cuBLAS handle and a little scratch, so device
+   evaluations of one instance run one thread at a time. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +21,7 @@
 #include "core/error.h"
 #include "core/blas_real.h"
 #include "problem/problem_common.h"
+#include "problem/problem_cuda.h"
 #include "sgfblo/sgfblo.h"
 #include "tools/rng.h"
 
@@ -25,10 +31,14 @@ struct sgfblo_synthetic {
   sgfblo_real *G; /* Hyy = H^T H, n x n, exactly symmetric (so either layout) */
   sgfblo_real *c; /* n */
   sgfblo_real *d; /* n */
+  void *dev;      /* sgfblo_synth_dev: the device copy (CUDA builds), or NULL */
 };
 
 void sgfblo_synthetic_destroy(sgfblo_synthetic *sp) {
   if (!sp) return;
+#ifdef SGFBLO_HAVE_CUDA
+  sgfblo_synth_dev_destroy(sp->dev);
+#endif
   free(sp->H);
   free(sp->G);
   free(sp->c);
@@ -178,9 +188,44 @@ int64_t sgfblo_synthetic_dim(const sgfblo_synthetic *sp, const sgfblo_real **H,
   return sp ? sp->n : 0;
 }
 
+sgfblo_status sgfblo_synthetic_to_device(sgfblo_synthetic *sp, int device_id,
+                                         sgfblo_errmsg *err) {
+  static const char fn[] = "sgfblo_synthetic_to_device";
+  sgfblo_err_clear(err);
+  if (!sp) return sgfblo_fail(err, SGFBLO_ERR_NULL_ARG, "%s: sp is NULL", fn);
+#ifdef SGFBLO_HAVE_CUDA
+  if (sp->dev) {
+    const int on = sgfblo_synth_dev_device(sp->dev);
+    if (on == device_id) return SGFBLO_OK;
+    return sgfblo_fail(err, SGFBLO_ERR_INVALID_ARG,
+                       "%s: the instance is already on CUDA device %d (asked for %d)", fn, on,
+                       device_id);
+  }
+  return sgfblo_synth_dev_create(sp->n, sp->H, sp->G, sp->c, sp->d, device_id,
+                                 (sgfblo_synth_dev **)&sp->dev, err);
+#else
+  (void)device_id;
+  return sgfblo_fail(err, SGFBLO_ERR_NO_BACKEND, "%s: this build of sgfblo has no CUDA backend",
+                     fn);
+#endif
+}
+
 /* ------------------------------------------------------------------ callbacks -- */
 
 #define SYNTH(ctx) ((const sgfblo_synthetic *)sgfblo_problem_host_data(ctx))
+/* The device copy behind user_data (for SGFBLO_DEVICE_CALL). */
+#define SYNTH_DEV(ud) (((const sgfblo_synthetic *)(ud))->dev)
+
+/* Host: nothing to do. Device: make (or check) the device copy on device_id. */
+static int synth_prepare(int device_id, const sgfblo_eval_ctx *ctx) {
+  if (!ctx || !ctx->user_data) return SGFBLO_PROBLEM_CB_NOT_HOST;
+  if (ctx->mem == SGFBLO_MEM_HOST) return 0;
+  /* The instance is logically const to its callbacks; its device copy is made here, once. */
+  sgfblo_synthetic *sp = (sgfblo_synthetic *)ctx->user_data;
+  return sgfblo_synthetic_to_device(sp, device_id, NULL) == SGFBLO_OK
+             ? 0
+             : SGFBLO_PROBLEM_CB_NOT_ON_DEVICE;
+}
 
 /* s = c'x + d'y and ||x + y||^2, shared by f and grad f. */
 static void synth_scalars(const sgfblo_synthetic *sp, const sgfblo_real *x, const sgfblo_real *y,
@@ -197,6 +242,7 @@ static void synth_scalars(const sgfblo_synthetic *sp, const sgfblo_real *x, cons
 
 static int synth_f_val(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
                        const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, SYNTH_DEV, sgfblo_synth_dev_f_val, x, y, out);
   const sgfblo_synthetic *sp = SYNTH(ctx);
   if (!sp) return SGFBLO_PROBLEM_CB_NOT_HOST;
   double s, uu;
@@ -207,6 +253,7 @@ static int synth_f_val(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *
 
 static int synth_grad_f(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx,
                         sgfblo_real *gy, const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, SYNTH_DEV, sgfblo_synth_dev_grad_f, x, y, gx, gy);
   const sgfblo_synthetic *sp = SYNTH(ctx);
   if (!sp) return SGFBLO_PROBLEM_CB_NOT_HOST;
   if (!gx && !gy) return 0;
@@ -223,6 +270,7 @@ static int synth_grad_f(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real 
 
 static int synth_g_val(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
                        const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, SYNTH_DEV, sgfblo_synth_dev_g_val, x, y, out);
   const sgfblo_synthetic *sp = SYNTH(ctx);
   if (!sp) return SGFBLO_PROBLEM_CB_NOT_HOST;
   const int n = (int)sp->n;
@@ -237,6 +285,7 @@ static int synth_g_val(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *
 
 static int synth_grad_g(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx,
                         sgfblo_real *gy, const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, SYNTH_DEV, sgfblo_synth_dev_grad_g, x, y, gx, gy);
   const sgfblo_synthetic *sp = SYNTH(ctx);
   if (!sp) return SGFBLO_PROBLEM_CB_NOT_HOST;
   const int n = (int)sp->n;
@@ -254,6 +303,7 @@ static int synth_grad_g(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real 
 /* out = Hyy v = H^T H v  (m -> m) */
 static int synth_hyy_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *v,
                         sgfblo_real *out, const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, SYNTH_DEV, sgfblo_synth_dev_hyy, x, y, v, out);
   (void)x;
   (void)y;
   const sgfblo_synthetic *sp = SYNTH(ctx);
@@ -266,6 +316,7 @@ static int synth_hyy_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo
 /* out = Jyx u = -H^T u  (n -> m) */
 static int synth_jyx_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *u,
                         sgfblo_real *out, const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, SYNTH_DEV, sgfblo_synth_dev_jyx, x, y, u, out);
   (void)x;
   (void)y;
   const sgfblo_synthetic *sp = SYNTH(ctx);
@@ -278,6 +329,7 @@ static int synth_jyx_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo
 /* out = Jyx^T v = -H v  (m -> n) */
 static int synth_jyxT_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *v,
                          sgfblo_real *out, const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, SYNTH_DEV, sgfblo_synth_dev_jyxT, x, y, v, out);
   (void)x;
   (void)y;
   const sgfblo_synthetic *sp = SYNTH(ctx);
@@ -290,6 +342,7 @@ static int synth_jyxT_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfbl
 /* out = Hyy = H^T H, column-major m x m (symmetric: a plain copy). */
 static int synth_hyy_dense(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
                            const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, SYNTH_DEV, sgfblo_synth_dev_hyy_dense, x, y, out);
   (void)x;
   (void)y;
   const sgfblo_synthetic *sp = SYNTH(ctx);
@@ -302,6 +355,7 @@ static int synth_hyy_dense(const sgfblo_real *x, const sgfblo_real *y, sgfblo_re
    of the column-major -H^T is -H[k]. */
 static int synth_jyx_dense(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
                            const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, SYNTH_DEV, sgfblo_synth_dev_jyx_dense, x, y, out);
   (void)x;
   (void)y;
   const sgfblo_synthetic *sp = SYNTH(ctx);
@@ -329,5 +383,6 @@ sgfblo_status sgfblo_synthetic_problem(const sgfblo_synthetic *sp, sgfblo_proble
   p->y0 = NULL;
   p->x0_mem = SGFBLO_MEM_HOST;
   p->user_data = (void *)sp; /* the callbacks only read it (SYNTH casts back to const) */
+  p->prepare = synth_prepare;
   return SGFBLO_OK;
 }

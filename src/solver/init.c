@@ -15,10 +15,17 @@ sgfblo_status sgfblo_init_state(sgfblo_solver *s, const sgfblo_problem *p) {
     sgfblo_rng r;
     sgfblo_rng_seed(&r, s->set.init_seed);
     for (int64_t i = 0; i < s->nz; ++i) h[i] = (sgfblo_real)sgfblo_rng_normal(&r);
-  } else {
-    if (p->x0_mem == SGFBLO_MEM_DEVICE && (p->x0 || p->y0) && s->ops->mem != SGFBLO_MEM_DEVICE)
+  } else if (p->x0_mem == SGFBLO_MEM_DEVICE && (p->x0 || p->y0)) {
+    if (s->ops->mem != SGFBLO_MEM_DEVICE)
       SGFBLO_FAIL(&s->err, SGFBLO_ERR_INVALID_ARG,
                   "x0/y0 are marked as device memory but the backend is %s", s->ops->name);
+    /* Device-to-device deep copy into the state, then a host mirror for the finiteness check
+       below (setup may synchronise). */
+    SGFBLO_TRY(s->ops->fill(&s->bctx, s->nz, 0.0, s->z));
+    if (p->x0) SGFBLO_TRY(s->ops->copy(&s->bctx, n, p->x0, s->z));
+    if (p->y0) SGFBLO_TRY(s->ops->copy(&s->bctx, m, p->y0, s->z + n));
+    SGFBLO_TRY(s->ops->to_host(&s->bctx, s->nz, h, s->z));
+  } else {
     memset(h, 0, sizeof *h * (size_t)s->nz);
     if (p->x0) memcpy(h, p->x0, sizeof *h * (size_t)n);
     if (p->y0) memcpy(h + n, p->y0, sizeof *h * (size_t)m);
@@ -27,7 +34,7 @@ sgfblo_status sgfblo_init_state(sgfblo_solver *s, const sgfblo_problem *p) {
     if (!isfinite((double)h[i]))
       SGFBLO_FAIL(&s->err, SGFBLO_ERR_NONFINITE, "initial %s[%lld] is not finite (%g)",
                   i < n ? "x0" : "y0", (long long)(i < n ? i : i - n), (double)h[i]);
-  SGFBLO_TRY(s->ops->from_host(&s->bctx, s->nz, s->z, h));
+  SGFBLO_TRY(s->ops->from_host(&s->bctx, s->nz, s->z, h)); /* device x0: the same values again */
   if (s->set.init_lower) SGFBLO_TRY(sgfblo_init_lower(s));
 cleanup:
   return st;

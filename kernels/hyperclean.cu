@@ -1,0 +1,241 @@
+// Row-wise kernels of data hyper-cleaning (MATH.md Problem 2) on the device. The skinny GEMMs
+// with A go through cuBLAS (src/problem/hyperclean_cuda.c); what remains is per-sample work on
+// N x C rows, one thread per row here (C is small: 10 for MNIST). The arithmetic mirrors the
+// host kernels in src/problem/hyperclean_oracles.c operation for operation (sgfblo_real,
+// the row maximum subtracted, the cancellation-free forms), so CPU and GPU agree to rounding.
+#include <cuda_runtime.h>
+#include <math.h>
+
+#include "kernels.h"
+
+static constexpr int kThreads = 256;
+static constexpr int kMaxBlocks = 4096;
+
+static inline int grid_for(int64_t n) {
+  const int64_t b = (n + kThreads - 1) / kThreads;
+  return (int)(b < 1 ? 1 : (b > kMaxBlocks ? kMaxBlocks : b));
+}
+
+static inline cudaStream_t as_stream(void *s) { return static_cast<cudaStream_t>(s); }
+
+#define GRID_STRIDE(i, n)                                                   \
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < (n); \
+       i += (int64_t)gridDim.x * blockDim.x)
+
+// sigma(t) and sigma'(t) = sigma(t) sigma(-t) from one exp(-|t|) (sgfblo_hc_sigmoid).
+static __device__ void sigmoid(sgfblo_real t, sgfblo_real *sig, sgfblo_real *dsig) {
+  const sgfblo_real e = exp(-fabs(t));
+  const sgfblo_real inv = (sgfblo_real)1 / ((sgfblo_real)1 + e);
+  if (sig) *sig = t >= 0 ? inv : e * inv;
+  if (dsig) *dsig = e * inv * inv;
+}
+
+// One row of sgfblo_hc_softmax_rows: z <- softmax(z) (minus e_b with minus_onehot);
+// *ce = logsumexp(z) - z_b when ce is not NULL.
+static __device__ void softmax_row(sgfblo_real *z, int64_t C, int32_t b, sgfblo_real *ce,
+                                   bool minus_onehot) {
+  sgfblo_real mx = z[0];
+  for (int64_t k = 1; k < C; ++k) mx = z[k] > mx ? z[k] : mx;
+  const sgfblo_real gap = ce ? mx - z[b] : (sgfblo_real)0;
+  sgfblo_real s = 0;
+  for (int64_t k = 0; k < C; ++k) {
+    z[k] = exp(z[k] - mx);
+    s += z[k];
+  }
+  const sgfblo_real inv = (sgfblo_real)1 / s;
+  if (ce) *ce = gap + log(s);
+  sgfblo_real others = 0;
+  if (minus_onehot)
+    for (int64_t k = 0; k < C; ++k) others += k != b ? z[k] : (sgfblo_real)0;
+  for (int64_t k = 0; k < C; ++k) z[k] *= inv;
+  if (minus_onehot) z[b] = -others * inv;
+}
+
+static __global__ void k_hc_softmax_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
+                                         const int32_t *labels, sgfblo_real *ce) {
+  GRID_STRIDE(i, rows)
+  softmax_row(Z + i * ld, C, labels ? labels[i] : 0, ce ? ce + i : nullptr, false);
+}
+
+static __global__ void k_hc_grad_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
+                                      const int32_t *labels, const sgfblo_real *x, sgfblo_real *gx,
+                                      sgfblo_real invN, int scale_sig) {
+  GRID_STRIDE(i, rows) {
+    sgfblo_real *z = Z + i * ld, ce = 0, sig = 1, dsig = 0;
+    softmax_row(z, C, labels[i], gx ? &ce : nullptr, true);
+    if (x) sigmoid(x[i], &sig, &dsig);
+    if (gx) gx[i] = invN * dsig * ce;
+    if (scale_sig)
+      for (int64_t k = 0; k < C; ++k) z[k] *= sig;
+  }
+}
+
+static __global__ void k_hc_hyy_rows(int64_t rows, int64_t C, const sgfblo_real *x, sgfblo_real *Z,
+                                     int64_t ld) {
+  GRID_STRIDE(i, rows) {
+    sgfblo_real *p = Z + i * ld, sig;
+    const sgfblo_real *u = p + C;
+    softmax_row(p, C, 0, nullptr, false);
+    sigmoid(x[i], &sig, nullptr);
+    // u_k - p'u = w_k - p'w with w = u - u_t, t the most likely class (no cancellation).
+    int64_t t = 0;
+    for (int64_t k = 1; k < C; ++k) t = p[k] > p[t] ? k : t;
+    sgfblo_real pw = 0;
+    for (int64_t k = 0; k < C; ++k) pw += p[k] * (u[k] - u[t]);
+    for (int64_t k = 0; k < C; ++k) p[k] = sig * p[k] * ((u[k] - u[t]) - pw);
+  }
+}
+
+static __global__ void k_hc_jyx_rows(int64_t rows, int64_t C, const sgfblo_real *x,
+                                     const sgfblo_real *u, sgfblo_real *Z, int64_t ld,
+                                     const int32_t *labels) {
+  GRID_STRIDE(i, rows) {
+    sgfblo_real *r = Z + i * ld, dsig;
+    softmax_row(r, C, labels[i], nullptr, true);
+    sigmoid(x[i], nullptr, &dsig);
+    const sgfblo_real w = dsig * u[i];
+    for (int64_t k = 0; k < C; ++k) r[k] *= w;
+  }
+}
+
+static __global__ void k_hc_jyxT_rows(int64_t rows, int64_t C, const sgfblo_real *x, sgfblo_real *Z,
+                                      int64_t ld, const int32_t *labels, sgfblo_real invN,
+                                      sgfblo_real *out) {
+  GRID_STRIDE(i, rows) {
+    sgfblo_real *r = Z + i * ld, dsig;
+    const sgfblo_real *u = r + C;
+    softmax_row(r, C, labels[i], nullptr, true);
+    sigmoid(x[i], nullptr, &dsig);
+    // sum_k (p - b)_k (u_k - u_b): sum_k (p - b)_k = 0, so no cancellation against u_b.
+    const sgfblo_real ub = u[labels[i]];
+    sgfblo_real s = 0;
+    for (int64_t k = 0; k < C; ++k) s += r[k] * (u[k] - ub);
+    out[i] = invN * dsig * s;
+  }
+}
+
+static __global__ void k_hc_sigmoid(int64_t n, const sgfblo_real *x, sgfblo_real *sig) {
+  GRID_STRIDE(i, n) sigmoid(x[i], sig + i, nullptr);
+}
+
+static __global__ void k_hc_dense_k(int64_t rows, int64_t d, int64_t C, const sgfblo_real *sig,
+                                    const sgfblo_real *A, const sgfblo_real *P, int64_t ld,
+                                    sgfblo_real invN, sgfblo_real *K) {
+  const int64_t m = d * C;
+  GRID_STRIDE(e, rows * m) {
+    const int64_t r = e / m, jk = e % m, j = jk / C, k = jk % C;
+    const sgfblo_real w = sqrt(sig[r] * invN);
+    K[e] = w * A[r * d + j] * P[r * ld + k];
+  }
+}
+
+static __global__ void k_hc_dense_s(int64_t rows, int64_t d, int64_t C, int64_t k,
+                                    const sgfblo_real *sig, const sgfblo_real *A,
+                                    const sgfblo_real *P, int64_t ld, sgfblo_real invN,
+                                    sgfblo_real *S) {
+  GRID_STRIDE(e, rows * d) {
+    const int64_t r = e / d, j = e % d;
+    const sgfblo_real *p = P + r * ld;
+    sgfblo_real rest = 0;  // 1 - p_k
+    for (int64_t l = 0; l < C; ++l) rest += l != k ? p[l] : (sgfblo_real)0;
+    const sgfblo_real w = sqrt(sig[r] * p[k] * rest * invN);
+    S[e] = w * A[r * d + j];
+  }
+}
+
+static __global__ void k_hc_dense_scatter(int64_t d, int64_t C, const sgfblo_real *D,
+                                          sgfblo_real *out) {
+  const int64_t m = d * C, dd = d * d;
+  GRID_STRIDE(e, C * dd) {
+    const int64_t k = e / dd, jc = (e % dd) / d, jr = e % d;
+    if (jr >= jc) out[(jc * C + k) * m + jr * C + k] = D[k * dd + jc * d + jr];
+  }
+}
+
+static __global__ void k_hc_dense_symmetrize(int64_t m, sgfblo_real two_lambda, sgfblo_real *out) {
+  GRID_STRIDE(e, m * m) {
+    const int64_t r = e / m, c = e % m;  // entry (row c, column r) of the column-major out
+    if (r == c)
+      out[c * m + c] += two_lambda;
+    else if (r > c)
+      out[r * m + c] = out[c * m + r];  // upper from lower
+  }
+}
+
+extern "C" int sgfblo_cuda_hc_softmax_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
+                                           const int32_t *labels, sgfblo_real *ce, void *stream) {
+  if (rows <= 0) return 0;
+  k_hc_softmax_rows<<<grid_for(rows), kThreads, 0, as_stream(stream)>>>(rows, C, Z, ld, labels, ce);
+  return (int)cudaGetLastError();
+}
+
+extern "C" int sgfblo_cuda_hc_grad_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
+                                        const int32_t *labels, const sgfblo_real *x,
+                                        sgfblo_real *gx, double invN, int scale_sig, void *stream) {
+  if (rows <= 0) return 0;
+  k_hc_grad_rows<<<grid_for(rows), kThreads, 0, as_stream(stream)>>>(rows, C, Z, ld, labels, x, gx,
+                                                                     (sgfblo_real)invN, scale_sig);
+  return (int)cudaGetLastError();
+}
+
+extern "C" int sgfblo_cuda_hc_hyy_rows(int64_t rows, int64_t C, const sgfblo_real *x,
+                                       sgfblo_real *Z, int64_t ld, void *stream) {
+  if (rows <= 0) return 0;
+  k_hc_hyy_rows<<<grid_for(rows), kThreads, 0, as_stream(stream)>>>(rows, C, x, Z, ld);
+  return (int)cudaGetLastError();
+}
+
+extern "C" int sgfblo_cuda_hc_jyx_rows(int64_t rows, int64_t C, const sgfblo_real *x,
+                                       const sgfblo_real *u, sgfblo_real *Z, int64_t ld,
+                                       const int32_t *labels, void *stream) {
+  if (rows <= 0) return 0;
+  k_hc_jyx_rows<<<grid_for(rows), kThreads, 0, as_stream(stream)>>>(rows, C, x, u, Z, ld, labels);
+  return (int)cudaGetLastError();
+}
+
+extern "C" int sgfblo_cuda_hc_jyxT_rows(int64_t rows, int64_t C, const sgfblo_real *x,
+                                        sgfblo_real *Z, int64_t ld, const int32_t *labels,
+                                        double invN, sgfblo_real *out, void *stream) {
+  if (rows <= 0) return 0;
+  k_hc_jyxT_rows<<<grid_for(rows), kThreads, 0, as_stream(stream)>>>(rows, C, x, Z, ld, labels,
+                                                                     (sgfblo_real)invN, out);
+  return (int)cudaGetLastError();
+}
+
+extern "C" int sgfblo_cuda_hc_sigmoid(int64_t n, const sgfblo_real *x, sgfblo_real *sig,
+                                      void *stream) {
+  if (n <= 0) return 0;
+  k_hc_sigmoid<<<grid_for(n), kThreads, 0, as_stream(stream)>>>(n, x, sig);
+  return (int)cudaGetLastError();
+}
+
+extern "C" int sgfblo_cuda_hc_dense_k(int64_t rows, int64_t d, int64_t C, const sgfblo_real *sig,
+                                      const sgfblo_real *A, const sgfblo_real *P, int64_t ld,
+                                      double invN, sgfblo_real *K, void *stream) {
+  if (rows <= 0) return 0;
+  k_hc_dense_k<<<grid_for(rows * d * C), kThreads, 0, as_stream(stream)>>>(
+      rows, d, C, sig, A, P, ld, (sgfblo_real)invN, K);
+  return (int)cudaGetLastError();
+}
+
+extern "C" int sgfblo_cuda_hc_dense_s(int64_t rows, int64_t d, int64_t C, int64_t k,
+                                      const sgfblo_real *sig, const sgfblo_real *A,
+                                      const sgfblo_real *P, int64_t ld, double invN, sgfblo_real *S,
+                                      void *stream) {
+  if (rows <= 0) return 0;
+  k_hc_dense_s<<<grid_for(rows * d), kThreads, 0, as_stream(stream)>>>(rows, d, C, k, sig, A, P, ld,
+                                                                       (sgfblo_real)invN, S);
+  return (int)cudaGetLastError();
+}
+
+extern "C" int sgfblo_cuda_hc_dense_finish(int64_t d, int64_t C, const sgfblo_real *D,
+                                           double two_lambda, sgfblo_real *out, void *stream) {
+  const int64_t m = d * C;
+  if (m <= 0) return 0;
+  cudaStream_t st = as_stream(stream);
+  k_hc_dense_scatter<<<grid_for(C * d * d), kThreads, 0, st>>>(d, C, D, out);
+  const cudaError_t e = cudaGetLastError();
+  if (e != cudaSuccess) return (int)e;
+  k_hc_dense_symmetrize<<<grid_for(m * m), kThreads, 0, st>>>(m, (sgfblo_real)two_lambda, out);
+  return (int)cudaGetLastError();
+}

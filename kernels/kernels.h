@@ -1,0 +1,127 @@
+/* The C entry points of the CUDA kernels (STYLE.md §12): every kernel is a
+   `static __global__ void k_<op>` in a kernels/ *.cu file, reached from C only through the
+   extern "C" sgfblo_cuda_<op> launchers declared here.
+
+   Conventions shared by every launcher:
+   - pointers are device memory unless the comment says host;
+   - `stream` is a cudaStream_t passed as void* (so this header needs no CUDA header and
+     compiles as C11); all work is enqueued on it, nothing synchronises or allocates, so every
+     launcher may be captured into a CUDA Graph;
+   - the return value is cudaGetLastError() after the launch(es), as an int: 0 is
+     cudaSuccess, anything else a cudaError_t the caller turns into a status and a message;
+   - n = 0 launches nothing and returns 0 (reductions then write their neutral result).
+   Private to the library; compiled only when SGFBLO_HAVE_CUDA. */
+#ifndef SGFBLO_KERNELS_KERNELS_H
+#define SGFBLO_KERNELS_KERNELS_H
+
+#include <stdint.h>
+
+#include "sgfblo/sgfblo_types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------ vec.cu: vectors -- */
+
+/** Most inputs one sgfblo_cuda_lincomb launch combines (the caller chains longer sums). */
+#define SGFBLO_CUDA_LINCOMB_MAX 16
+/** Doubles of partial-sum scratch every two-pass reduction below needs (d_part). */
+#define SGFBLO_CUDA_RED_PARTS 512
+
+/** x = a */
+int sgfblo_cuda_fill(int64_t n, double a, sgfblo_real *x, void *stream);
+/** y = a x + c y in sgfblo_real arithmetic, y = a x exactly when c == 0 (as the CPU op). */
+int sgfblo_cuda_axpby(int64_t n, double a, const sgfblo_real *x, double c, sgfblo_real *y,
+                      void *stream);
+/** z = sum_{j<k} c[j] X[j], accumulated in double; 1 <= k <= SGFBLO_CUDA_LINCOMB_MAX; c and
+    X are HOST arrays (copied into the launch parameters); z may alias X[0]. */
+int sgfblo_cuda_lincomb(int64_t n, int k, const double *c, const sgfblo_real *const *X,
+                        sgfblo_real *z, void *stream);
+
+/* Two-pass reductions in double: partial sums of up to SGFBLO_CUDA_RED_PARTS blocks into
+   d_part, then one block combines them into d_out (device). The block count depends on n
+   only, so results are reproducible run to run. */
+
+/** d_out[0] = x'y */
+int sgfblo_cuda_dot(int64_t n, const sgfblo_real *x, const sgfblo_real *y, double *d_part,
+                    double *d_out, void *stream);
+/** d_out[0] = max |x_i|, +Inf if any entry is NaN or Inf. */
+int sgfblo_cuda_nrminf(int64_t n, const sgfblo_real *x, double *d_part, double *d_out,
+                       void *stream);
+/** d_out[0] = sqrt(mean_i (e_i / (atol + rtol max(|z0_i|, |z1_i|)))^2) */
+int sgfblo_cuda_err_norm(int64_t n, const sgfblo_real *e, const sgfblo_real *z0,
+                         const sgfblo_real *z1, double atol, double rtol, double *d_part,
+                         double *d_out, void *stream);
+/** The scalar-constraint safety filter (eq. 8, RXGF), all on the device:
+      d_lambda[0] = num / ||gh||^2 (0 where ||gh|| = 0), num = -gh'gf + alpha (h - eps2),
+      clamped at 0 when relaxed;  then zdot = -gf - lambda gh.  (Two reductions and one
+    combination kernel; lambda never leaves the device.) */
+int sgfblo_cuda_safety_filter(int64_t n, const sgfblo_real *gf, const sgfblo_real *gh, double h,
+                              double alpha, double eps2, int relaxed, sgfblo_real *zdot,
+                              double *d_part, double *d_lambda, void *stream);
+/** Single-block sum for the problems' value callbacks (no scratch):
+    d_out[0] = sum_i x_i y_i, or sum_i x_i when y is NULL. */
+int sgfblo_cuda_sum_small(int64_t n, const sgfblo_real *x, const sgfblo_real *y, double *d_out,
+                          void *stream);
+
+/* --------------------------------------------- synthetic.cu: Problem 1 (§4.1) -- */
+
+/** grad f of the synthetic problem: gx = cos(s) c + q u, gy = cos(s) d + q u with s = c'x +
+    d'y, u = x + y, q = 2 / (||u||^2 + 1); either output may be NULL. One block. */
+int sgfblo_cuda_synth_grad_f(int64_t n, const sgfblo_real *c, const sgfblo_real *d,
+                             const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx,
+                             sgfblo_real *gy, void *stream);
+/** d_out[0] = f(x, y) = sin(c'x + d'y) + log1p(||x + y||^2). One block. */
+int sgfblo_cuda_synth_f_val(int64_t n, const sgfblo_real *c, const sgfblo_real *d,
+                            const sgfblo_real *x, const sgfblo_real *y, double *d_out,
+                            void *stream);
+
+/* ------------------------------------------- hyperclean.cu: Problem 2 (§4.2) -- */
+/* Row-wise work on N x C blocks (row stride ld) of the hyper-cleaning oracles; one thread per
+   row, with the stable softmax / logsumexp of the host kernels (hyperclean_oracles.c).
+   sigma(x_i) and sigma'(x_i) are recomputed from x where needed. */
+
+/** Rows of Z become softmax(z_i); with ce (labels then required):
+    ce[i] = CE_i = logsumexp(z_i) - z_{i,b_i}. */
+int sgfblo_cuda_hc_softmax_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
+                                const int32_t *labels, sgfblo_real *ce, void *stream);
+/** Rows become p_i - e_{b_i}; with gx: gx[i] = invN sigma'(x_i) CE_i; with scale_sig: rows are
+    then multiplied by sigma(x_i). (grad_f: x = gx = NULL, scale_sig = 0.) */
+int sgfblo_cuda_hc_grad_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
+                             const int32_t *labels, const sgfblo_real *x, sgfblo_real *gx,
+                             double invN, int scale_sig, void *stream);
+/** Hyy rows: with P = softmax(Z[:, 0:C)), U = Z[:, C:2C): row i of Z[:, 0:C) becomes
+    sigma(x_i) (p_i .* (u_i - u_t) - p_i p_i'(u_i - u_t)), t = argmax p_i. */
+int sgfblo_cuda_hc_hyy_rows(int64_t rows, int64_t C, const sgfblo_real *x, sgfblo_real *Z,
+                            int64_t ld, void *stream);
+/** Jyx rows: row i becomes sigma'(x_i) u_i (p_i - e_{b_i}). */
+int sgfblo_cuda_hc_jyx_rows(int64_t rows, int64_t C, const sgfblo_real *x, const sgfblo_real *u,
+                            sgfblo_real *Z, int64_t ld, const int32_t *labels, void *stream);
+/** Jyx^T: out[i] = invN sigma'(x_i) sum_k (p - e_b)_ik (U_ik - U_ib), P from Z[:, 0:C),
+    U = Z[:, C:2C). */
+int sgfblo_cuda_hc_jyxT_rows(int64_t rows, int64_t C, const sgfblo_real *x, sgfblo_real *Z,
+                             int64_t ld, const int32_t *labels, double invN, sgfblo_real *out,
+                             void *stream);
+/** sig[i] = sigma(x_i). */
+int sgfblo_cuda_hc_sigmoid(int64_t n, const sgfblo_real *x, sgfblo_real *sig, void *stream);
+/** Dense Hyy, block of `rows` samples: K (rows x m row-major, m = d C) with
+    K[r, j C + k] = sqrt(sig_r invN) A[r, j] P[r, k]. */
+int sgfblo_cuda_hc_dense_k(int64_t rows, int64_t d, int64_t C, const sgfblo_real *sig,
+                           const sgfblo_real *A, const sgfblo_real *P, int64_t ld, double invN,
+                           sgfblo_real *K, void *stream);
+/** Dense Hyy, class k: S (rows x d) with S[r, j] = sqrt(sig_r p_rk (1 - p_rk) invN) A[r, j],
+    1 - p_rk summed from the other classes. */
+int sgfblo_cuda_hc_dense_s(int64_t rows, int64_t d, int64_t C, int64_t k, const sgfblo_real *sig,
+                           const sgfblo_real *A, const sgfblo_real *P, int64_t ld, double invN,
+                           sgfblo_real *S, void *stream);
+/** Dense Hyy, last step: the lower triangles of the C diagonal blocks D_k (d x d each) into
+    rows j C + k, columns j' C + k of out (m x m, column-major), then out += 2 lambda I and the
+    upper triangle mirrored from the lower. */
+int sgfblo_cuda_hc_dense_finish(int64_t d, int64_t C, const sgfblo_real *D, double two_lambda,
+                                sgfblo_real *out, void *stream);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SGFBLO_KERNELS_KERNELS_H */

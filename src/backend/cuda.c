@@ -1,0 +1,591 @@
+/* CUDA backend: device memory, one stream per solver, cuBLAS and cuSOLVER handles of its own,
+   and the project's kernels (kernels/ *.cu through kernels.h). The CPU backend (cpu.c) is the
+   reference this one is tested against (tests/test_cuda_parity.c).
+
+   The only C file that includes CUDA headers (it is compiled as C11 by the host compiler, with
+   the toolkit's include directory from CUDA::cudart). Every CUDA, cuBLAS and cuSOLVER return
+   code is checked and becomes SGFBLO_ERR_CUDA (or SGFBLO_ERR_NOT_SPD / SGFBLO_ERR_LINALG from
+   potrf's devInfo) with a message naming the call; nothing here prints, exits or aborts.
+
+   Host synchronisation points of this first version, which a later version removes by keeping
+   the scalars on the device (cuBLAS device pointer mode, device-side lambda and step control):
+     - dot, nrminf, err_norm: their result is a host double in the ops interface, so each does
+       its device reduction, one cudaMemcpyAsync of 8 bytes into pinned memory and a stream
+       synchronisation;
+     - potrf: devInfo is read back (SGFBLO_ERR_NOT_SPD must be reported by the call);
+     - safety_filter only when the caller asks for lambda on the host (tests);
+     - to_host / from_host, synchronous by contract.
+   Everything else is enqueued on the stream and returns at once. */
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#include <cusolverDn.h>
+#include <limits.h>
+#include <stdlib.h>
+
+#include "backend/cuda_dev.h"
+#include "core/error.h"
+#include "kernels.h"
+
+/* cuBLAS / cuSOLVER names for sgfblo_real, the one S/D mapping (STYLE.md §9):
+   SGFBLO_SD(cublas, gemm) is cublasDgemm, or cublasSgemm under SGFBLO_USE_FLOAT. */
+#ifdef SGFBLO_USE_FLOAT
+#define SGFBLO_SD(lib, name) lib##S##name
+#else
+#define SGFBLO_SD(lib, name) lib##D##name
+#endif
+
+/* Checked calls; each needs `sgfblo_status st`, `sgfblo_errmsg *err` and a cleanup label. */
+#define SGFBLO_CUDA_TRY(call)                                                           \
+  do {                                                                                  \
+    const cudaError_t e_ = (cudaError_t)(call);                                         \
+    if (e_ != cudaSuccess) {                                                            \
+      st = sgfblo_fail(err, SGFBLO_ERR_CUDA, "%s: %s failed: %s (%s)", __func__, #call, \
+                       cudaGetErrorString(e_), cudaGetErrorName(e_));                   \
+      goto cleanup;                                                                     \
+    }                                                                                   \
+  } while (0)
+
+#define SGFBLO_CUBLAS_TRY(call)                   \
+  do {                                            \
+    const cublasStatus_t e_ = (call);             \
+    if (e_ != CUBLAS_STATUS_SUCCESS) {            \
+      st = cublas_fail(err, e_, __func__, #call); \
+      goto cleanup;                               \
+    }                                             \
+  } while (0)
+
+#define SGFBLO_CUSOLVER_TRY(call)                   \
+  do {                                              \
+    const cusolverStatus_t e_ = (call);             \
+    if (e_ != CUSOLVER_STATUS_SUCCESS) {            \
+      st = cusolver_fail(err, e_, __func__, #call); \
+      goto cleanup;                                 \
+    }                                               \
+  } while (0)
+
+/* Dimensions cuBLAS / cuSOLVER take as int. */
+#define DIM_OK(n) ((n) >= 0 && (int64_t)(n) <= (int64_t)INT_MAX)
+
+static const char *cusolver_status_string(cusolverStatus_t s) {
+  switch (s) {
+    case CUSOLVER_STATUS_SUCCESS: return "success";
+    case CUSOLVER_STATUS_NOT_INITIALIZED: return "cuSOLVER not initialised";
+    case CUSOLVER_STATUS_ALLOC_FAILED: return "cuSOLVER allocation failed";
+    case CUSOLVER_STATUS_INVALID_VALUE: return "invalid value";
+    case CUSOLVER_STATUS_ARCH_MISMATCH: return "architecture mismatch";
+    case CUSOLVER_STATUS_EXECUTION_FAILED: return "execution failed";
+    case CUSOLVER_STATUS_INTERNAL_ERROR: return "internal error";
+    case CUSOLVER_STATUS_MATRIX_TYPE_NOT_SUPPORTED: return "matrix type not supported";
+    case CUSOLVER_STATUS_NOT_SUPPORTED: return "not supported";
+    default: return "cuSOLVER error";
+  }
+}
+
+static sgfblo_status cublas_fail(sgfblo_errmsg *err, cublasStatus_t e, const char *fn,
+                                 const char *call) {
+  return sgfblo_fail(err, e == CUBLAS_STATUS_ALLOC_FAILED ? SGFBLO_ERR_ALLOC : SGFBLO_ERR_CUDA,
+                     "%s: %s failed: %s", fn, call, cublasGetStatusString(e));
+}
+
+static sgfblo_status cusolver_fail(sgfblo_errmsg *err, cusolverStatus_t e, const char *fn,
+                                   const char *call) {
+  return sgfblo_fail(err, e == CUSOLVER_STATUS_ALLOC_FAILED ? SGFBLO_ERR_ALLOC : SGFBLO_ERR_CUDA,
+                     "%s: %s failed: %s", fn, call, cusolver_status_string(e));
+}
+
+/** Per-solver state behind bctx.impl. */
+typedef struct {
+  int device;
+  cudaStream_t stream;       /* also bctx.stream */
+  cublasHandle_t blas;       /* bound to stream, host pointer mode */
+  cusolverDnHandle_t solver; /* bound to stream */
+  double *d_part;            /* SGFBLO_CUDA_RED_PARTS partial sums */
+  double *d_scalar;          /* [0] reduction result, [1] safety-filter lambda */
+  double *h_scalar;          /* pinned host mirror of d_scalar */
+  int *d_info, *h_info;      /* potrf devInfo and its pinned mirror */
+  sgfblo_real *d_work;       /* potrf workspace */
+  int lwork;                 /* its length in reals */
+} cuda_impl;
+
+#define IMPL(b) ((cuda_impl *)(b)->impl)
+#define STREAM(b) (IMPL(b)->stream)
+
+static void cuda_close(sgfblo_bctx *b) {
+  cuda_impl *I = b ? IMPL(b) : NULL;
+  if (!I) return;
+  /* Teardown: errors are ignored, every handle is released whatever the others do. */
+  if (I->stream) (void)cudaStreamSynchronize(I->stream);
+  if (I->solver) (void)cusolverDnDestroy(I->solver);
+  if (I->blas) (void)cublasDestroy(I->blas);
+  (void)cudaFree(I->d_part);
+  (void)cudaFree(I->d_scalar);
+  (void)cudaFree(I->d_info);
+  (void)cudaFree(I->d_work);
+  (void)cudaFreeHost(I->h_scalar);
+  (void)cudaFreeHost(I->h_info);
+  if (I->stream) (void)cudaStreamDestroy(I->stream);
+  free(I);
+  b->impl = NULL;
+  b->stream = NULL;
+  (void)cudaGetLastError(); /* leave no sticky error from teardown behind */
+}
+
+static sgfblo_status cuda_alloc(sgfblo_bctx *b, sgfblo_real **p, int64_t n) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  const size_t bytes = sizeof **p * (size_t)(n > 0 ? n : 1);
+  *p = NULL;
+  const cudaError_t e = cudaMalloc((void **)p, bytes);
+  if (e != cudaSuccess) {
+    *p = NULL;
+    (void)cudaGetLastError();
+    return sgfblo_fail(err, e == cudaErrorMemoryAllocation ? SGFBLO_ERR_ALLOC : SGFBLO_ERR_CUDA,
+                       "cudaMalloc of %lld reals (%zu bytes) failed: %s", (long long)n, bytes,
+                       cudaGetErrorString(e));
+  }
+  SGFBLO_CUDA_TRY(cudaMemsetAsync(*p, 0, bytes, STREAM(b)));
+cleanup:
+  if (st != SGFBLO_OK) {
+    (void)cudaFree(*p);
+    *p = NULL;
+  }
+  return st;
+}
+
+static void cuda_release(sgfblo_bctx *b, sgfblo_real *p) {
+  (void)b;
+  if (p) (void)cudaFree(p);
+}
+
+static sgfblo_status cuda_copy(sgfblo_bctx *b, int64_t n, const sgfblo_real *x, sgfblo_real *y) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  if (x != y && n > 0)
+    SGFBLO_CUDA_TRY(
+        cudaMemcpyAsync(y, x, sizeof *y * (size_t)n, cudaMemcpyDeviceToDevice, STREAM(b)));
+cleanup:
+  return st;
+}
+
+static sgfblo_status cuda_fill(sgfblo_bctx *b, int64_t n, double a, sgfblo_real *x) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  if (a == 0.0 && n > 0)
+    SGFBLO_CUDA_TRY(
+        cudaMemsetAsync(x, 0, sizeof *x * (size_t)n, STREAM(b))); /* +0.0 is all zero bits */
+  else
+    SGFBLO_CUDA_TRY(sgfblo_cuda_fill(n, a, x, STREAM(b)));
+cleanup:
+  return st;
+}
+
+static sgfblo_status cuda_axpby(sgfblo_bctx *b, int64_t n, double a, const sgfblo_real *x, double c,
+                                sgfblo_real *y) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  SGFBLO_CUDA_TRY(sgfblo_cuda_axpby(n, a, x, c, y, STREAM(b)));
+cleanup:
+  return st;
+}
+
+static sgfblo_status cuda_lincomb(sgfblo_bctx *b, int64_t n, int k, const double *c,
+                                  const sgfblo_real *const *X, sgfblo_real *z) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  if (k < 1) return sgfblo_fail(err, SGFBLO_ERR_INVALID_ARG, "lincomb: k must be >= 1 (got %d)", k);
+  /* One pass when k fits a launch; longer sums go on as z = z + sum of the next terms (only
+     X[0] may alias z, and it is consumed by the first pass). */
+  int done = k < SGFBLO_CUDA_LINCOMB_MAX ? k : SGFBLO_CUDA_LINCOMB_MAX;
+  SGFBLO_CUDA_TRY(sgfblo_cuda_lincomb(n, done, c, X, z, STREAM(b)));
+  while (done < k) {
+    double cc[SGFBLO_CUDA_LINCOMB_MAX];
+    const sgfblo_real *XX[SGFBLO_CUDA_LINCOMB_MAX];
+    int j = 1;
+    cc[0] = 1.0;
+    XX[0] = z;
+    for (; j < SGFBLO_CUDA_LINCOMB_MAX && done < k; ++j, ++done) {
+      cc[j] = c[done];
+      XX[j] = X[done];
+    }
+    SGFBLO_CUDA_TRY(sgfblo_cuda_lincomb(n, j, cc, XX, z, STREAM(b)));
+  }
+cleanup:
+  return st;
+}
+
+/* Bring d_scalar[idx] to the host: one 8-byte copy and a stream synchronisation (a sync point
+   of this version; see the file comment). */
+static sgfblo_status read_scalar(sgfblo_bctx *b, int idx, double *out) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  cuda_impl *I = IMPL(b);
+  SGFBLO_CUDA_TRY(cudaMemcpyAsync(I->h_scalar + idx, I->d_scalar + idx, sizeof(double),
+                                  cudaMemcpyDeviceToHost, I->stream));
+  SGFBLO_CUDA_TRY(cudaStreamSynchronize(I->stream));
+  *out = I->h_scalar[idx];
+cleanup:
+  return st;
+}
+
+static sgfblo_status cuda_dot(sgfblo_bctx *b, int64_t n, const sgfblo_real *x, const sgfblo_real *y,
+                              double *out) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  cuda_impl *I = IMPL(b);
+  SGFBLO_CUDA_TRY(sgfblo_cuda_dot(n, x, y, I->d_part, I->d_scalar, I->stream));
+  SGFBLO_TRY(read_scalar(b, 0, out));
+cleanup:
+  return st;
+}
+
+static sgfblo_status cuda_nrminf(sgfblo_bctx *b, int64_t n, const sgfblo_real *x, double *out) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  cuda_impl *I = IMPL(b);
+  SGFBLO_CUDA_TRY(sgfblo_cuda_nrminf(n, x, I->d_part, I->d_scalar, I->stream));
+  SGFBLO_TRY(read_scalar(b, 0, out));
+cleanup:
+  return st;
+}
+
+static sgfblo_status cuda_err_norm(sgfblo_bctx *b, int64_t n, const sgfblo_real *e,
+                                   const sgfblo_real *z0, const sgfblo_real *z1, double atol,
+                                   double rtol, double *out) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  cuda_impl *I = IMPL(b);
+  SGFBLO_CUDA_TRY(
+      sgfblo_cuda_err_norm(n, e, z0, z1, atol, rtol, I->d_part, I->d_scalar, I->stream));
+  SGFBLO_TRY(read_scalar(b, 0, out));
+cleanup:
+  return st;
+}
+
+static sgfblo_status cuda_gemm(sgfblo_bctx *b, int transa, int transb, int64_t m, int64_t k,
+                               int64_t inner, double alpha, const sgfblo_real *A, int64_t lda,
+                               const sgfblo_real *B, int64_t ldb, double beta, sgfblo_real *C,
+                               int64_t ldc) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  if (!DIM_OK(m) || !DIM_OK(k) || !DIM_OK(inner) || !DIM_OK(lda) || !DIM_OK(ldb) || !DIM_OK(ldc))
+    return sgfblo_fail(err, SGFBLO_ERR_INVALID_ARG,
+                       "gemm: dimensions %lld x %lld x %lld exceed cuBLAS's int range",
+                       (long long)m, (long long)k, (long long)inner);
+  const sgfblo_real a = (sgfblo_real)alpha, be = (sgfblo_real)beta;
+  SGFBLO_CUBLAS_TRY(SGFBLO_SD(cublas, gemm)(
+      IMPL(b)->blas, transa ? CUBLAS_OP_T : CUBLAS_OP_N, transb ? CUBLAS_OP_T : CUBLAS_OP_N, (int)m,
+      (int)k, (int)inner, &a, A, (int)lda, B, (int)ldb, &be, C, (int)ldc));
+cleanup:
+  return st;
+}
+
+/* Make sure the potrf workspace holds an m x m factorisation. */
+static sgfblo_status ensure_potrf_work(sgfblo_bctx *b, int64_t m, sgfblo_real *A) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  cuda_impl *I = IMPL(b);
+  int lwork = 0;
+  if (!DIM_OK(m))
+    return sgfblo_fail(err, SGFBLO_ERR_INVALID_ARG, "potrf: m = %lld exceeds cuSOLVER's int range",
+                       (long long)m);
+  SGFBLO_CUSOLVER_TRY(SGFBLO_SD(cusolverDn, potrf_bufferSize)(
+      I->solver, CUBLAS_FILL_MODE_LOWER, (int)m, A, (int)(m > 0 ? m : 1), &lwork));
+  if (lwork > I->lwork) {
+    (void)cudaFree(I->d_work);
+    I->d_work = NULL;
+    I->lwork = 0;
+    SGFBLO_CUDA_TRY(cudaMalloc((void **)&I->d_work, sizeof *I->d_work * (size_t)lwork));
+    I->lwork = lwork;
+  }
+cleanup:
+  return st;
+}
+
+static sgfblo_status cuda_potrf_reserve(sgfblo_bctx *b, int64_t m, sgfblo_real *A) {
+  return m < 1 ? SGFBLO_OK : ensure_potrf_work(b, m, A);
+}
+
+static sgfblo_status cuda_potrf(sgfblo_bctx *b, int64_t m, sgfblo_real *A) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  cuda_impl *I = IMPL(b);
+  /* Setup reserves the workspace (potrf_reserve); growing here is only the fallback for a
+     caller that did not, and allocates. */
+  SGFBLO_TRY(ensure_potrf_work(b, m, A));
+  SGFBLO_CUSOLVER_TRY(SGFBLO_SD(cusolverDn, potrf)(I->solver, CUBLAS_FILL_MODE_LOWER, (int)m, A,
+                                                   (int)m, I->d_work, I->lwork, I->d_info));
+  /* devInfo must come back: a failed factorisation is this call's status. */
+  SGFBLO_CUDA_TRY(
+      cudaMemcpyAsync(I->h_info, I->d_info, sizeof(int), cudaMemcpyDeviceToHost, I->stream));
+  SGFBLO_CUDA_TRY(cudaStreamSynchronize(I->stream));
+  if (*I->h_info > 0)
+    SGFBLO_FAIL(err, SGFBLO_ERR_NOT_SPD,
+                "Cholesky factorisation failed: leading minor %d of the %lld x %lld matrix is not "
+                "positive definite",
+                *I->h_info, (long long)m, (long long)m);
+  if (*I->h_info < 0)
+    SGFBLO_FAIL(err, SGFBLO_ERR_LINALG, "potrf: argument %d invalid", -*I->h_info);
+cleanup:
+  return st;
+}
+
+static sgfblo_status cuda_potrs(sgfblo_bctx *b, int64_t m, const sgfblo_real *L, sgfblo_real *rhs) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  cuda_impl *I = IMPL(b);
+  if (!DIM_OK(m))
+    return sgfblo_fail(err, SGFBLO_ERR_INVALID_ARG, "potrs: m = %lld exceeds cuSOLVER's int range",
+                       (long long)m);
+  /* potrs' devInfo reports only invalid arguments, which are fixed here (lower, nrhs 1,
+     leading dimensions m): it is not read back, so the solve stays asynchronous. */
+  SGFBLO_CUSOLVER_TRY(SGFBLO_SD(cusolverDn, potrs)(I->solver, CUBLAS_FILL_MODE_LOWER, (int)m, 1, L,
+                                                   (int)m, rhs, (int)m, I->d_info));
+cleanup:
+  return st;
+}
+
+static sgfblo_status cuda_safety_filter(sgfblo_bctx *b, int64_t n, const sgfblo_real *gf,
+                                        const sgfblo_real *gh, double h, double alpha, double eps2,
+                                        int relaxed, sgfblo_real *zdot, double *lambda_host) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  cuda_impl *I = IMPL(b);
+  SGFBLO_CUDA_TRY(sgfblo_cuda_safety_filter(n, gf, gh, h, alpha, eps2, relaxed, zdot, I->d_part,
+                                            I->d_scalar + 1, I->stream));
+  if (lambda_host) SGFBLO_TRY(read_scalar(b, 1, lambda_host));
+cleanup:
+  return st;
+}
+
+static sgfblo_status cuda_to_host(sgfblo_bctx *b, int64_t n, sgfblo_real *dst,
+                                  const sgfblo_real *src) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  if (n <= 0) return SGFBLO_OK;
+  SGFBLO_CUDA_TRY(
+      cudaMemcpyAsync(dst, src, sizeof *dst * (size_t)n, cudaMemcpyDeviceToHost, STREAM(b)));
+  SGFBLO_CUDA_TRY(cudaStreamSynchronize(STREAM(b)));
+cleanup:
+  return st;
+}
+
+static sgfblo_status cuda_from_host(sgfblo_bctx *b, int64_t n, sgfblo_real *dst,
+                                    const sgfblo_real *src) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  if (n <= 0) return SGFBLO_OK;
+  SGFBLO_CUDA_TRY(
+      cudaMemcpyAsync(dst, src, sizeof *dst * (size_t)n, cudaMemcpyHostToDevice, STREAM(b)));
+  SGFBLO_CUDA_TRY(cudaStreamSynchronize(STREAM(b)));
+cleanup:
+  return st;
+}
+
+static const sgfblo_ops CUDA_OPS = {
+    .name = "cuda",
+    .mem = SGFBLO_MEM_DEVICE,
+    .alloc = cuda_alloc,
+    .release = cuda_release,
+    .copy = cuda_copy,
+    .fill = cuda_fill,
+    .axpby = cuda_axpby,
+    .lincomb = cuda_lincomb,
+    .dot = cuda_dot,
+    .nrminf = cuda_nrminf,
+    .err_norm = cuda_err_norm,
+    .gemm = cuda_gemm,
+    .potrf_reserve = cuda_potrf_reserve,
+    .potrf = cuda_potrf,
+    .potrs = cuda_potrs,
+    .safety_filter = cuda_safety_filter,
+    .to_host = cuda_to_host,
+    .from_host = cuda_from_host,
+    .close = cuda_close,
+};
+
+/* ------------------------------------------------------------ selection -- */
+
+int sgfblo_cuda_device_count(void) {
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess) {
+    (void)cudaGetLastError(); /* e.g. no driver: clear it, report "no device" */
+    return 0;
+  }
+  return count;
+}
+
+sgfblo_status sgfblo_cuda_open(int device_id, const sgfblo_ops **ops, sgfblo_bctx *b) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  cuda_impl *I = NULL;
+  int count = 0;
+  b->stream = NULL;
+  b->impl = NULL;
+  const cudaError_t ce = cudaGetDeviceCount(&count);
+  if (ce != cudaSuccess) {
+    (void)cudaGetLastError();
+    return sgfblo_fail(err, SGFBLO_ERR_NO_BACKEND,
+                       "the CUDA backend found no usable device: cudaGetDeviceCount: %s (%s)",
+                       cudaGetErrorString(ce), cudaGetErrorName(ce));
+  }
+  if (count < 1)
+    return sgfblo_fail(err, SGFBLO_ERR_NO_BACKEND, "the CUDA backend found no CUDA device");
+  if (device_id < 0 || device_id >= count)
+    return sgfblo_fail(err, SGFBLO_ERR_NO_BACKEND,
+                       "device_id %d does not name a CUDA device (this machine has %d)", device_id,
+                       count);
+  I = calloc(1, sizeof *I);
+  if (!I) return sgfblo_fail(err, SGFBLO_ERR_ALLOC, "out of host memory");
+  b->impl = I;
+  I->device = device_id;
+  SGFBLO_CUDA_TRY(cudaSetDevice(device_id));
+  /* A blocking stream: it waits for the legacy default stream, where the synchronous
+     uploads of problem data (sgfblo_cuda_upload) run. */
+  SGFBLO_CUDA_TRY(cudaStreamCreate(&I->stream));
+  b->stream = I->stream;
+  SGFBLO_CUBLAS_TRY(cublasCreate(&I->blas));
+  SGFBLO_CUBLAS_TRY(cublasSetStream(I->blas, I->stream));
+  SGFBLO_CUBLAS_TRY(cublasSetPointerMode(I->blas, CUBLAS_POINTER_MODE_HOST));
+  SGFBLO_CUSOLVER_TRY(cusolverDnCreate(&I->solver));
+  SGFBLO_CUSOLVER_TRY(cusolverDnSetStream(I->solver, I->stream));
+  SGFBLO_CUDA_TRY(cudaMalloc((void **)&I->d_part, sizeof *I->d_part * SGFBLO_CUDA_RED_PARTS));
+  SGFBLO_CUDA_TRY(cudaMalloc((void **)&I->d_scalar, sizeof *I->d_scalar * 2));
+  SGFBLO_CUDA_TRY(cudaMalloc((void **)&I->d_info, sizeof *I->d_info));
+  SGFBLO_CUDA_TRY(cudaMallocHost((void **)&I->h_scalar, sizeof *I->h_scalar * 2));
+  SGFBLO_CUDA_TRY(cudaMallocHost((void **)&I->h_info, sizeof *I->h_info));
+  SGFBLO_CUDA_TRY(cudaMemsetAsync(I->d_scalar, 0, sizeof *I->d_scalar * 2, I->stream));
+  SGFBLO_CUDA_TRY(cudaMemsetAsync(I->d_info, 0, sizeof *I->d_info, I->stream));
+  *ops = &CUDA_OPS;
+cleanup:
+  if (st != SGFBLO_OK) cuda_close(b);
+  return st;
+}
+
+/* ----------------------------------------------------- setup-time helpers -- */
+
+sgfblo_status sgfblo_cuda_set_device(int device_id, sgfblo_errmsg *err) {
+  sgfblo_status st = SGFBLO_OK;
+  SGFBLO_CUDA_TRY(cudaSetDevice(device_id));
+cleanup:
+  return st;
+}
+
+sgfblo_status sgfblo_cuda_malloc(void **p, size_t bytes, sgfblo_errmsg *err) {
+  sgfblo_status st = SGFBLO_OK;
+  *p = NULL;
+  if (bytes == 0) bytes = 1;
+  const cudaError_t e = cudaMalloc(p, bytes);
+  if (e != cudaSuccess) {
+    *p = NULL;
+    (void)cudaGetLastError();
+    return sgfblo_fail(err, e == cudaErrorMemoryAllocation ? SGFBLO_ERR_ALLOC : SGFBLO_ERR_CUDA,
+                       "cudaMalloc of %zu bytes failed: %s", bytes, cudaGetErrorString(e));
+  }
+  SGFBLO_CUDA_TRY(cudaMemset(*p, 0, bytes));
+cleanup:
+  if (st != SGFBLO_OK) {
+    (void)cudaFree(*p);
+    *p = NULL;
+  }
+  return st;
+}
+
+void sgfblo_cuda_free(void *p) {
+  if (p) (void)cudaFree(p);
+}
+
+sgfblo_status sgfblo_cuda_upload(void *dst, const void *src, size_t bytes, sgfblo_errmsg *err) {
+  sgfblo_status st = SGFBLO_OK;
+  if (bytes == 0) return SGFBLO_OK;
+  SGFBLO_CUDA_TRY(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice));
+cleanup:
+  return st;
+}
+
+sgfblo_status sgfblo_cuda_blas_create(void **handle, sgfblo_errmsg *err) {
+  sgfblo_status st = SGFBLO_OK;
+  cublasHandle_t h = NULL;
+  *handle = NULL;
+  SGFBLO_CUBLAS_TRY(cublasCreate(&h));
+  SGFBLO_CUBLAS_TRY(cublasSetPointerMode(h, CUBLAS_POINTER_MODE_HOST));
+  *handle = h;
+  h = NULL;
+cleanup:
+  if (h) (void)cublasDestroy(h);
+  return st;
+}
+
+void sgfblo_cuda_blas_destroy(void *handle) {
+  if (handle) (void)cublasDestroy((cublasHandle_t)handle);
+}
+
+/* -------------------------------------------------- evaluation-time helpers -- */
+
+int sgfblo_cuda_gemm_on(void *handle, void *stream, int transa, int transb, int64_t m, int64_t k,
+                        int64_t inner, double alpha, const sgfblo_real *A, int64_t lda,
+                        const sgfblo_real *B, int64_t ldb, double beta, sgfblo_real *C,
+                        int64_t ldc) {
+  if (!DIM_OK(m) || !DIM_OK(k) || !DIM_OK(inner) || !DIM_OK(lda) || !DIM_OK(ldb) || !DIM_OK(ldc))
+    return (int)CUBLAS_STATUS_INVALID_VALUE;
+  cublasHandle_t h = (cublasHandle_t)handle;
+  cublasStatus_t s = cublasSetStream(h, (cudaStream_t)stream);
+  const sgfblo_real a = (sgfblo_real)alpha, be = (sgfblo_real)beta;
+  if (s == CUBLAS_STATUS_SUCCESS)
+    s = SGFBLO_SD(cublas, gemm)(h, transa ? CUBLAS_OP_T : CUBLAS_OP_N,
+                                transb ? CUBLAS_OP_T : CUBLAS_OP_N, (int)m, (int)k, (int)inner, &a,
+                                A, (int)lda, B, (int)ldb, &be, C, (int)ldc);
+  return (int)s;
+}
+
+int sgfblo_cuda_gemv_on(void *handle, void *stream, int trans, int64_t rows, int64_t cols,
+                        double alpha, const sgfblo_real *A, int64_t lda, const sgfblo_real *x,
+                        double beta, sgfblo_real *y) {
+  if (!DIM_OK(rows) || !DIM_OK(cols) || !DIM_OK(lda)) return (int)CUBLAS_STATUS_INVALID_VALUE;
+  cublasHandle_t h = (cublasHandle_t)handle;
+  cublasStatus_t s = cublasSetStream(h, (cudaStream_t)stream);
+  const sgfblo_real a = (sgfblo_real)alpha, be = (sgfblo_real)beta;
+  if (s == CUBLAS_STATUS_SUCCESS)
+    s = SGFBLO_SD(cublas, gemv)(h, trans ? CUBLAS_OP_T : CUBLAS_OP_N, (int)rows, (int)cols, &a, A,
+                                (int)lda, x, 1, &be, y, 1);
+  return (int)s;
+}
+
+int sgfblo_cuda_syrk_on(void *handle, void *stream, int64_t n, int64_t k, double alpha,
+                        const sgfblo_real *A, int64_t lda, double beta, sgfblo_real *C,
+                        int64_t ldc) {
+  if (!DIM_OK(n) || !DIM_OK(k) || !DIM_OK(lda) || !DIM_OK(ldc))
+    return (int)CUBLAS_STATUS_INVALID_VALUE;
+  cublasHandle_t h = (cublasHandle_t)handle;
+  cublasStatus_t s = cublasSetStream(h, (cudaStream_t)stream);
+  const sgfblo_real a = (sgfblo_real)alpha, be = (sgfblo_real)beta;
+  if (s == CUBLAS_STATUS_SUCCESS)
+    s = SGFBLO_SD(cublas, syrk)(h, CUBLAS_FILL_MODE_LOWER, CUBLAS_OP_N, (int)n, (int)k, &a, A,
+                                (int)lda, &be, C, (int)ldc);
+  return (int)s;
+}
+
+int sgfblo_cuda_copy_async(void *dst, const void *src, size_t bytes, void *stream) {
+  if (bytes == 0 || dst == src) return 0;
+  return (int)cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, (cudaStream_t)stream);
+}
+
+int sgfblo_cuda_copy2d_async(void *dst, size_t dpitch, const void *src, size_t spitch, size_t width,
+                             size_t height, void *stream) {
+  if (width == 0 || height == 0) return 0;
+  return (int)cudaMemcpy2DAsync(dst, dpitch, src, spitch, width, height, cudaMemcpyDeviceToDevice,
+                                (cudaStream_t)stream);
+}
+
+int sgfblo_cuda_zero_async(void *dst, size_t bytes, void *stream) {
+  if (bytes == 0) return 0;
+  return (int)cudaMemsetAsync(dst, 0, bytes, (cudaStream_t)stream);
+}
+
+int sgfblo_cuda_read_sync(void *dst_host, const void *src, size_t bytes, void *stream) {
+  cudaError_t e =
+      cudaMemcpyAsync(dst_host, src, bytes, cudaMemcpyDeviceToHost, (cudaStream_t)stream);
+  if (e == cudaSuccess) e = cudaStreamSynchronize((cudaStream_t)stream);
+  return (int)e;
+}
+
+const char *sgfblo_cuda_error_string(int code) { return cudaGetErrorString((cudaError_t)code); }

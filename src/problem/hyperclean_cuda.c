@@ -1,0 +1,222 @@
+/* Data hyper-cleaning (MATH.md Problem 2) on the device: the same passes as the host oracles
+   (hyperclean_oracles.c), the GEMMs with A through cuBLAS, the row-wise work in
+   kernels/hyperclean.cu. Row-major data seen column-major by cuBLAS:
+     Z (N x C, ld L) = A y       is  Z^T (C x N) = y^T (C x d) * A^T (d x N):   gemm(N, N)
+     out (d x C) = A^T R         is  out^T (C x d) = R^T (C x N) * A (N x d):   gemm(N, T)
+   [y | v] is packed into Y2 by one 2-D copy, so A y and A v come from one pass over A. */
+#include <stdlib.h>
+
+#include "backend/cuda_dev.h"
+#include "core/error.h"
+#include "kernels.h"
+#include "problem/hyperclean_impl.h"
+#include "problem/problem_common.h"
+#include "problem/problem_cuda.h"
+
+struct sgfblo_hc_dev {
+  int device;
+  int64_t N, Nv, d, C, nb;
+  double lambda;
+  void *blas;
+  sgfblo_real *A, *Av;    /* N x d, Nv x d, row-major */
+  int32_t *b, *bv;        /* labels */
+  sgfblo_real *Y2;        /* d x 2C: [y | v] */
+  sgfblo_real *Z2;        /* N x 2C */
+  sgfblo_real *Zv;        /* Nv x C */
+  sgfblo_real *ce;        /* max(N, Nv) */
+  sgfblo_real *sig;       /* N */
+  sgfblo_real *K, *S, *D; /* dense-Hyy workspaces, as on the host */
+  double *val;            /* two scalars for the value callbacks */
+};
+
+#define CB(expr) ((expr) == 0 ? 0 : SGFBLO_PROBLEM_CB_CUDA)
+#define CB_TRY(expr)                                \
+  do {                                              \
+    if ((expr) != 0) return SGFBLO_PROBLEM_CB_CUDA; \
+  } while (0)
+
+void sgfblo_hc_dev_destroy(sgfblo_hc_dev *D) {
+  if (!D) return;
+  sgfblo_cuda_blas_destroy(D->blas);
+  void *bufs[] = {D->A,  D->Av,  D->b, D->bv, D->Y2, D->Z2, D->Zv,
+                  D->ce, D->sig, D->K, D->S,  D->D,  D->val};
+  for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; ++i) sgfblo_cuda_free(bufs[i]);
+  free(D);
+}
+
+int sgfblo_hc_dev_device(const sgfblo_hc_dev *D) { return D ? D->device : -1; }
+
+sgfblo_status sgfblo_hc_dev_create(const struct sgfblo_hyperclean *hc, int device_id,
+                                   sgfblo_hc_dev **out, sgfblo_errmsg *err) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_hc_dev *D = calloc(1, sizeof *D);
+  *out = NULL;
+  if (!D) SGFBLO_FAIL(err, SGFBLO_ERR_ALLOC, "hyperclean: no host memory for the device copy");
+  const int64_t N = hc->N, Nv = hc->Nv, d = hc->d, C = hc->C;
+  const size_t rs = sizeof(sgfblo_real);
+  D->device = device_id;
+  D->N = N;
+  D->Nv = Nv;
+  D->d = d;
+  D->C = C;
+  D->nb = hc->nb;
+  D->lambda = hc->lambda;
+  /* The host object already checked that every size below fits a size_t. */
+  SGFBLO_TRY(sgfblo_cuda_set_device(device_id, err));
+  SGFBLO_TRY(sgfblo_cuda_malloc((void **)&D->A, rs * (size_t)(N * d), err));
+  SGFBLO_TRY(sgfblo_cuda_malloc((void **)&D->Av, rs * (size_t)(Nv * d), err));
+  SGFBLO_TRY(sgfblo_cuda_malloc((void **)&D->b, sizeof(int32_t) * (size_t)N, err));
+  SGFBLO_TRY(sgfblo_cuda_malloc((void **)&D->bv, sizeof(int32_t) * (size_t)Nv, err));
+  SGFBLO_TRY(sgfblo_cuda_malloc((void **)&D->Y2, rs * (size_t)(d * 2 * C), err));
+  SGFBLO_TRY(sgfblo_cuda_malloc((void **)&D->Z2, rs * (size_t)(N * 2 * C), err));
+  SGFBLO_TRY(sgfblo_cuda_malloc((void **)&D->Zv, rs * (size_t)(Nv * C), err));
+  SGFBLO_TRY(sgfblo_cuda_malloc((void **)&D->ce, rs * (size_t)(N > Nv ? N : Nv), err));
+  SGFBLO_TRY(sgfblo_cuda_malloc((void **)&D->sig, rs * (size_t)N, err));
+  SGFBLO_TRY(sgfblo_cuda_malloc((void **)&D->K, rs * (size_t)(D->nb * d * C), err));
+  SGFBLO_TRY(sgfblo_cuda_malloc((void **)&D->S, rs * (size_t)(D->nb * d), err));
+  SGFBLO_TRY(sgfblo_cuda_malloc((void **)&D->D, rs * (size_t)(d * C * d), err));
+  SGFBLO_TRY(sgfblo_cuda_malloc((void **)&D->val, 2 * sizeof(double), err));
+  SGFBLO_TRY(sgfblo_cuda_upload(D->A, hc->A, rs * (size_t)(N * d), err));
+  SGFBLO_TRY(sgfblo_cuda_upload(D->Av, hc->Av, rs * (size_t)(Nv * d), err));
+  SGFBLO_TRY(sgfblo_cuda_upload(D->b, hc->b, sizeof(int32_t) * (size_t)N, err));
+  SGFBLO_TRY(sgfblo_cuda_upload(D->bv, hc->bv, sizeof(int32_t) * (size_t)Nv, err));
+  SGFBLO_TRY(sgfblo_cuda_blas_create(&D->blas, err));
+  *out = D;
+  D = NULL;
+cleanup:
+  sgfblo_hc_dev_destroy(D);
+  return st;
+}
+
+/* Z2[:, 0:C) = A y. */
+static int logits(sgfblo_hc_dev *D, const sgfblo_real *y, void *stream) {
+  const int64_t C = D->C;
+  return sgfblo_cuda_gemm_on(D->blas, stream, 0, 0, C, D->N, D->d, 1, y, C, D->A, D->d, 0, D->Z2,
+                             2 * C);
+}
+
+/* Z2 = A [y | v]. */
+static int logits_and_av(sgfblo_hc_dev *D, const sgfblo_real *y, const sgfblo_real *v,
+                         void *stream) {
+  const int64_t C = D->C;
+  const size_t rs = sizeof(sgfblo_real), row = rs * (size_t)C;
+  CB_TRY(sgfblo_cuda_copy2d_async(D->Y2, 2 * row, y, row, row, (size_t)D->d, stream));
+  CB_TRY(sgfblo_cuda_copy2d_async(D->Y2 + C, 2 * row, v, row, row, (size_t)D->d, stream));
+  return sgfblo_cuda_gemm_on(D->blas, stream, 0, 0, 2 * C, D->N, D->d, 1, D->Y2, 2 * C, D->A, D->d,
+                             0, D->Z2, 2 * C);
+}
+
+/* out = scale A^T R + beta out, R = Z2[:, 0:C). */
+static int at_r(sgfblo_hc_dev *D, double scale, double beta, sgfblo_real *out, void *stream) {
+  const int64_t C = D->C;
+  return sgfblo_cuda_gemm_on(D->blas, stream, 0, 1, C, D->d, D->N, scale, D->Z2, 2 * C, D->A, D->d,
+                             beta, out, C);
+}
+
+/* (sgfblo_real)(1/N), as the host oracles round it. */
+static double inv(int64_t N) { return (double)(sgfblo_real)(1.0 / (double)N); }
+
+int sgfblo_hc_dev_f_val(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                        sgfblo_real *out, void *stream) {
+  (void)x;
+  const int64_t C = D->C;
+  double s = 0;
+  CB_TRY(sgfblo_cuda_gemm_on(D->blas, stream, 0, 0, C, D->Nv, D->d, 1, y, C, D->Av, D->d, 0, D->Zv,
+                             C));
+  CB_TRY(sgfblo_cuda_hc_softmax_rows(D->Nv, C, D->Zv, C, D->bv, D->ce, stream));
+  CB_TRY(sgfblo_cuda_sum_small(D->Nv, D->ce, NULL, D->val, stream));
+  CB_TRY(sgfblo_cuda_read_sync(&s, D->val, sizeof s, stream));
+  *out = (sgfblo_real)(s / (double)D->Nv);
+  return 0;
+}
+
+int sgfblo_hc_dev_g_val(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                        sgfblo_real *out, void *stream) {
+  const int64_t N = D->N, C = D->C;
+  double v[2] = {0, 0};
+  CB_TRY(sgfblo_cuda_hc_sigmoid(N, x, D->sig, stream));
+  CB_TRY(logits(D, y, stream));
+  CB_TRY(sgfblo_cuda_hc_softmax_rows(N, C, D->Z2, 2 * C, D->b, D->ce, stream));
+  CB_TRY(sgfblo_cuda_sum_small(N, D->sig, D->ce, D->val, stream));
+  CB_TRY(sgfblo_cuda_sum_small(D->d * C, y, y, D->val + 1, stream));
+  CB_TRY(sgfblo_cuda_read_sync(v, D->val, sizeof v, stream));
+  *out = (sgfblo_real)(v[0] / (double)N + D->lambda * v[1]);
+  return 0;
+}
+
+/* grad_x f = 0;  grad_y f = (1/Nv) Av^T (P_v - B_v). */
+int sgfblo_hc_dev_grad_f(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                         sgfblo_real *gx, sgfblo_real *gy, void *stream) {
+  (void)x;
+  const int64_t C = D->C;
+  if (gx) CB_TRY(sgfblo_cuda_zero_async(gx, sizeof *gx * (size_t)D->N, stream));
+  if (!gy) return 0;
+  CB_TRY(sgfblo_cuda_gemm_on(D->blas, stream, 0, 0, C, D->Nv, D->d, 1, y, C, D->Av, D->d, 0, D->Zv,
+                             C));
+  CB_TRY(sgfblo_cuda_hc_grad_rows(D->Nv, C, D->Zv, C, D->bv, NULL, NULL, 0.0, 0, stream));
+  return CB(sgfblo_cuda_gemm_on(D->blas, stream, 0, 1, C, D->d, D->Nv, inv(D->Nv), D->Zv, C, D->Av,
+                                D->d, 0, gy, C));
+}
+
+/* grad_x g = (1/N) sigma'(x) .* CE;  grad_y g = (1/N) A^T (diag(sigma(x)) (P - B)) + 2 lambda y. */
+int sgfblo_hc_dev_grad_g(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                         sgfblo_real *gx, sgfblo_real *gy, void *stream) {
+  const int64_t N = D->N, C = D->C;
+  if (!gx && !gy) return 0;
+  CB_TRY(logits(D, y, stream));
+  CB_TRY(sgfblo_cuda_hc_grad_rows(N, C, D->Z2, 2 * C, D->b, x, gx, inv(N), gy != NULL, stream));
+  if (!gy) return 0;
+  CB_TRY(sgfblo_cuda_axpby(D->d * C, (double)(sgfblo_real)(2 * D->lambda), y, 0.0, gy, stream));
+  return CB(at_r(D, inv(N), 1, gy, stream));
+}
+
+/* Hyy V = (1/N) A^T (diag(sigma) R) + 2 lambda V. */
+int sgfblo_hc_dev_hyy(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                      const sgfblo_real *v, sgfblo_real *out, void *stream) {
+  const int64_t N = D->N, C = D->C;
+  CB_TRY(logits_and_av(D, y, v, stream));
+  CB_TRY(sgfblo_cuda_hc_hyy_rows(N, C, x, D->Z2, 2 * C, stream));
+  CB_TRY(sgfblo_cuda_axpby(D->d * C, (double)(sgfblo_real)(2 * D->lambda), v, 0.0, out, stream));
+  return CB(at_r(D, inv(N), 1, out, stream));
+}
+
+/* Jyx u = (1/N) A^T (diag(sigma'(x) .* u) (P - B)). */
+int sgfblo_hc_dev_jyx(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                      const sgfblo_real *u, sgfblo_real *out, void *stream) {
+  const int64_t N = D->N, C = D->C;
+  CB_TRY(logits(D, y, stream));
+  CB_TRY(sgfblo_cuda_hc_jyx_rows(N, C, x, u, D->Z2, 2 * C, D->b, stream));
+  return CB(at_r(D, inv(N), 0, out, stream));
+}
+
+/* Jyx^T V = (1/N) sigma'(x) .* rowsum((P - B) .* (A V)). */
+int sgfblo_hc_dev_jyxT(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                       const sgfblo_real *v, sgfblo_real *out, void *stream) {
+  const int64_t N = D->N, C = D->C;
+  CB_TRY(logits_and_av(D, y, v, stream));
+  return CB(sgfblo_cuda_hc_jyxT_rows(N, C, x, D->Z2, 2 * C, D->b, inv(N), out, stream));
+}
+
+/* Dense Hyy in blocks of nb samples, as hc_hyy_dense on the host: -K^T K off the diagonal
+   blocks, the C diagonal blocks D_k from their own SYRKs, then 2 lambda I and the mirror. */
+int sgfblo_hc_dev_hyy_dense(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                            sgfblo_real *out, void *stream) {
+  const int64_t N = D->N, d = D->d, C = D->C, m = d * C, ld = 2 * C;
+  const double invN = inv(N);
+  CB_TRY(sgfblo_cuda_hc_sigmoid(N, x, D->sig, stream));
+  CB_TRY(logits(D, y, stream));
+  CB_TRY(sgfblo_cuda_hc_softmax_rows(N, C, D->Z2, ld, NULL, NULL, stream));
+  for (int64_t i0 = 0; i0 < N; i0 += D->nb) {
+    const int64_t rows = N - i0 < D->nb ? N - i0 : D->nb;
+    const sgfblo_real *A = D->A + i0 * d, *P = D->Z2 + i0 * ld, *sig = D->sig + i0;
+    const double beta = i0 > 0 ? 1 : 0;
+    CB_TRY(sgfblo_cuda_hc_dense_k(rows, d, C, sig, A, P, ld, invN, D->K, stream));
+    CB_TRY(sgfblo_cuda_syrk_on(D->blas, stream, m, rows, -1, D->K, m, beta, out, m));
+    for (int64_t k = 0; k < C; ++k) {
+      CB_TRY(sgfblo_cuda_hc_dense_s(rows, d, C, k, sig, A, P, ld, invN, D->S, stream));
+      CB_TRY(sgfblo_cuda_syrk_on(D->blas, stream, d, rows, 1, D->S, d, beta, D->D + k * d * d, d));
+    }
+  }
+  return CB(
+      sgfblo_cuda_hc_dense_finish(d, C, D->D, (double)(sgfblo_real)(2 * D->lambda), out, stream));
+}

@@ -1,0 +1,92 @@
+/* Device halves of the built-in problems (compiled only when SGFBLO_HAVE_CUDA): a device copy
+   of an instance's data plus the workspaces its device callbacks use, created at setup time by
+   sgfblo_synthetic_to_device / sgfblo_hyperclean_to_device (directly, or through the problems'
+   prepare hook that sgfblo_solver_setup calls) and freed by the instance's destroy.
+
+   The device callbacks enqueue on the solver's stream only: cuBLAS for the products with the
+   data matrices, kernels/ for the rest; they never allocate or synchronise, except the value
+   callbacks, whose result is a host scalar. Each returns 0 or SGFBLO_PROBLEM_CB_CUDA.
+   No CUDA header here: the CUDA calls go through backend/cuda_dev.h. */
+#ifndef SGFBLO_PROBLEM_PROBLEM_CUDA_H
+#define SGFBLO_PROBLEM_PROBLEM_CUDA_H
+
+#include "sgfblo/sgfblo.h"
+
+#ifdef SGFBLO_HAVE_CUDA
+
+/* ------------------------------------------------------------- synthetic -- */
+
+typedef struct sgfblo_synth_dev sgfblo_synth_dev;
+
+/** Device copies of H (n x n row-major), G = H^T H, c, d on device_id, a cuBLAS handle and
+    an n-vector of scratch. */
+sgfblo_status sgfblo_synth_dev_create(int64_t n, const sgfblo_real *H, const sgfblo_real *G,
+                                      const sgfblo_real *c, const sgfblo_real *d, int device_id,
+                                      sgfblo_synth_dev **out, sgfblo_errmsg *err);
+void sgfblo_synth_dev_destroy(sgfblo_synth_dev *D);
+int sgfblo_synth_dev_device(const sgfblo_synth_dev *D);
+
+int sgfblo_synth_dev_f_val(sgfblo_synth_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                           sgfblo_real *out, void *stream);
+int sgfblo_synth_dev_g_val(sgfblo_synth_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                           sgfblo_real *out, void *stream);
+int sgfblo_synth_dev_grad_f(sgfblo_synth_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                            sgfblo_real *gx, sgfblo_real *gy, void *stream);
+int sgfblo_synth_dev_grad_g(sgfblo_synth_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                            sgfblo_real *gx, sgfblo_real *gy, void *stream);
+int sgfblo_synth_dev_hyy(sgfblo_synth_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                         const sgfblo_real *v, sgfblo_real *out, void *stream);
+int sgfblo_synth_dev_jyx(sgfblo_synth_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                         const sgfblo_real *u, sgfblo_real *out, void *stream);
+int sgfblo_synth_dev_jyxT(sgfblo_synth_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                          const sgfblo_real *v, sgfblo_real *out, void *stream);
+int sgfblo_synth_dev_hyy_dense(sgfblo_synth_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                               sgfblo_real *out, void *stream);
+int sgfblo_synth_dev_jyx_dense(sgfblo_synth_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                               sgfblo_real *out, void *stream);
+
+/* ------------------------------------------------------------ hyperclean -- */
+
+struct sgfblo_hyperclean;
+typedef struct sgfblo_hc_dev sgfblo_hc_dev;
+
+/** Device copies of A, Av and the labels of hc on device_id, the device workspaces (the host
+    object's, same sizes) and a cuBLAS handle. */
+sgfblo_status sgfblo_hc_dev_create(const struct sgfblo_hyperclean *hc, int device_id,
+                                   sgfblo_hc_dev **out, sgfblo_errmsg *err);
+void sgfblo_hc_dev_destroy(sgfblo_hc_dev *D);
+int sgfblo_hc_dev_device(const sgfblo_hc_dev *D);
+
+int sgfblo_hc_dev_f_val(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                        sgfblo_real *out, void *stream);
+int sgfblo_hc_dev_g_val(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                        sgfblo_real *out, void *stream);
+int sgfblo_hc_dev_grad_f(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                         sgfblo_real *gx, sgfblo_real *gy, void *stream);
+int sgfblo_hc_dev_grad_g(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                         sgfblo_real *gx, sgfblo_real *gy, void *stream);
+int sgfblo_hc_dev_hyy(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                      const sgfblo_real *v, sgfblo_real *out, void *stream);
+int sgfblo_hc_dev_jyx(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                      const sgfblo_real *u, sgfblo_real *out, void *stream);
+int sgfblo_hc_dev_jyxT(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                       const sgfblo_real *v, sgfblo_real *out, void *stream);
+int sgfblo_hc_dev_hyy_dense(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                            sgfblo_real *out, void *stream);
+
+/** The device copy behind a device-memory call of a built-in callback: returns from the
+    callback with the device result, or SGFBLO_PROBLEM_CB_NOT_ON_DEVICE when the instance has
+    none. Expands to nothing in a build without CUDA (the host guard then refuses). */
+#define SGFBLO_DEVICE_CALL(ctx, dev_of, fn, ...)                                            \
+  do {                                                                                      \
+    if ((ctx) && (ctx)->mem == SGFBLO_MEM_DEVICE) {                                         \
+      void *dev_ = (ctx)->user_data ? (void *)dev_of((ctx)->user_data) : NULL;              \
+      return dev_ ? fn(dev_, __VA_ARGS__, (ctx)->stream) : SGFBLO_PROBLEM_CB_NOT_ON_DEVICE; \
+    }                                                                                       \
+  } while (0)
+
+#else
+#define SGFBLO_DEVICE_CALL(ctx, dev_of, fn, ...) ((void)0)
+#endif /* SGFBLO_HAVE_CUDA */
+
+#endif /* SGFBLO_PROBLEM_PROBLEM_CUDA_H */

@@ -1,0 +1,960 @@
+/* The CUDA backend against the CPU reference (DESIGN.md: every CUDA result is tested against
+   the CPU, on fresh random inputs, relative error reported): every op of the ops table, every
+   device oracle of the built-in problems, each method's vector field, a whole RK4 trajectory,
+   a failed Cholesky, and an initial state handed over in device memory.
+
+   Without a CUDA device (or in a build without CUDA) every GPU test reports itself SKIPPED;
+   only the first test, which checks that the absence is reported cleanly, runs. Nothing here
+   touches CUDA outside a test body: Criterion runs each test in a forked child, and the parent
+   must hold no CUDA context. Run with --verbose to see the relative errors. */
+#include <criterion/criterion.h>
+#include <criterion/logging.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backend/backend.h"
+#include "sgfblo/sgfblo.h"
+#include "support.h"
+#include "tools/rng.h"
+#ifdef SGFBLO_HAVE_CUDA
+#include "backend/cuda_dev.h"
+#endif
+
+/* CPU (float64 reference arithmetic) vs CUDA: relative error allowed. */
+#ifdef SGFBLO_USE_FLOAT
+#define PARITY_TOL 1e-4
+#define PARITY_TOL_CG 1e-3
+#define PARITY_CG_TOL 1e-6
+#else
+#define PARITY_TOL 1e-10
+/* Vector fields with a CG solve inside (sgf-cg): the two backends' iterates part by rounding,
+   so they agree to about cond * cg_tol rather than to rounding. */
+#define PARITY_TOL_CG 1e-8
+#define PARITY_CG_TOL 1e-14
+#endif
+
+#define REQUIRE_CUDA()                                                             \
+  do {                                                                             \
+    if (!sgfblo_backend_available(SGFBLO_BACKEND_CUDA))                            \
+      cr_skip_test(                                                                \
+          "no CUDA device here (or CUDA not compiled in): CPU-vs-CUDA parity not " \
+          "checked");                                                              \
+  } while (0)
+
+/* A seed that differs run to run (fresh inputs), logged so a failure can be replayed. */
+static uint64_t fresh_seed(const char *what) {
+  static uint64_t counter;
+  struct timespec ts;
+  timespec_get(&ts, TIME_UTC);
+  const uint64_t s = ((uint64_t)ts.tv_sec * 1000003u) ^ (uint64_t)ts.tv_nsec ^ (++counter << 40);
+  cr_log_info("%s: seed %llu", what, (unsigned long long)s);
+  return s;
+}
+
+/* Relative error of a against the reference b, logged and checked. */
+static double expect_close(const char *what, const sgfblo_real *a, const sgfblo_real *b, int64_t n,
+                           double tol) {
+  const double e = test_rel_err(a, b, n, 1e-300);
+  cr_log_info("%-40s relative error %.3e (tol %.0e)", what, e, tol);
+  cr_expect(e <= tol, "%s: relative error %.3e > %.0e", what, e, tol);
+  return e;
+}
+
+static double expect_close_scalar(const char *what, double a, double b, double tol) {
+  const double e = fabs(a - b) / fmax(fabs(b), 1e-300);
+  cr_log_info("%-40s relative error %.3e (tol %.0e) [%.17g vs %.17g]", what, e, tol, a, b);
+  cr_expect(e <= tol || a == b, "%s: %.17g vs %.17g, relative error %.3e > %.0e", what, a, b, e,
+            tol);
+  return e;
+}
+
+static sgfblo_real *hvec(int64_t n) {
+  sgfblo_real *v = calloc((size_t)(n > 0 ? n : 1), sizeof *v);
+  cr_assert_not_null(v);
+  return v;
+}
+
+static sgfblo_real *hrand(int64_t n, uint64_t seed, double scale) {
+  sgfblo_real *v = hvec(n);
+  test_random_vector(v, n, seed, scale);
+  return v;
+}
+
+/* ------------------------------------------------------- always runs -- */
+
+Test(cuda_parity, unavailable_backend_is_reported_not_crashed) {
+  sgfblo_errmsg msg = {{0}};
+  sgfblo_bctx b = {.err = &msg};
+  const sgfblo_ops *ops = NULL;
+  const sgfblo_status st = sgfblo_backend_open(SGFBLO_BACKEND_CUDA, 0, &ops, &b);
+  if (sgfblo_backend_available(SGFBLO_BACKEND_CUDA)) {
+    cr_assert_eq(st, SGFBLO_OK, "open: %s", msg.msg);
+    cr_expect_eq(ops->mem, SGFBLO_MEM_DEVICE);
+    ops->close(&b);
+    /* An ordinal that names no device is refused with a message. */
+    cr_expect_eq(sgfblo_backend_open(SGFBLO_BACKEND_CUDA, 4096, &ops, &b), SGFBLO_ERR_NO_BACKEND);
+    cr_expect(strstr(msg.msg, "4096"), "%s", msg.msg);
+    return;
+  }
+  cr_expect_eq(st, SGFBLO_ERR_NO_BACKEND, "got %s", sgfblo_status_string(st));
+  cr_expect(strlen(msg.msg) > 0, "NO_BACKEND without a message");
+  cr_log_info("CUDA backend unavailable: %s", msg.msg);
+  /* A solver asked for CUDA fails at setup with the same status. */
+  sgfblo_synthetic *sp = NULL;
+  cr_assert_eq(sgfblo_synthetic_random(4, 1, &sp, NULL), SGFBLO_OK);
+  sgfblo_problem p;
+  sgfblo_synthetic_problem(sp, &p);
+  sgfblo_settings set;
+  sgfblo_settings_default(&set);
+  set.backend = SGFBLO_BACKEND_CUDA;
+  sgfblo_solver *s = NULL;
+  cr_assert_eq(sgfblo_solver_create(&s), SGFBLO_OK);
+  cr_expect_eq(sgfblo_solver_setup(s, &p, &set), SGFBLO_ERR_NO_BACKEND);
+  cr_expect(strlen(sgfblo_solver_last_error(s)) > 0);
+  sgfblo_solver_destroy(s);
+  sgfblo_synthetic_destroy(sp);
+}
+
+/* ------------------------------------------------------------- ops table -- */
+
+/* Both backends opened side by side. */
+typedef struct {
+  const sgfblo_ops *cpu, *gpu;
+  sgfblo_bctx bc, bg;
+  sgfblo_errmsg ec, eg;
+} pair;
+
+static void pair_open(pair *P) {
+  memset(P, 0, sizeof *P);
+  P->bc.err = &P->ec;
+  P->bg.err = &P->eg;
+  cr_assert_eq(sgfblo_backend_open(SGFBLO_BACKEND_CPU, 0, &P->cpu, &P->bc), SGFBLO_OK);
+  const sgfblo_status st = sgfblo_backend_open(SGFBLO_BACKEND_CUDA, 0, &P->gpu, &P->bg);
+  cr_assert_eq(st, SGFBLO_OK, "CUDA open: %s", P->eg.msg);
+}
+
+static void pair_close(pair *P) {
+  P->gpu->close(&P->bg);
+  P->cpu->close(&P->bc);
+}
+
+/* A device copy of host data. */
+static sgfblo_real *dcopy(pair *P, const sgfblo_real *h, int64_t n) {
+  sgfblo_real *d = NULL;
+  cr_assert_eq(P->gpu->alloc(&P->bg, &d, n), SGFBLO_OK, "%s", P->eg.msg);
+  cr_assert_eq(P->gpu->from_host(&P->bg, n, d, h), SGFBLO_OK, "%s", P->eg.msg);
+  return d;
+}
+
+/* A fresh host copy of device data (caller frees). */
+static sgfblo_real *hcopy(pair *P, const sgfblo_real *d, int64_t n) {
+  sgfblo_real *h = hvec(n);
+  cr_assert_eq(P->gpu->to_host(&P->bg, n, h, d), SGFBLO_OK, "%s", P->eg.msg);
+  return h;
+}
+
+#define GPU_OK(call) cr_assert_eq((call), SGFBLO_OK, "%s: %s", #call, P.eg.msg)
+#define CPU_OK(call) cr_assert_eq((call), SGFBLO_OK, "%s: %s", #call, P.ec.msg)
+
+/* Sizes that cover one partial block, several, and the grid cap of the reductions. */
+static const int64_t SIZES[] = {1, 7, 256, 1000, 100003};
+
+Test(cuda_parity, alloc_copy_fill_transfer) {
+  REQUIRE_CUDA();
+  pair P;
+  pair_open(&P);
+  for (size_t t = 0; t < sizeof SIZES / sizeof SIZES[0]; ++t) {
+    const int64_t n = SIZES[t];
+    sgfblo_real *d = NULL, *e = NULL;
+    GPU_OK(P.gpu->alloc(&P.bg, &d, n));
+    sgfblo_real *h = hcopy(&P, d, n);
+    cr_expect_eq(test_norm_inf(h, n), 0.0, "alloc did not zero %lld reals", (long long)n);
+    free(h);
+    sgfblo_real *x = hrand(n, fresh_seed("copy"), 1.0);
+    GPU_OK(P.gpu->from_host(&P.bg, n, d, x));
+    GPU_OK(P.gpu->alloc(&P.bg, &e, n));
+    GPU_OK(P.gpu->copy(&P.bg, n, d, e));
+    h = hcopy(&P, e, n);
+    cr_expect_eq(memcmp(h, x, sizeof *x * (size_t)n), 0, "copy / round trip not exact");
+    free(h);
+    const double a = -1.25 + (double)t;
+    GPU_OK(P.gpu->fill(&P.bg, n, a, e));
+    CPU_OK(P.cpu->fill(&P.bc, n, a, x));
+    h = hcopy(&P, e, n);
+    cr_expect_eq(memcmp(h, x, sizeof *x * (size_t)n), 0, "fill(%g) differs", a);
+    GPU_OK(P.gpu->fill(&P.bg, n, 0.0, e));
+    free(h);
+    h = hcopy(&P, e, n);
+    cr_expect_eq(test_norm_inf(h, n), 0.0, "fill(0) differs");
+    free(h);
+    free(x);
+    P.gpu->release(&P.bg, d);
+    P.gpu->release(&P.bg, e);
+  }
+  pair_close(&P);
+}
+
+Test(cuda_parity, axpby) {
+  REQUIRE_CUDA();
+  pair P;
+  pair_open(&P);
+  for (size_t t = 0; t < sizeof SIZES / sizeof SIZES[0]; ++t) {
+    const int64_t n = SIZES[t];
+    const uint64_t seed = fresh_seed("axpby");
+    sgfblo_real *x = hrand(n, seed, 1.0), *y = hrand(n, seed + 1, 1.0);
+    sgfblo_real *dx = dcopy(&P, x, n), *dy = dcopy(&P, y, n);
+    CPU_OK(P.cpu->axpby(&P.bc, n, 0.7, x, -1.3, y));
+    GPU_OK(P.gpu->axpby(&P.bg, n, 0.7, dx, -1.3, dy));
+    sgfblo_real *h = hcopy(&P, dy, n);
+    expect_close("axpby", h, y, n, PARITY_TOL);
+    free(h);
+    /* c = 0 overwrites y, NaN included (as on the CPU). */
+    for (int64_t i = 0; i < n; ++i) y[i] = NAN;
+    GPU_OK(P.gpu->from_host(&P.bg, n, dy, y));
+    CPU_OK(P.cpu->axpby(&P.bc, n, 2.0, x, 0.0, y));
+    GPU_OK(P.gpu->axpby(&P.bg, n, 2.0, dx, 0.0, dy));
+    h = hcopy(&P, dy, n);
+    expect_close("axpby c = 0 over NaN", h, y, n, PARITY_TOL);
+    free(h);
+    /* y may alias x. */
+    CPU_OK(P.cpu->axpby(&P.bc, n, 0.5, x, 0.25, x));
+    GPU_OK(P.gpu->axpby(&P.bg, n, 0.5, dx, 0.25, dx));
+    h = hcopy(&P, dx, n);
+    expect_close("axpby aliased", h, x, n, PARITY_TOL);
+    free(h);
+    free(x);
+    free(y);
+    P.gpu->release(&P.bg, dx);
+    P.gpu->release(&P.bg, dy);
+  }
+  pair_close(&P);
+}
+
+Test(cuda_parity, lincomb_all_lengths_and_alias) {
+  REQUIRE_CUDA();
+  pair P;
+  pair_open(&P);
+  enum { KMAX = 37 }; /* more than two launches' worth of inputs */
+  const int64_t n = 4099;
+  const uint64_t seed = fresh_seed("lincomb");
+  sgfblo_real *hX[KMAX], *dX[KMAX];
+  double c[KMAX];
+  sgfblo_rng r;
+  sgfblo_rng_seed(&r, seed);
+  for (int j = 0; j < KMAX; ++j) {
+    hX[j] = hrand(n, seed + 17 * (uint64_t)j, 1.0);
+    dX[j] = dcopy(&P, hX[j], n);
+    c[j] = sgfblo_rng_normal(&r);
+  }
+  sgfblo_real *z = hvec(n), *dz = NULL;
+  GPU_OK(P.gpu->alloc(&P.bg, &dz, n));
+  for (int k = 1; k <= KMAX; k += (k < 8 ? 1 : 7)) {
+    CPU_OK(P.cpu->lincomb(&P.bc, n, k, c, (const sgfblo_real *const *)hX, z));
+    GPU_OK(P.gpu->lincomb(&P.bg, n, k, c, (const sgfblo_real *const *)dX, dz));
+    sgfblo_real *h = hcopy(&P, dz, n);
+    char what[64];
+    snprintf(what, sizeof what, "lincomb k = %d", k);
+    expect_close(what, h, z, n, PARITY_TOL);
+    free(h);
+  }
+  /* z aliasing X[0], as the RK stages use it. */
+  CPU_OK(P.cpu->lincomb(&P.bc, n, KMAX, c, (const sgfblo_real *const *)hX, hX[0]));
+  GPU_OK(P.gpu->lincomb(&P.bg, n, KMAX, c, (const sgfblo_real *const *)dX, dX[0]));
+  sgfblo_real *h = hcopy(&P, dX[0], n);
+  expect_close("lincomb z = X[0]", h, hX[0], n, PARITY_TOL);
+  free(h);
+  for (int j = 0; j < KMAX; ++j) {
+    free(hX[j]);
+    P.gpu->release(&P.bg, dX[j]);
+  }
+  free(z);
+  P.gpu->release(&P.bg, dz);
+  pair_close(&P);
+}
+
+Test(cuda_parity, reductions) {
+  REQUIRE_CUDA();
+  pair P;
+  pair_open(&P);
+  for (size_t t = 0; t < sizeof SIZES / sizeof SIZES[0]; ++t) {
+    const int64_t n = SIZES[t];
+    const uint64_t seed = fresh_seed("reductions");
+    sgfblo_real *x = hrand(n, seed, 1.0), *y = hrand(n, seed + 1, 3.0),
+                *e = hrand(n, seed + 2, 1e-3);
+    sgfblo_real *dx = dcopy(&P, x, n), *dy = dcopy(&P, y, n), *de = dcopy(&P, e, n);
+    double rc, rg;
+    CPU_OK(P.cpu->dot(&P.bc, n, x, y, &rc));
+    GPU_OK(P.gpu->dot(&P.bg, n, dx, dy, &rg));
+    /* A dot's rounding is relative to sum |x_i y_i|, not to the (possibly small) result. */
+    double scale = 0;
+    for (int64_t i = 0; i < n; ++i) scale += fabs((double)x[i] * (double)y[i]);
+    cr_log_info("dot n = %lld: %.17g vs %.17g, error / sum|x y| = %.3e", (long long)n, rg, rc,
+                fabs(rg - rc) / scale);
+    cr_expect(fabs(rg - rc) <= 1e-13 * scale, "dot n = %lld: %.17g vs %.17g", (long long)n, rg, rc);
+    CPU_OK(P.cpu->nrminf(&P.bc, n, y, &rc));
+    GPU_OK(P.gpu->nrminf(&P.bg, n, dy, &rg));
+    cr_expect_eq(rg, rc, "nrminf n = %lld: %.17g vs %.17g", (long long)n, rg, rc);
+    CPU_OK(P.cpu->err_norm(&P.bc, n, e, x, y, 1e-6, 1e-3, &rc));
+    GPU_OK(P.gpu->err_norm(&P.bg, n, de, dx, dy, 1e-6, 1e-3, &rg));
+    expect_close_scalar("err_norm", rg, rc, 1e-12);
+    /* A NaN or Inf anywhere makes nrminf +Inf. */
+    const int64_t at = n / 2;
+    y[at] = NAN;
+    GPU_OK(P.gpu->from_host(&P.bg, n, dy, y));
+    GPU_OK(P.gpu->nrminf(&P.bg, n, dy, &rg));
+    cr_expect(isinf(rg) && rg > 0, "nrminf with a NaN gave %g", rg);
+    y[at] = -INFINITY;
+    GPU_OK(P.gpu->from_host(&P.bg, n, dy, y));
+    GPU_OK(P.gpu->nrminf(&P.bg, n, dy, &rg));
+    cr_expect(isinf(rg) && rg > 0, "nrminf with -Inf gave %g", rg);
+    free(x);
+    free(y);
+    free(e);
+    P.gpu->release(&P.bg, dx);
+    P.gpu->release(&P.bg, dy);
+    P.gpu->release(&P.bg, de);
+  }
+  pair_close(&P);
+}
+
+Test(cuda_parity, gemm_every_transpose) {
+  REQUIRE_CUDA();
+  pair P;
+  pair_open(&P);
+  const int64_t m = 37, k = 11, inner = 53;
+  const uint64_t seed = fresh_seed("gemm");
+  for (int ta = 0; ta < 2; ++ta)
+    for (int tb = 0; tb < 2; ++tb) {
+      const int64_t lda = ta ? inner : m, ldb = tb ? k : inner;
+      const int64_t na = ta ? inner * m : m * inner, nb = tb ? k * inner : inner * k;
+      sgfblo_real *A = hrand(na, seed + (uint64_t)(2 * ta + tb), 1.0);
+      sgfblo_real *B = hrand(nb, seed + 10 + (uint64_t)(2 * ta + tb), 1.0);
+      sgfblo_real *C = hrand(m * k, seed + 20, 1.0);
+      sgfblo_real *dA = dcopy(&P, A, na), *dB = dcopy(&P, B, nb), *dC = dcopy(&P, C, m * k);
+      CPU_OK(P.cpu->gemm(&P.bc, ta, tb, m, k, inner, 0.9, A, lda, B, ldb, -0.4, C, m));
+      GPU_OK(P.gpu->gemm(&P.bg, ta, tb, m, k, inner, 0.9, dA, lda, dB, ldb, -0.4, dC, m));
+      sgfblo_real *h = hcopy(&P, dC, m * k);
+      char what[64];
+      snprintf(what, sizeof what, "gemm transa %d transb %d", ta, tb);
+      expect_close(what, h, C, m * k, PARITY_TOL);
+      free(h);
+      free(A);
+      free(B);
+      free(C);
+      P.gpu->release(&P.bg, dA);
+      P.gpu->release(&P.bg, dB);
+      P.gpu->release(&P.bg, dC);
+    }
+  pair_close(&P);
+}
+
+/* A random SPD m x m matrix (column-major): B B^T / m + I, B standard normal. */
+static sgfblo_real *random_spd(int64_t m, uint64_t seed) {
+  sgfblo_real *B = hrand(m * m, seed, 1.0), *A = hvec(m * m);
+  for (int64_t j = 0; j < m; ++j)
+    for (int64_t i = 0; i < m; ++i) {
+      double acc = i == j ? 1.0 : 0.0;
+      for (int64_t k = 0; k < m; ++k)
+        acc += (double)B[i + k * m] * (double)B[j + k * m] / (double)m;
+      A[i + j * m] = (sgfblo_real)acc;
+    }
+  free(B);
+  return A;
+}
+
+Test(cuda_parity, potrf_potrs_and_not_spd) {
+  REQUIRE_CUDA();
+  pair P;
+  pair_open(&P);
+  const int64_t m = 45;
+  const uint64_t seed = fresh_seed("potrf");
+  sgfblo_real *A = random_spd(m, seed), *b = hrand(m, seed + 1, 1.0);
+  sgfblo_real *dA = dcopy(&P, A, m * m), *db = dcopy(&P, b, m);
+  CPU_OK(P.cpu->potrf_reserve(&P.bc, m, A));
+  GPU_OK(P.gpu->potrf_reserve(&P.bg, m, dA));
+  CPU_OK(P.cpu->potrf(&P.bc, m, A));
+  GPU_OK(P.gpu->potrf(&P.bg, m, dA));
+  sgfblo_real *h = hcopy(&P, dA, m * m);
+  /* Compare the lower triangles (the upper one is not part of the factor). */
+  for (int64_t j = 0; j < m; ++j)
+    for (int64_t i = 0; i < j; ++i) h[i + j * m] = A[i + j * m] = 0;
+  expect_close("potrf (lower factor)", h, A, m * m, PARITY_TOL);
+  free(h);
+  CPU_OK(P.cpu->potrs(&P.bc, m, A, b));
+  GPU_OK(P.gpu->potrs(&P.bg, m, dA, db));
+  h = hcopy(&P, db, m);
+  expect_close("potrs", h, b, m, PARITY_TOL);
+  free(h);
+  /* Indefinite: one negative eigenvalue direction. */
+  sgfblo_real *N = random_spd(m, seed + 2);
+  N[5 + 5 * m] = -N[5 + 5 * m] - 10;
+  GPU_OK(P.gpu->from_host(&P.bg, m * m, dA, N));
+  cr_expect_eq(P.cpu->potrf(&P.bc, m, N), SGFBLO_ERR_NOT_SPD);
+  const sgfblo_status st = P.gpu->potrf(&P.bg, m, dA);
+  cr_expect_eq(st, SGFBLO_ERR_NOT_SPD, "indefinite potrf gave %s (%s)", sgfblo_status_string(st),
+               P.eg.msg);
+  cr_expect(strstr(P.eg.msg, "not positive definite"), "%s", P.eg.msg);
+  free(A);
+  free(b);
+  free(N);
+  P.gpu->release(&P.bg, dA);
+  P.gpu->release(&P.bg, db);
+  pair_close(&P);
+}
+
+Test(cuda_parity, safety_filter) {
+  REQUIRE_CUDA();
+  pair P;
+  pair_open(&P);
+  for (size_t t = 0; t < sizeof SIZES / sizeof SIZES[0]; ++t) {
+    const int64_t n = SIZES[t];
+    const uint64_t seed = fresh_seed("safety_filter");
+    sgfblo_real *gf = hrand(n, seed, 1.0), *gh = hrand(n, seed + 1, 0.5), *z = hvec(n);
+    sgfblo_real *dgf = dcopy(&P, gf, n), *dgh = dcopy(&P, gh, n), *dz = NULL;
+    GPU_OK(P.gpu->alloc(&P.bg, &dz, n));
+    for (int relaxed = 0; relaxed < 2; ++relaxed)
+      for (int big_eps = 0; big_eps < 2; ++big_eps) {
+        /* big_eps: h - eps^2 very negative, so the relaxed numerator clamps to 0. */
+        const double h = 0.3, eps2 = big_eps ? 1e6 : 0.01;
+        double lc, lg;
+        CPU_OK(P.cpu->safety_filter(&P.bc, n, gf, gh, h, 0.35, eps2, relaxed, z, &lc));
+        GPU_OK(P.gpu->safety_filter(&P.bg, n, dgf, dgh, h, 0.35, eps2, relaxed, dz, &lg));
+        sgfblo_real *hz = hcopy(&P, dz, n);
+        char what[64];
+        snprintf(what, sizeof what, "safety_filter relaxed %d eps2 %g", relaxed, eps2);
+        expect_close(what, hz, z, n, PARITY_TOL);
+        if (relaxed && big_eps)
+          cr_expect_eq(lg, 0.0, "clamped lambda is %g", lg);
+        else
+          expect_close_scalar("safety_filter lambda", lg, lc, 1e-12);
+        free(hz);
+        /* Without lambda_host the call stays asynchronous; the result is the same. */
+        GPU_OK(P.gpu->safety_filter(&P.bg, n, dgf, dgh, h, 0.35, eps2, relaxed, dz, NULL));
+        hz = hcopy(&P, dz, n);
+        expect_close("safety_filter (no lambda read)", hz, z, n, PARITY_TOL);
+        free(hz);
+      }
+    /* gh = 0: lambda = 0, zdot = -gf, never NaN. */
+    GPU_OK(P.gpu->fill(&P.bg, n, 0.0, dgh));
+    double lg = -1;
+    GPU_OK(P.gpu->safety_filter(&P.bg, n, dgf, dgh, 0.0, 0.35, 0.0, 0, dz, &lg));
+    cr_expect_eq(lg, 0.0);
+    sgfblo_real *hz = hcopy(&P, dz, n);
+    for (int64_t i = 0; i < n; ++i) gf[i] = -gf[i];
+    cr_expect_eq(memcmp(hz, gf, sizeof *gf * (size_t)n), 0, "gh = 0 must give zdot = -gf");
+    free(hz);
+    free(gf);
+    free(gh);
+    free(z);
+    P.gpu->release(&P.bg, dgf);
+    P.gpu->release(&P.bg, dgh);
+    P.gpu->release(&P.bg, dz);
+  }
+  pair_close(&P);
+}
+
+/* ------------------------------------------------------------- problems -- */
+
+/* A small hyper-cleaning instance from a seed (features scaled so softmax is not flat). */
+typedef struct {
+  sgfblo_hyperclean *hc;
+  sgfblo_real *A, *Av;
+  int32_t *b, *bv;
+} hc_instance;
+
+static hc_instance hc_make(int64_t N, int64_t Nv, int64_t d, int64_t C, uint64_t seed) {
+  hc_instance in;
+  sgfblo_rng r;
+  sgfblo_rng_seed(&r, seed);
+  in.A = hrand(N * d, seed + 1, 1.5);
+  in.Av = hrand(Nv * d, seed + 2, 1.5);
+  in.b = malloc(sizeof *in.b * (size_t)N);
+  in.bv = malloc(sizeof *in.bv * (size_t)Nv);
+  cr_assert(in.b && in.bv);
+  for (int64_t i = 0; i < N; ++i) in.b[i] = (int32_t)sgfblo_rng_below(&r, (uint64_t)C);
+  for (int64_t j = 0; j < Nv; ++j) in.bv[j] = (int32_t)sgfblo_rng_below(&r, (uint64_t)C);
+  const sgfblo_hyperclean_data data = {.N = N,
+                                       .Nv = Nv,
+                                       .d = d,
+                                       .C = C,
+                                       .A = in.A,
+                                       .labels = in.b,
+                                       .Av = in.Av,
+                                       .val_labels = in.bv,
+                                       .lambda = 0.01};
+  sgfblo_errmsg err = {{0}};
+  in.hc = NULL;
+  cr_assert_eq(sgfblo_hyperclean_create(&data, &in.hc, &err), SGFBLO_OK, "%s", err.msg);
+  return in;
+}
+
+static void hc_free(hc_instance *in) {
+  sgfblo_hyperclean_destroy(in->hc);
+  free(in->A);
+  free(in->Av);
+  free(in->b);
+  free(in->bv);
+}
+
+/* Every callback of p on device memory (through the prepare hook, as setup does) against the
+   same callback on host memory, at a random point. */
+static void check_device_oracles(const char *name, const sgfblo_problem *p, uint64_t seed) {
+  pair P;
+  pair_open(&P);
+  const int64_t n = p->n, m = p->m, mx = n > m ? n : m;
+  const sgfblo_eval_ctx hctx = {SGFBLO_MEM_HOST, NULL, p->user_data};
+  const sgfblo_eval_ctx dctx = {SGFBLO_MEM_DEVICE, P.bg.stream, p->user_data};
+  cr_assert_not_null(p->prepare);
+  cr_assert_eq(p->prepare(0, &hctx), 0);
+  cr_assert_eq(p->prepare(0, &dctx), 0, "%s: prepare on the device failed", name);
+  cr_assert_eq(p->prepare(0, &dctx), 0, "%s: prepare is not idempotent", name);
+  sgfblo_real *x = hrand(n, seed, 1.0), *y = hrand(m, seed + 1, 1.0);
+  sgfblo_real *u = hrand(n, seed + 2, 1.0), *v = hrand(m, seed + 3, 1.0);
+  sgfblo_real *dx = dcopy(&P, x, n), *dy = dcopy(&P, y, m), *du = dcopy(&P, u, n),
+              *dv = dcopy(&P, v, m);
+  sgfblo_real *ha = hvec(mx * mx), *hb = hvec(mx), *da = NULL, *db = NULL;
+  GPU_OK(P.gpu->alloc(&P.bg, &da, mx * mx));
+  GPU_OK(P.gpu->alloc(&P.bg, &db, mx));
+  char what[96];
+#define CMP(label, len, hout, dout)                      \
+  do {                                                   \
+    sgfblo_real *got_ = hcopy(&P, (dout), (len));        \
+    snprintf(what, sizeof what, "%s %s", name, label);   \
+    expect_close(what, got_, (hout), (len), PARITY_TOL); \
+    free(got_);                                          \
+  } while (0)
+  sgfblo_real fh = 0, fd = 0;
+  cr_assert_eq(p->f_val(x, y, &fh, &hctx), 0);
+  cr_assert_eq(p->f_val(dx, dy, &fd, &dctx), 0);
+  snprintf(what, sizeof what, "%s f_val", name);
+  expect_close_scalar(what, (double)fd, (double)fh, PARITY_TOL);
+  if (p->g_val) {
+    cr_assert_eq(p->g_val(x, y, &fh, &hctx), 0);
+    cr_assert_eq(p->g_val(dx, dy, &fd, &dctx), 0);
+    snprintf(what, sizeof what, "%s g_val", name);
+    expect_close_scalar(what, (double)fd, (double)fh, PARITY_TOL);
+  }
+  cr_assert_eq(p->grad_f(x, y, ha, hb, &hctx), 0);
+  cr_assert_eq(p->grad_f(dx, dy, da, db, &dctx), 0);
+  CMP("grad_x f", n, ha, da);
+  CMP("grad_y f", m, hb, db);
+  cr_assert_eq(p->grad_g(x, y, ha, hb, &hctx), 0);
+  cr_assert_eq(p->grad_g(dx, dy, da, db, &dctx), 0);
+  CMP("grad_x g", n, ha, da);
+  CMP("grad_y g", m, hb, db);
+  cr_assert_eq(p->grad_g(x, y, NULL, hb, &hctx), 0); /* one block only */
+  cr_assert_eq(p->grad_g(dx, dy, NULL, db, &dctx), 0);
+  CMP("grad_y g alone", m, hb, db);
+  cr_assert_eq(p->hyy_mv(x, y, v, hb, &hctx), 0);
+  cr_assert_eq(p->hyy_mv(dx, dy, dv, db, &dctx), 0);
+  CMP("Hyy v", m, hb, db);
+  cr_assert_eq(p->jyx_mv(x, y, u, hb, &hctx), 0);
+  cr_assert_eq(p->jyx_mv(dx, dy, du, db, &dctx), 0);
+  CMP("Jyx u", m, hb, db);
+  cr_assert_eq(p->jyxT_mv(x, y, v, hb, &hctx), 0);
+  cr_assert_eq(p->jyxT_mv(dx, dy, dv, db, &dctx), 0);
+  CMP("Jyx^T v", n, hb, db);
+  if (p->hyy_dense) {
+    cr_assert_eq(p->hyy_dense(x, y, ha, &hctx), 0);
+    cr_assert_eq(p->hyy_dense(dx, dy, da, &dctx), 0);
+    CMP("dense Hyy", m * m, ha, da);
+  }
+  if (p->jyx_dense) {
+    cr_assert_eq(p->jyx_dense(x, y, ha, &hctx), 0);
+    cr_assert_eq(p->jyx_dense(dx, dy, da, &dctx), 0);
+    CMP("dense Jyx", m * n, ha, da);
+  }
+#undef CMP
+  sgfblo_real *bufs[] = {x, y, u, v, ha, hb};
+  for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; ++i) free(bufs[i]);
+  sgfblo_real *dbufs[] = {dx, dy, du, dv, da, db};
+  for (size_t i = 0; i < sizeof dbufs / sizeof dbufs[0]; ++i) P.gpu->release(&P.bg, dbufs[i]);
+  pair_close(&P);
+}
+
+Test(cuda_parity, synthetic_device_oracles) {
+  REQUIRE_CUDA();
+  const uint64_t seed = fresh_seed("synthetic oracles");
+  sgfblo_synthetic *sp = NULL;
+  cr_assert_eq(sgfblo_synthetic_random(20, seed, &sp, NULL), SGFBLO_OK);
+  sgfblo_problem p;
+  sgfblo_synthetic_problem(sp, &p);
+  check_device_oracles("synthetic", &p, seed + 5);
+  sgfblo_synthetic_destroy(sp);
+}
+
+Test(cuda_parity, hyperclean_device_oracles) {
+  REQUIRE_CUDA();
+  const uint64_t seed = fresh_seed("hyperclean oracles");
+  /* N > 256 so the dense Hyy runs over two row blocks. */
+  hc_instance in = hc_make(300, 40, 6, 4, seed);
+  sgfblo_problem p;
+  sgfblo_hyperclean_problem(in.hc, &p);
+  check_device_oracles("hyperclean", &p, seed + 5);
+  hc_free(&in);
+}
+
+/* --------------------------------------------------------- vector fields -- */
+
+static sgfblo_settings parity_settings(sgfblo_method m, sgfblo_backend b) {
+  sgfblo_settings set;
+  sgfblo_settings_default(&set);
+  set.backend = b;
+  set.method = m;
+  set.alpha = 0.7;
+  set.epsilon = 0.3;
+  set.beta = 1.3;
+  set.mu1 = 0.8;
+  set.mu2 = 1.7;
+  set.cg_tol = PARITY_CG_TOL;
+  set.cg_maxit = 2000;
+  set.linsolve = SGFBLO_LINSOLVE_CHOL; /* PC / STABLE: a direct Hyy solve, comparable to rounding */
+  return set;
+}
+
+static sgfblo_solver *setup_ok(const sgfblo_problem *p, const sgfblo_settings *set) {
+  sgfblo_solver *s = NULL;
+  cr_assert_eq(sgfblo_solver_create(&s), SGFBLO_OK);
+  const sgfblo_status st = sgfblo_solver_setup(s, p, set);
+  cr_assert_eq(st, SGFBLO_OK, "setup (%s, backend %d): %s: %s", sgfblo_method_name(set->method),
+               (int)set->backend, sgfblo_status_string(st), sgfblo_solver_last_error(s));
+  return s;
+}
+
+static void check_rhs_every_method(const char *name, const sgfblo_problem *p, uint64_t seed,
+                                   double zscale) {
+  const int64_t nz = p->n + p->m;
+  for (int mi = 0; mi < SGFBLO_METHOD_COUNT_; ++mi) {
+    const sgfblo_method m = (sgfblo_method)mi;
+    sgfblo_settings sc = parity_settings(m, SGFBLO_BACKEND_CPU);
+    sgfblo_settings sg = parity_settings(m, SGFBLO_BACKEND_CUDA);
+    sgfblo_solver *cpu = setup_ok(p, &sc), *gpu = setup_ok(p, &sg);
+    for (int rep = 0; rep < 2; ++rep) {
+      sgfblo_real *z = hrand(nz, seed + (uint64_t)(10 * mi + rep), zscale);
+      sgfblo_real *vc = hvec(nz), *vg = hvec(nz);
+      sgfblo_status st = sgfblo_solver_eval_rhs(cpu, z, vc);
+      cr_assert_eq(st, SGFBLO_OK, "CPU rhs %s: %s", sgfblo_method_name(m),
+                   sgfblo_solver_last_error(cpu));
+      st = sgfblo_solver_eval_rhs(gpu, z, vg);
+      cr_assert_eq(st, SGFBLO_OK, "CUDA rhs %s: %s", sgfblo_method_name(m),
+                   sgfblo_solver_last_error(gpu));
+      char what[96];
+      snprintf(what, sizeof what, "%s rhs %s #%d", name, sgfblo_method_name(m), rep);
+      expect_close(what, vg, vc, nz, m == SGFBLO_METHOD_SGF_CG ? PARITY_TOL_CG : PARITY_TOL);
+      free(z);
+      free(vc);
+      free(vg);
+    }
+    sgfblo_solver_destroy(cpu);
+    sgfblo_solver_destroy(gpu);
+  }
+}
+
+Test(cuda_parity, synthetic_rhs_every_method) {
+  REQUIRE_CUDA();
+  const uint64_t seed = fresh_seed("synthetic rhs");
+  sgfblo_synthetic *sp = NULL;
+  cr_assert_eq(sgfblo_synthetic_random(20, seed, &sp, NULL), SGFBLO_OK);
+  sgfblo_problem p;
+  sgfblo_synthetic_problem(sp, &p);
+  check_rhs_every_method("synthetic", &p, seed + 3, 1.0);
+  sgfblo_synthetic_destroy(sp);
+}
+
+Test(cuda_parity, hyperclean_rhs_every_method) {
+  REQUIRE_CUDA();
+  const uint64_t seed = fresh_seed("hyperclean rhs");
+  hc_instance in = hc_make(80, 30, 5, 3, seed);
+  sgfblo_problem p;
+  sgfblo_hyperclean_problem(in.hc, &p);
+  check_rhs_every_method("hyperclean", &p, seed + 3, 0.5);
+  hc_free(&in);
+}
+
+/* ------------------------------------------------------------ trajectory -- */
+
+/* The same RK4 solve on both backends: same exit, same counts, states within tolerance. */
+static void check_trajectory(const char *name, const sgfblo_problem *p, sgfblo_method m,
+                             int64_t steps, double dt) {
+  sgfblo_settings sc = parity_settings(m, SGFBLO_BACKEND_CPU);
+  sc.integrator = SGFBLO_INTEG_RK4;
+  sc.dt = dt;
+  sc.t_final = dt * (double)steps;
+  sc.monitor_every = 10;
+  sgfblo_settings sg = sc;
+  sg.backend = SGFBLO_BACKEND_CUDA;
+  sgfblo_solver *cpu = setup_ok(p, &sc), *gpu = setup_ok(p, &sg);
+  sgfblo_status st = sgfblo_solver_solve(cpu);
+  cr_assert_eq(st, SGFBLO_OK, "CPU solve: %s", sgfblo_solver_last_error(cpu));
+  st = sgfblo_solver_solve(gpu);
+  cr_assert_eq(st, SGFBLO_OK, "CUDA solve: %s", sgfblo_solver_last_error(gpu));
+  sgfblo_info ic, ig;
+  sgfblo_solver_get_info(cpu, &ic);
+  sgfblo_solver_get_info(gpu, &ig);
+  cr_expect_eq(ig.exit_flag, ic.exit_flag);
+  cr_expect_eq(ig.last.step, ic.last.step);
+  cr_expect_eq(ig.last.n_rhs, ic.last.n_rhs);
+  cr_expect_eq(ig.n_grad, ic.n_grad);
+  cr_expect_eq(ig.n_prod, ic.n_prod);
+  const int64_t nz = p->n + p->m;
+  sgfblo_real *zc = hvec(nz), *zg = hvec(nz);
+  cr_assert_eq(sgfblo_solver_get_state(cpu, zc, zc + p->n), SGFBLO_OK);
+  cr_assert_eq(sgfblo_solver_get_state(gpu, zg, zg + p->n), SGFBLO_OK);
+  char what[96];
+  snprintf(what, sizeof what, "%s %s RK4 %lld steps: state", name, sgfblo_method_name(m),
+           (long long)steps);
+  expect_close(what, zg, zc, nz, 100 * PARITY_TOL);
+  snprintf(what, sizeof what, "%s %s RK4: final f", name, sgfblo_method_name(m));
+  expect_close_scalar(what, ig.last.f, ic.last.f, 100 * PARITY_TOL);
+  snprintf(what, sizeof what, "%s %s RK4: final ||grad_y g||", name, sgfblo_method_name(m));
+  expect_close_scalar(what, ig.last.grad_g_norm, ic.last.grad_g_norm, 1e4 * PARITY_TOL);
+  free(zc);
+  free(zg);
+  sgfblo_solver_destroy(cpu);
+  sgfblo_solver_destroy(gpu);
+}
+
+Test(cuda_parity, rk4_trajectory) {
+  REQUIRE_CUDA();
+  const uint64_t seed = fresh_seed("trajectory");
+  sgfblo_synthetic *sp = NULL;
+  cr_assert_eq(sgfblo_synthetic_random(20, seed, &sp, NULL), SGFBLO_OK);
+  sgfblo_problem p;
+  sgfblo_synthetic_problem(sp, &p);
+  check_trajectory("synthetic", &p, SGFBLO_METHOD_RXGF, 200, 0.05);
+  check_trajectory("synthetic", &p, SGFBLO_METHOD_SGF_CHOL, 100, 0.05);
+  sgfblo_synthetic_destroy(sp);
+  hc_instance in = hc_make(120, 40, 5, 3, seed + 1);
+  sgfblo_hyperclean_problem(in.hc, &p);
+  check_trajectory("hyperclean", &p, SGFBLO_METHOD_RXGF, 20, 1.0);
+  hc_free(&in);
+}
+
+/* ---------------------------------------------------------- failure paths -- */
+
+#ifdef SGFBLO_HAVE_CUDA
+/* A user problem (n = 1, m = 2) whose Hyy = diag(1, 0) is singular and Jyx = 0, so that
+   J J^T = diag(1, 0) too: SGF-Cholesky must fail with SGFBLO_ERR_NOT_SPD on either backend.
+   g = 1/2 y_1^2, f = 0. Its callbacks serve host and device memory; the device ones use only
+   asynchronous copies and fills on ctx->stream. */
+static int sing_f_val(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
+                      const sgfblo_eval_ctx *ctx) {
+  (void)x;
+  (void)y;
+  (void)ctx;
+  *out = 0;
+  return 0;
+}
+
+static int zero(sgfblo_real *p, int64_t n, const sgfblo_eval_ctx *ctx) {
+  if (!p) return 0;
+  if (ctx->mem == SGFBLO_MEM_HOST) {
+    for (int64_t i = 0; i < n; ++i) p[i] = 0;
+    return 0;
+  }
+  return sgfblo_cuda_zero_async(p, sizeof *p * (size_t)n, ctx->stream);
+}
+
+/* out = diag(1, 0) v */
+static int first_only(const sgfblo_real *v, sgfblo_real *out, const sgfblo_eval_ctx *ctx) {
+  if (ctx->mem == SGFBLO_MEM_HOST) {
+    out[0] = v[0];
+    out[1] = 0;
+    return 0;
+  }
+  return sgfblo_cuda_copy_async(out, v, sizeof *v, ctx->stream) ||
+         sgfblo_cuda_zero_async(out + 1, sizeof *out, ctx->stream);
+}
+
+static int sing_grad_f(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx, sgfblo_real *gy,
+                       const sgfblo_eval_ctx *ctx) {
+  (void)x;
+  (void)y;
+  return zero(gx, 1, ctx) || zero(gy, 2, ctx);
+}
+
+static int sing_grad_g(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx, sgfblo_real *gy,
+                       const sgfblo_eval_ctx *ctx) {
+  (void)x;
+  return zero(gx, 1, ctx) || (gy && first_only(y, gy, ctx));
+}
+
+static int sing_hyy(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *v,
+                    sgfblo_real *out, const sgfblo_eval_ctx *ctx) {
+  (void)x;
+  (void)y;
+  return first_only(v, out, ctx);
+}
+
+static int sing_jyx(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *u,
+                    sgfblo_real *out, const sgfblo_eval_ctx *ctx) {
+  (void)x;
+  (void)y;
+  (void)u;
+  return zero(out, 2, ctx);
+}
+
+static int sing_jyxT(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *v,
+                     sgfblo_real *out, const sgfblo_eval_ctx *ctx) {
+  (void)x;
+  (void)y;
+  (void)v;
+  return zero(out, 1, ctx);
+}
+
+static int sing_jyx_dense(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
+                          const sgfblo_eval_ctx *ctx) {
+  (void)x;
+  (void)y;
+  return zero(out, 2, ctx);
+}
+
+/* Dense Hyy = diag(1, 0), column-major: the device copy is made by prepare. */
+static const sgfblo_real SING_H[4] = {1, 0, 0, 0};
+static sgfblo_real *sing_dev_H;
+
+static int sing_prepare(int device_id, const sgfblo_eval_ctx *ctx) {
+  (void)device_id;
+  if (ctx->mem == SGFBLO_MEM_HOST || sing_dev_H) return 0;
+  if (sgfblo_cuda_malloc((void **)&sing_dev_H, sizeof SING_H, NULL) != SGFBLO_OK) return 7;
+  return sgfblo_cuda_upload(sing_dev_H, SING_H, sizeof SING_H, NULL) == SGFBLO_OK ? 0 : 8;
+}
+
+static int sing_hyy_dense(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
+                          const sgfblo_eval_ctx *ctx) {
+  (void)x;
+  (void)y;
+  if (ctx->mem == SGFBLO_MEM_HOST) {
+    memcpy(out, SING_H, sizeof SING_H);
+    return 0;
+  }
+  return sgfblo_cuda_copy_async(out, sing_dev_H, sizeof SING_H, ctx->stream);
+}
+
+static sgfblo_problem singular_problem(void) {
+  sgfblo_problem p;
+  memset(&p, 0, sizeof p);
+  p.n = 1;
+  p.m = 2;
+  p.f_val = sing_f_val;
+  p.grad_f = sing_grad_f;
+  p.grad_g = sing_grad_g;
+  p.hyy_mv = sing_hyy;
+  p.jyx_mv = sing_jyx;
+  p.jyxT_mv = sing_jyxT;
+  p.hyy_dense = sing_hyy_dense;
+  p.jyx_dense = sing_jyx_dense;
+  p.prepare = sing_prepare;
+  return p;
+}
+#endif
+
+Test(cuda_parity, failed_cholesky_is_not_spd_on_both_backends) {
+  REQUIRE_CUDA();
+#ifdef SGFBLO_HAVE_CUDA
+  const sgfblo_problem p = singular_problem();
+  const sgfblo_real z[3] = {0.5, 1.0, -2.0};
+  sgfblo_real v[3];
+  for (int b = 0; b < 2; ++b) {
+    sgfblo_settings set = parity_settings(SGFBLO_METHOD_SGF_CHOL, (sgfblo_backend)b);
+    sgfblo_solver *s = setup_ok(&p, &set);
+    const sgfblo_status st = sgfblo_solver_eval_rhs(s, z, v);
+    cr_expect_eq(st, SGFBLO_ERR_NOT_SPD, "backend %d: %s (%s)", b, sgfblo_status_string(st),
+                 sgfblo_solver_last_error(s));
+    cr_log_info("backend %d: %s", b, sgfblo_solver_last_error(s));
+    sgfblo_solver_destroy(s);
+  }
+  sgfblo_cuda_free(sing_dev_H);
+  sing_dev_H = NULL;
+#endif
+}
+
+Test(cuda_parity, quadratic_problem_refuses_the_device_at_setup) {
+  REQUIRE_CUDA();
+  sgfblo_quadratic *q = NULL;
+  cr_assert_eq(sgfblo_quadratic_random(3, 4, 1, &q, NULL), SGFBLO_OK);
+  sgfblo_problem p;
+  sgfblo_quadratic_problem(q, &p);
+  sgfblo_settings set = parity_settings(SGFBLO_METHOD_RXGF, SGFBLO_BACKEND_CUDA);
+  sgfblo_solver *s = NULL;
+  cr_assert_eq(sgfblo_solver_create(&s), SGFBLO_OK);
+  cr_expect_eq(sgfblo_solver_setup(s, &p, &set), SGFBLO_ERR_CALLBACK);
+  cr_expect(strstr(sgfblo_solver_last_error(s), "prepare"), "%s", sgfblo_solver_last_error(s));
+  sgfblo_solver_destroy(s);
+  sgfblo_quadratic_destroy(q);
+}
+
+/* ------------------------------------------------------- device x0 / y0 -- */
+
+Test(cuda_parity, initial_state_in_device_memory) {
+  REQUIRE_CUDA();
+#ifdef SGFBLO_HAVE_CUDA
+  const uint64_t seed = fresh_seed("device x0");
+  const int64_t n = 20;
+  sgfblo_synthetic *sp = NULL;
+  cr_assert_eq(sgfblo_synthetic_random(n, seed, &sp, NULL), SGFBLO_OK);
+  sgfblo_problem p;
+  sgfblo_synthetic_problem(sp, &p);
+  sgfblo_real *x0 = hrand(n, seed + 1, 1.0), *y0 = hrand(n, seed + 2, 1.0);
+  sgfblo_real *dx0 = NULL, *dy0 = NULL;
+  sgfblo_errmsg err = {{0}};
+  cr_assert_eq(sgfblo_cuda_set_device(0, &err), SGFBLO_OK, "%s", err.msg);
+  cr_assert_eq(sgfblo_cuda_malloc((void **)&dx0, sizeof *x0 * (size_t)n, &err), SGFBLO_OK, "%s",
+               err.msg);
+  cr_assert_eq(sgfblo_cuda_malloc((void **)&dy0, sizeof *y0 * (size_t)n, &err), SGFBLO_OK, "%s",
+               err.msg);
+  cr_assert_eq(sgfblo_cuda_upload(dx0, x0, sizeof *x0 * (size_t)n, &err), SGFBLO_OK, "%s", err.msg);
+  cr_assert_eq(sgfblo_cuda_upload(dy0, y0, sizeof *y0 * (size_t)n, &err), SGFBLO_OK, "%s", err.msg);
+
+  /* Setup deep-copies device x0 / y0: get_state gives them back exactly. */
+  sgfblo_settings set = parity_settings(SGFBLO_METHOD_RXGF, SGFBLO_BACKEND_CUDA);
+  set.t_final = 1.0;
+  set.dt = 0.1;
+  p.x0 = dx0;
+  p.y0 = dy0;
+  p.x0_mem = SGFBLO_MEM_DEVICE;
+  sgfblo_solver *sd = setup_ok(&p, &set);
+  sgfblo_real *gx = hvec(n), *gy = hvec(n);
+  cr_assert_eq(sgfblo_solver_get_state(sd, gx, gy), SGFBLO_OK);
+  cr_expect_eq(memcmp(gx, x0, sizeof *x0 * (size_t)n), 0, "device x0 not copied exactly");
+  cr_expect_eq(memcmp(gy, y0, sizeof *y0 * (size_t)n), 0, "device y0 not copied exactly");
+  /* The caller may free its copies after setup. */
+  sgfblo_cuda_free(dx0);
+  sgfblo_cuda_free(dy0);
+  cr_assert_eq(sgfblo_solver_solve(sd), SGFBLO_OK, "%s", sgfblo_solver_last_error(sd));
+
+  /* The same solve from host x0 / y0 ends in the same state (same backend, same arithmetic). */
+  p.x0 = x0;
+  p.y0 = y0;
+  p.x0_mem = SGFBLO_MEM_HOST;
+  sgfblo_solver *sh = setup_ok(&p, &set);
+  cr_assert_eq(sgfblo_solver_solve(sh), SGFBLO_OK, "%s", sgfblo_solver_last_error(sh));
+  sgfblo_real *hx = hvec(n), *hy = hvec(n);
+  cr_assert_eq(sgfblo_solver_get_state(sd, gx, gy), SGFBLO_OK);
+  cr_assert_eq(sgfblo_solver_get_state(sh, hx, hy), SGFBLO_OK);
+  cr_expect_eq(memcmp(gx, hx, sizeof *hx * (size_t)n), 0);
+  cr_expect_eq(memcmp(gy, hy, sizeof *hy * (size_t)n), 0);
+
+  /* A device x0 on the CPU backend is refused before it is read. */
+  p.x0 = x0; /* (the pointer is never dereferenced: the check comes first) */
+  p.x0_mem = SGFBLO_MEM_DEVICE;
+  set.backend = SGFBLO_BACKEND_CPU;
+  sgfblo_solver *sc = NULL;
+  cr_assert_eq(sgfblo_solver_create(&sc), SGFBLO_OK);
+  cr_expect_eq(sgfblo_solver_setup(sc, &p, &set), SGFBLO_ERR_INVALID_ARG);
+  sgfblo_solver_destroy(sc);
+
+  sgfblo_solver_destroy(sd);
+  sgfblo_solver_destroy(sh);
+  free(x0);
+  free(y0);
+  free(gx);
+  free(gy);
+  free(hx);
+  free(hy);
+  sgfblo_synthetic_destroy(sp);
+#endif
+}
