@@ -1,4 +1,9 @@
+#define _DEFAULT_SOURCE /* mkdtemp, dirent */
 #include "support.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
@@ -150,4 +155,22 @@ void test_check_oracles(const sgfblo_problem *p, const sgfblo_real *x, const sgf
   }
   free(ux); free(uy); free(xp); free(xm); free(yp); free(ym);
   free(gx); free(gy); free(gyp); free(gym); free(prod); free(fd);
+}
+
+void test_temp_dir_make(char *dir, size_t len, const char *prefix) {
+  snprintf(dir, len, "%s/%s_XXXXXX", SGFBLO_TEST_DATA_DIR, prefix);
+  cr_assert_not_null(mkdtemp(dir), "mkdtemp failed in %s", SGFBLO_TEST_DATA_DIR);
+}
+
+void test_temp_dir_remove(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) return;
+  char path[2048];
+  for (struct dirent *e; (e = readdir(d)) != NULL;) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    remove(path);
+  }
+  closedir(d);
+  rmdir(dir);
 }

@@ -4,6 +4,7 @@
 #ifndef SGFBLO_TESTS_SUPPORT_H
 #define SGFBLO_TESTS_SUPPORT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sgfblo/sgfblo.h"
@@ -19,6 +20,13 @@
 #define TEST_TIGHT_TOL 1e-10
 #define TEST_CG_TOL 1e-13
 #endif
+
+/** Create a fresh directory "<SGFBLO_TEST_DATA_DIR>/<prefix>_XXXXXX" into dir (fails the test
+    when it cannot). */
+void test_temp_dir_make(char *dir, size_t len, const char *prefix);
+
+/** Remove the files in dir, then dir itself (one level, as test_temp_dir_make made it). */
+void test_temp_dir_remove(const char *dir);
 
 /** Fill v[0..n) with scale * N(0,1) from the seed. */
 void test_random_vector(sgfblo_real *v, int64_t n, uint64_t seed, double scale);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "sgfblo/sgfblo_io.h"
+#include "support.h"
 
 #ifndef SGFBLO_CLI_PATH
 #error "tests/CMakeLists.txt passes the path of the sgfblo executable as SGFBLO_CLI_PATH"
@@ -28,23 +29,9 @@ typedef struct {
 
 static char work_dir[512];
 
-static void make_work_dir(void) {
-  snprintf(work_dir, sizeof work_dir, "%s/cli_XXXXXX", SGFBLO_TEST_DATA_DIR);
-  cr_assert_not_null(mkdtemp(work_dir), "mkdtemp failed in %s", SGFBLO_TEST_DATA_DIR);
-}
+static void make_work_dir(void) { test_temp_dir_make(work_dir, sizeof work_dir, "cli"); }
 
-static void remove_work_dir(void) {
-  DIR *d = opendir(work_dir);
-  if (!d) return;
-  char path[1024];
-  for (struct dirent *e; (e = readdir(d));) {
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-    snprintf(path, sizeof path, "%s/%s", work_dir, e->d_name);
-    remove(path);
-  }
-  closedir(d);
-  rmdir(work_dir);
-}
+static void remove_work_dir(void) { test_temp_dir_remove(work_dir); }
 
 /* Path of a file in this test's scratch directory (static buffer per call slot). */
 static const char *path_in(const char *name) {

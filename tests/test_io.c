@@ -11,29 +11,15 @@
 #include <unistd.h>
 
 #include "sgfblo/sgfblo_io.h"
+#include "support.h"
 
 /* ------------------------------------------------------------------ helpers -- */
 
 static char g_dir[1024];
 
-static void make_dir(void) {
-  snprintf(g_dir, sizeof g_dir, "%s/io_XXXXXX", SGFBLO_TEST_DATA_DIR);
-  cr_assert_not_null(mkdtemp(g_dir), "mkdtemp failed in %s", SGFBLO_TEST_DATA_DIR);
-}
+static void make_dir(void) { test_temp_dir_make(g_dir, sizeof g_dir, "io"); }
 
-static void remove_dir(void) {
-  DIR *d = opendir(g_dir);
-  if (!d) return;
-  struct dirent *e;
-  char p[2048];
-  while ((e = readdir(d)) != NULL) {
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-    snprintf(p, sizeof p, "%s/%s", g_dir, e->d_name);
-    remove(p);
-  }
-  closedir(d);
-  rmdir(g_dir);
-}
+static void remove_dir(void) { test_temp_dir_remove(g_dir); }
 
 TestSuite(npy, .init = make_dir, .fini = remove_dir);
 

@@ -116,5 +116,7 @@ SGFBLO_API void sgfblo_solver_destroy(sgfblo_solver *s);
 #include "sgfblo/sgfblo_hyperclean.h"
 #include "sgfblo/sgfblo_io.h"
 #include "sgfblo/sgfblo_data.h"
+#include "sgfblo/sgfblo_aidbio.h"
+#include "sgfblo/sgfblo_metrics.h"
 
 #endif /* SGFBLO_SGFBLO_H */

@@ -180,7 +180,8 @@ typedef struct {
   double hypergrad_norm;   /**< ||F(x, y)||_2, the surrogate hypergradient (2), NAN if not computed */
   double zdot_norm;        /**< ||zdot||_inf of the last evaluated vector field */
   int64_t n_rhs;           /**< vector-field evaluations */
-  int64_t n_oracle;        /**< gradient + product oracle calls (each about one pass over the data) */
+  int64_t n_oracle;        /**< gradient + product oracle calls of the method (each about one pass
+                                over the data); monitoring and setup work are not counted */
 } sgfblo_progress;
 
 /**
@@ -232,8 +233,10 @@ typedef struct {
 typedef struct {
   sgfblo_exit_flag exit_flag; /**< how the last solve ended */
   sgfblo_progress last;       /**< values at the final state */
-  int64_t n_grad;             /**< gradient oracle calls (grad_f + grad_g) */
-  int64_t n_prod;             /**< product oracle calls (Hyy, Jyx, Jyx^T) */
+  int64_t n_grad;             /**< gradient oracle calls of the method (grad_f + grad_g) */
+  int64_t n_prod;             /**< product oracle calls of the method (Hyy, Jyx, Jyx^T) */
+  int64_t n_monitor_oracle;   /**< gradient + product calls spent on monitoring (f, ||grad_y g||, ||F||) */
+  int64_t n_setup_oracle;     /**< gradient + product calls of setup (init_lower's Newton-CG) */
   int64_t n_value;            /**< value oracle calls */
   int64_t n_rejected;         /**< steps rejected by dopri5 or the eps-set step control */
   int64_t cg_iters;           /**< CG iterations over all solves */

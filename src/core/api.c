@@ -84,6 +84,9 @@ sgfblo_status sgfblo_solver_setup(sgfblo_solver *s, const sgfblo_problem *p,
   SGFBLO_TRY(sgfblo_monitor_setup(s));
   SGFBLO_TRY(s->method->setup(s, &s->mws));
   SGFBLO_TRY(sgfblo_init_state(s, p));
+  /* The solve counts the method's own calls from zero; setup's are reported apart. */
+  s->info.n_setup_oracle = s->orc.n_grad + s->orc.n_prod;
+  s->orc.n_grad = s->orc.n_prod = 0;
   s->dt_next = set->dt;
   s->info.max_h_excess = NAN;
   s->info.last.hypergrad_norm = NAN;

@@ -1,12 +1,11 @@
 #include "solver/monitor.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "core/error.h"
 #include "method/linsolve.h"
+#include "solver/trajectory_log.h"
 
 sgfblo_status sgfblo_monitor_setup(sgfblo_solver *s) {
   sgfblo_status st = SGFBLO_OK;
@@ -17,13 +16,7 @@ sgfblo_status sgfblo_monitor_setup(sgfblo_solver *s) {
   SGFBLO_TRY(s->ops->alloc(&s->bctx, &s->mon_gx, 2 * s->n)); /* F, then Jyx^T w scratch */
   SGFBLO_TRY(s->ops->alloc(&s->bctx, &s->mon_gy, s->m));
   SGFBLO_TRY(s->ops->alloc(&s->bctx, &s->mon_w, s->m));
-  if (s->set.log_path) {
-    s->log = fopen(s->set.log_path, "w");
-    if (!s->log)
-      SGFBLO_FAIL(&s->err, SGFBLO_ERR_IO, "cannot open log file '%s': %s", s->set.log_path,
-                  strerror(errno));
-    fprintf(s->log, "step,t,dt,f,grad_g_norm,hypergrad_norm,zdot_norm,n_rhs,n_oracle\n");
-  }
+  if (s->set.log_path) SGFBLO_TRY(sgfblo_log_open(s->set.log_path, &s->log, &s->err));
 cleanup:
   return st;
 }
@@ -44,8 +37,11 @@ void sgfblo_monitor_release(sgfblo_solver *s) {
   s->log = NULL;
 }
 
+/* Monitoring calls are taken out of the method's counts (and kept in n_monitor_oracle), so
+   comparisons at equal oracle evaluations do not depend on how often one watches. */
 sgfblo_status sgfblo_monitor_measure(sgfblo_solver *s, sgfblo_progress *p) {
   sgfblo_status st = SGFBLO_OK;
+  const int64_t grad0 = s->orc.n_grad, prod0 = s->orc.n_prod;
   const sgfblo_real *x = s->z, *y = s->z + s->n;
   double f, gg;
   SGFBLO_TRY(sgfblo_oracle_f(&s->orc, x, y, &f));
@@ -72,9 +68,12 @@ sgfblo_status sgfblo_monitor_measure(sgfblo_solver *s, sgfblo_progress *p) {
       goto cleanup;
     }
   }
+cleanup:
+  s->info.n_monitor_oracle += (s->orc.n_grad - grad0) + (s->orc.n_prod - prod0);
+  s->orc.n_grad = grad0;
+  s->orc.n_prod = prod0;
   p->n_rhs = s->n_rhs;
   p->n_oracle = s->orc.n_grad + s->orc.n_prod;
-cleanup:
   return st;
 }
 
@@ -85,13 +84,7 @@ sgfblo_status sgfblo_monitor_report(sgfblo_solver *s, int *stop) {
   SGFBLO_TRY(sgfblo_monitor_measure(s, &p));
   s->info.last = p;
   s->reported_step = s->step;
-  if (s->log) {
-    fprintf(s->log, "%lld,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%lld,%lld\n", (long long)p.step,
-            p.t, p.dt, p.f, p.grad_g_norm, p.hypergrad_norm, p.zdot_norm, (long long)p.n_rhs,
-            (long long)p.n_oracle);
-    if (ferror(s->log))
-      SGFBLO_FAIL(&s->err, SGFBLO_ERR_IO, "writing the log file '%s' failed", s->set.log_path);
-  }
+  if (s->log) SGFBLO_TRY(sgfblo_log_row(s->log, s->set.log_path, &p, &s->err));
   if (s->set.monitor && s->set.monitor(&p, s->set.monitor_data) != 0) *stop = 1;
 cleanup:
   return st;

@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "core/error.h"
+#include "tools/file_open.h"
 #include "sgfblo/sgfblo_data.h"
 
 #define IDX_UBYTE 0x08
@@ -71,14 +72,8 @@ static sgfblo_status read_idx_u8(const char *path, int ndim, const char *kind, i
   *data = NULL;
 
   /* Open with stdio first: a clear strerror for a missing file, the size, the gzip magic. */
-  f = fopen(path, "rb");
-  if (!f) SGFBLO_FAIL(err, SGFBLO_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  struct stat sb;
-  if (fstat(fileno(f), &sb) != 0)
-    SGFBLO_FAIL(err, SGFBLO_ERR_IO, "%s: cannot stat: %s", path, strerror(errno));
-  if (!S_ISREG(sb.st_mode)) SGFBLO_FAIL(err, SGFBLO_ERR_IO, "%s: not a regular file", path);
-  const uint64_t file_size = (uint64_t)sb.st_size;
-  if (file_size == 0) SGFBLO_FAIL(err, SGFBLO_ERR_FORMAT, "%s: file is empty", path);
+  uint64_t file_size;
+  SGFBLO_TRY(sgfblo_file_open_input(path, &f, &file_size, err));
   unsigned char m2[2] = {0, 0};
   const size_t nm = fread(m2, 1, 2, f);
   const int gzipped = nm == 2 && m2[0] == 0x1f && m2[1] == 0x8b;

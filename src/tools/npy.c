@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "core/error.h"
+#include "tools/file_open.h"
 
 #define NPY_MAGIC "\x93NUMPY"
 #define NPY_MAGIC_LEN 6
@@ -283,14 +284,8 @@ sgfblo_status sgfblo_npy_read(const char *path, sgfblo_array *out, sgfblo_errmsg
   if (out) memset(out, 0, sizeof *out);
   if (!path || !out) SGFBLO_FAIL(err, SGFBLO_ERR_NULL_ARG, "npy_read: path and out are required");
 
-  f = fopen(path, "rb");
-  if (!f) SGFBLO_FAIL(err, SGFBLO_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  struct stat sb;
-  if (fstat(fileno(f), &sb) != 0)
-    SGFBLO_FAIL(err, SGFBLO_ERR_IO, "%s: cannot stat: %s", path, strerror(errno));
-  if (!S_ISREG(sb.st_mode)) SGFBLO_FAIL(err, SGFBLO_ERR_IO, "%s: not a regular file", path);
-  const uint64_t file_size = (uint64_t)sb.st_size;
-  if (file_size == 0) SGFBLO_FAIL(err, SGFBLO_ERR_FORMAT, "%s: file is empty", path);
+  uint64_t file_size;
+  SGFBLO_TRY(sgfblo_file_open_input(path, &f, &file_size, err));
 
   /* Fixed prefix: magic (6), version (2), header length (2 in v1, 4 in v2/v3). */
   unsigned char pre[12];
