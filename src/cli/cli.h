@@ -32,6 +32,7 @@ typedef struct {
 } cli_command;
 
 int cli_synthetic_main(int argc, char **argv);
+int cli_hyperclean_main(int argc, char **argv);
 
 /* ---------------------------------------------------------- option parser -- */
 
