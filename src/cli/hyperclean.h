@@ -59,6 +59,7 @@ typedef struct {
   const char *plot_dir;           /**< --plot DIR */
   hc_baseline baseline;           /**< --baseline */
   sgfblo_aidbio_settings aid;     /**< --aid-* */
+  int aid_beta_out_given;         /**< else beta_out scales with N */
   int quiet;                      /**< --quiet: no progress on stderr */
   int monitor_every_given;        /**< --monitor-every was given (else ~20 updates per run) */
   int init_lower;                 /**< +1 --init-lower, -1 --no-init-lower, 0 not given */
