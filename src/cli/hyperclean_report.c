@@ -122,9 +122,8 @@ void hc_print_table(FILE *out, const hc_opts *o, const hc_data *d, const hc_row 
     if (r->available && r->status == SGFBLO_OK && r->is_method && r->has_cleaning)
       fprintf(out, "; F1 of flagging as many at random: %.4f\n", r->clean.f1_random);
   }
-  fprintf(out, "Accuracies on the test split; train acc against the noisy training labels; oracle "
-          "evals count the gradient and product calls of the iterations (not the start, not the "
-          "monitoring).\n");
+  fprintf(out, "Accuracy on the test split; train acc against the noisy training labels; oracle\n"
+          "evals: gradient and product calls of the iterations (not the start, not monitoring).\n");
 }
 
 /* ------------------------------------------------------------------ JSON -- */
