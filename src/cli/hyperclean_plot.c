@@ -138,7 +138,7 @@ static int write_script(const char *dir, const hc_opts *o, const hc_data *d, con
           "} else {\n"
           "  set terminal png size 900,600 noenhanced\n"
           "}\n"
-          "set datafile separator ','\nset datafile missing 'nan'\nset grid\nset key right center\n");
+          "set datafile separator ','\nset datafile missing 'nan'\nset grid\nset key outside right top\n");
   const int has_test = d->split.test.n > 0;
   figure(g, "val_loss_vs_time.png", "Validation loss", "wall time (s)", "validation loss", 2, 4, 0,
          rows, nrows);
@@ -153,13 +153,13 @@ static int write_script(const char *dir, const hc_opts *o, const hc_data *d, con
   const hc_row *flow = nrows > 1 ? &rows[1] : NULL;
   if (flow && flow->is_method && flow->ncurve > 0) {
     fprintf(g, "set output 'grad_g_vs_t.png'\nset title '||grad_y g|| along the flow (%s)'\n"
-            "set xlabel 't'\nset ylabel '||grad_y g||'\nset logscale y\nplot "
+            "set xlabel 't'\nset ylabel '||grad_y g||'\nset yrange [0:*]\nplot "
             "'curve_%s.csv' every ::1 using 1:6 with linespoints pt 7 ps 0.5 title '%s'",
             flow->name, flow->name, flow->name);
     if (o->run.set.method == SGFBLO_METHOD_RXGF)
       fprintf(g, ", %.10g with lines dt 2 lw 1.5 title 'eps = %g'", o->run.set.epsilon,
               o->run.set.epsilon);
-    fprintf(g, "\nunset logscale y\n");
+    fprintf(g, "\nset autoscale y\n");
   }
   return close_checked(g, path);
 }
