@@ -208,52 +208,69 @@ static int parse_double_in(const char *opt, const char *arg, double lo, int lo_o
   return CLI_EXIT_OK;
 }
 
-static int parse_int(const char *opt, const char *arg, int64_t lo, int64_t hi, int *out) {
+static int parse_int(const char *opt, const char *arg, int *out) {
   int64_t v;
-  const int rc = cli_parse_int64(HC_PROG, opt, arg, lo, hi, &v);
+  const int rc = cli_parse_int64(HC_PROG, opt, arg, INT32_MIN, INT32_MAX, &v);
   if (rc == CLI_EXIT_OK) *out = (int)v;
   return rc;
 }
 
+static int parse_count(const char *opt, const char *arg, int64_t lo, int64_t *out) {
+  return cli_parse_int64(HC_PROG, opt, arg, lo, INT32_MAX, out);
+}
+
+/* arg is one of a, b: *out = 0 or 1; else a usage error listing both. */
+static int pick2(const char *opt, const char *arg, const char *a, const char *b, int *out) {
+  if (strcmp(arg, a) == 0 || strcmp(arg, b) == 0) {
+    *out = strcmp(arg, b) == 0;
+    return CLI_EXIT_OK;
+  }
+  return cli_usage_error(HC_PROG, "%s: unknown value '%s' (one of %s, %s)", opt, arg, a, b);
+}
+
 static int on_option(int key, const char *arg, void *data) {
   hc_opts *o = data;
-  if (key == CLI_KEY_INIT_LOWER) o->init_lower = o->init_lower < 0 ? 2 : 1;
+  int rc, v = 0;
+  if (key == CLI_KEY_INIT_LOWER) o->init_lower_given = 1;
   if (key == CLI_KEY_MONITOR_EVERY) o->monitor_every_given = 1;
-  int rc = cli_run_option(HC_PROG, key, arg, &o->run);
+  rc = cli_run_option(HC_PROG, key, arg, &o->run);
   if (rc != -1) return rc;
   switch (key) {
-    case KEY_MNIST: o->mnist_dir = arg; o->mnist_given = 1; return CLI_EXIT_OK;
-    case KEY_N_TRAIN: o->sizes_given = 1; return cli_parse_int64(HC_PROG, "--n-train", arg, 1, INT32_MAX, &o->n_train);
-    case KEY_N_VAL: o->sizes_given = 1; return cli_parse_int64(HC_PROG, "--n-val", arg, 1, INT32_MAX, &o->n_val);
-    case KEY_N_TEST: o->sizes_given = 1; return cli_parse_int64(HC_PROG, "--n-test", arg, 0, INT32_MAX, &o->n_test);
-    case KEY_CLASSES: return cli_parse_int64(HC_PROG, "--classes", arg, 2, INT32_MAX, &o->classes);
+    case KEY_MNIST:
+      o->mnist_dir = arg;
+      o->mnist_given = 1;
+      return CLI_EXIT_OK;
+    case KEY_N_TRAIN: o->sizes_given = 1; return parse_count("--n-train", arg, 1, &o->n_train);
+    case KEY_N_VAL: o->sizes_given = 1; return parse_count("--n-val", arg, 1, &o->n_val);
+    case KEY_N_TEST: o->sizes_given = 1; return parse_count("--n-test", arg, 0, &o->n_test);
+    case KEY_CLASSES: return parse_count("--classes", arg, 2, &o->classes);
     case KEY_SEED: return cli_parse_uint64(HC_PROG, "--seed", arg, &o->seed);
     case KEY_CORRUPT:
       o->corrupt_given = 1;
-      if (strcmp(arg, "sample") == 0) o->corrupt = SGFBLO_CORRUPT_SAMPLE;
-      else if (strcmp(arg, "class") == 0) o->corrupt = SGFBLO_CORRUPT_CLASS;
-      else return cli_usage_error(HC_PROG, "--corrupt: unknown value '%s' (one of sample, class)", arg);
-      return CLI_EXIT_OK;
+      rc = pick2("--corrupt", arg, "sample", "class", &v);
+      o->corrupt = v ? SGFBLO_CORRUPT_CLASS : SGFBLO_CORRUPT_SAMPLE;
+      return rc;
     case KEY_P: o->p_given = 1; return parse_double_in("--p", arg, 0, 0, 1, &o->p);
-    case KEY_PCA_VAR: o->pca_var_given = 1; return parse_double_in("--pca-var", arg, 0, 1, 1, &o->pca_var);
-    case KEY_PCA_K: return cli_parse_int64(HC_PROG, "--pca-k", arg, 1, INT32_MAX, &o->pca_k);
+    case KEY_PCA_VAR:
+      o->pca_var_given = 1;
+      return parse_double_in("--pca-var", arg, 0, 1, 1, &o->pca_var);
+    case KEY_PCA_K: return parse_count("--pca-k", arg, 1, &o->pca_k);
     case KEY_NO_PCA: o->no_pca = 1; return CLI_EXIT_OK;
     case KEY_BIAS: o->bias = 1; return CLI_EXIT_OK;
     case KEY_LAMBDA: return parse_double_in("--lambda", arg, 0, 0, INFINITY, &o->lambda);
     case KEY_X0: o->x0_path = arg; return CLI_EXIT_OK;
     case KEY_Y0: o->y0_path = arg; return CLI_EXIT_OK;
-    case KEY_NO_INIT_LOWER: o->init_lower = o->init_lower > 0 ? 2 : -1; return CLI_EXIT_OK;
+    case KEY_NO_INIT_LOWER: o->no_init_lower = 1; return CLI_EXIT_OK;
     case KEY_BASELINE:
-      if (strcmp(arg, "aidbio") == 0) o->baseline = HC_BASELINE_AIDBIO;
-      else if (strcmp(arg, "none") == 0) o->baseline = HC_BASELINE_NONE;
-      else return cli_usage_error(HC_PROG, "--baseline: unknown value '%s' (one of aidbio, none)", arg);
-      return CLI_EXIT_OK;
+      rc = pick2("--baseline", arg, "aidbio", "none", &v);
+      o->baseline = v ? HC_BASELINE_NONE : HC_BASELINE_AIDBIO;
+      return rc;
     case KEY_AID_BETA_IN: return cli_parse_double(HC_PROG, "--aid-beta-in", arg, &o->aid.beta_in);
     case KEY_AID_BETA_OUT:
       o->aid_beta_out_given = 1;
       return cli_parse_double(HC_PROG, "--aid-beta-out", arg, &o->aid.beta_out);
-    case KEY_AID_INNER: return parse_int("--aid-inner", arg, INT32_MIN, INT32_MAX, &o->aid.inner_steps);
-    case KEY_AID_CG: return parse_int("--aid-cg", arg, INT32_MIN, INT32_MAX, &o->aid.cg_steps);
+    case KEY_AID_INNER: return parse_int("--aid-inner", arg, &o->aid.inner_steps);
+    case KEY_AID_CG: return parse_int("--aid-cg", arg, &o->aid.cg_steps);
     case KEY_QUIET: o->quiet = 1; return CLI_EXIT_OK;
     case KEY_SAVE_WEIGHTS: o->save_weights = arg; return CLI_EXIT_OK;
     case KEY_SAVE_CLASSIFIER: o->save_classifier = arg; return CLI_EXIT_OK;
@@ -335,9 +352,9 @@ static int check_options(hc_opts *o) {
     return cli_usage_error(HC_PROG, "--no-pca contradicts --pca-var/--pca-k");
   if (o->pca_var_given && o->pca_k)
     return cli_usage_error(HC_PROG, "give --pca-var or --pca-k, not both");
-  if (o->init_lower == 2)
+  if (o->init_lower_given && o->no_init_lower)
     return cli_usage_error(HC_PROG, "give --init-lower or --no-init-lower, not both");
-  o->run.set.init_lower = o->init_lower > 0 || (o->init_lower == 0 && !o->y0_path);
+  o->run.set.init_lower = o->init_lower_given || (!o->no_init_lower && !o->y0_path);
   if (o->run.set.init == SGFBLO_INIT_RANDOM && (o->x0_path || o->y0_path))
     return cli_usage_error(HC_PROG, "--x0/--y0 need --init given (the default), not --init random");
   int rc = aid_settings_check(o);

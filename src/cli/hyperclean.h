@@ -62,7 +62,8 @@ typedef struct {
   int aid_beta_out_given;         /**< else beta_out scales with N */
   int quiet;                      /**< --quiet: no progress on stderr */
   int monitor_every_given;        /**< --monitor-every was given (else ~20 updates per run) */
-  int init_lower;                 /**< +1 --init-lower, -1 --no-init-lower, 0 not given */
+  int init_lower_given;           /**< --init-lower */
+  int no_init_lower;              /**< --no-init-lower */
 } hc_opts;
 
 /* ------------------------------------------------------------------- data -- */
