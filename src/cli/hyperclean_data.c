@@ -45,7 +45,8 @@ static int load_mnist(const hc_opts *o, hc_data *d) {
                          (long long)want, o->mnist_dir, (long long)all.n);
   if (rc == CLI_EXIT_OK) {
     st = sgfblo_dataset_split(&all, o->n_train, o->n_val, o->n_test, o->seed, &d->split, &err);
-    if (st != SGFBLO_OK) rc = cli_input_error(HC_PROG, "--mnist %s: split: %s", o->mnist_dir, err.msg);
+    if (st != SGFBLO_OK)
+      rc = cli_input_error(HC_PROG, "--mnist %s: split: %s", o->mnist_dir, err.msg);
   }
   d->pool = all.n;
   d->from_mnist = 1;

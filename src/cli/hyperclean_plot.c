@@ -138,7 +138,8 @@ static int write_script(const char *dir, const hc_opts *o, const hc_data *d, con
           "} else {\n"
           "  set terminal png size 900,600 noenhanced\n"
           "}\n"
-          "set datafile separator ','\nset datafile missing 'nan'\nset grid\nset key outside right top\n");
+          "set datafile separator ','\nset datafile missing 'nan'\n"
+          "set grid\nset key outside right top\n");
   const int has_test = d->split.test.n > 0;
   figure(g, "val_loss_vs_time.png", "Validation loss", "wall time (s)", "validation loss", 2, 4, 0,
          rows, nrows);

@@ -26,7 +26,9 @@ static int64_t updates_every(int64_t total) {
   return k < 1 ? 1 : k;
 }
 
-static sgfblo_real *alloc_reals(int64_t n) { return malloc(sizeof(sgfblo_real) * (size_t)(n > 0 ? n : 1)); }
+static sgfblo_real *alloc_reals(int64_t n) {
+  return malloc(sizeof(sgfblo_real) * (size_t)(n > 0 ? n : 1));
+}
 
 int hc_run_reference(const hc_data *d, const hc_opts *o, int ceiling, hc_row *r) {
   sgfblo_errmsg err = {{0}};
@@ -46,8 +48,8 @@ int hc_run_reference(const hc_data *d, const hc_opts *o, int ceiling, hc_row *r)
     return CLI_EXIT_FAILURE;
   }
   const double t0 = hc_now();
-  const sgfblo_status st =
-      sgfblo_hyperclean_train_masked(d->hc, ceiling ? d->corr.mask : NULL, HC_TRAIN_TOL, r->y, &err);
+  const uint8_t *drop = ceiling ? d->corr.mask : NULL;
+  const sgfblo_status st = sgfblo_hyperclean_train_masked(d->hc, drop, HC_TRAIN_TOL, r->y, &err);
   r->seconds = hc_now() - t0;
   if (!o->quiet) fprintf(stderr, " %.2f s\n", r->seconds);
   if (st != SGFBLO_OK) {
