@@ -479,6 +479,23 @@ Test(hyperclean_cli, bad_options_exit_2_naming_the_option) {
   expect_input_error(&r, "--pca-k");
 }
 
+/* A flow that blows up: exit 1, its row says why, the references are still computed, and the
+   baseline, whose budget would have come from the flow, is marked unavailable. */
+Test(hyperclean_cli, solver_failure_exits_1_and_keeps_the_other_rows) {
+  run_result r = RUN(FILES, "--no-pca", "--json", "--quiet", "--alpha", "1e4");
+  cr_assert_eq(r.status, 1, "exit %d, stderr: %s", r.status, r.err);
+  cr_expect_not_null(strstr(r.err, "diverged"), "stderr: %s", r.err);
+  json_doc d;
+  json_load(r.out, &d);
+  cr_expect_str_eq(json_text(&d, "ok"), "false");
+  cr_expect_str_eq(row_text(&d, "rxgf", "exit"), "diverged");
+  cr_expect_not_null(strstr(row_text(&d, "rxgf", "error"), "diverged"));
+  cr_expect_str_eq(row_text(&d, "aidbio", "available"), "false");
+  cr_expect(row_num(&d, "floor", "test_acc") > 0.5);
+  cr_expect(row_num(&d, "ceiling", "test_acc") > 0.5);
+  run_free(&r);
+}
+
 /* The directory that holds the binary: PATH set to it alone finds no gnuplot. */
 static void binary_dir(char *dir, size_t len) {
   snprintf(dir, len, "%s", SGFBLO_CLI_PATH);

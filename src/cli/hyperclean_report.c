@@ -88,8 +88,9 @@ void hc_print_table(FILE *out, const hc_opts *o, const hc_data *d, const hc_row 
     const hc_row *r = &rows[i];
     fprintf(out, "%-9s", r->name);
     if (!r->available || r->status != SGFBLO_OK) {
-      fprintf(out, " %9s %9s %9s %9s %7s %7s %12s %8s  %s\n", "n/a", "n/a", "n/a", "n/a", "n/a",
-              "n/a", "n/a", "n/a", r->available ? "failed" : "not available");
+      fprintf(out, " %9s %9s %9s %9s %7s %7s %12s %8s  %s%s\n", "n/a", "n/a", "n/a", "n/a", "n/a",
+              "n/a", "n/a", "n/a", r->available ? "failed: " : "not available",
+              r->available ? r->exit : "");
       continue;
     }
     cell_pct(out, 9, r->test_acc);

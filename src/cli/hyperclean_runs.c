@@ -15,9 +15,13 @@
 #define HC_TRAIN_TOL (sizeof(sgfblo_real) == sizeof(double) ? 1e-8 : 1e-4)
 
 static void fail_row(hc_row *r, sgfblo_status st, const char *stage, const char *msg) {
+  const char *what = sgfblo_status_string(st);
+  if (!msg) msg = "";
   r->status = st;
-  snprintf(r->error, sizeof r->error, "%s failed: %s%s%s", stage, sgfblo_status_string(st),
-           msg && msg[0] ? ": " : "", msg ? msg : "");
+  if (strncmp(msg, what, strlen(what)) == 0) /* the message already starts with the status */
+    snprintf(r->error, sizeof r->error, "%s failed: %s", stage, msg);
+  else
+    snprintf(r->error, sizeof r->error, "%s failed: %s%s%s", stage, what, msg[0] ? ": " : "", msg);
   fprintf(stderr, "%s: %s: %s\n", HC_PROG, r->name, r->error);
 }
 
