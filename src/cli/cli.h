@@ -32,6 +32,7 @@ typedef struct {
 } cli_command;
 
 int cli_synthetic_main(int argc, char **argv);
+int cli_hyperclean_main(int argc, char **argv);
 
 /* ---------------------------------------------------------- option parser -- */
 
@@ -146,6 +147,31 @@ int cli_load_matrix(const char *prog, const char *opt, const char *path, sgfblo_
 /** Read a .npy file as a vector: shape (n,), (n, 1) or (1, n). */
 int cli_load_vector(const char *prog, const char *opt, const char *path, sgfblo_real **out,
                     int64_t *len);
+
+/* ------------------------------------------------------------------ JSON -- */
+
+#define CLI_JSON_MAX_DEPTH 8
+
+/** Streaming JSON writer: one object on one line; members are separated automatically. */
+typedef struct {
+  FILE *out;
+  int depth;                     /**< current nesting level (0: the outer object) */
+  int first[CLI_JSON_MAX_DEPTH]; /**< no member written yet at this level */
+} cli_json;
+
+/** Start the outer object ("{"); cli_json_end closes it and ends the line. */
+void cli_json_begin(cli_json *j, FILE *out);
+void cli_json_end(cli_json *j);
+/** Open a nested object ('{') or array ('[') under key k (NULL inside an array). */
+void cli_json_open(cli_json *j, const char *k, char brace);
+/** Close it with the matching '}' or ']'. */
+void cli_json_close(cli_json *j, char brace);
+/** Members; k is NULL inside an array. A number that is not finite is written as null. */
+void cli_json_str(cli_json *j, const char *k, const char *v);
+void cli_json_num(cli_json *j, const char *k, double v);
+void cli_json_int(cli_json *j, const char *k, int64_t v);
+void cli_json_bool(cli_json *j, const char *k, int v);
+void cli_json_null(cli_json *j, const char *k);
 
 /* ------------------------------------------------------------ solve, report -- */
 

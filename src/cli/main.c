@@ -6,6 +6,7 @@
 
 static const cli_command COMMANDS[] = {
     {"synthetic", "the synthetic bilevel problem of the paper (section 4.1)", cli_synthetic_main},
+    {"hyperclean", "data hyper-cleaning on MNIST or .npy features (section 4.2)", cli_hyperclean_main},
 };
 #define NCOMMANDS ((int)(sizeof COMMANDS / sizeof COMMANDS[0]))
 

@@ -34,81 +34,31 @@ void cli_print_table(FILE *out, const cli_result *r) {
           sgfblo_status_string(r->status), in->solve_seconds);
 }
 
-/* ------------------------------------------------------------------ JSON -- */
-
-static void json_string(FILE *out, const char *s) {
-  fputc('"', out);
-  for (; *s; ++s) {
-    const unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\')
-      fprintf(out, "\\%c", c);
-    else if (c < 0x20)
-      fprintf(out, "\\u%04x", c);
-    else
-      fputc(c, out);
-  }
-  fputc('"', out);
-}
-
-/* JSON has no NaN or Inf: a value that is not finite is written as null. */
-static void json_number(FILE *out, double v) {
-  if (isfinite(v))
-    fprintf(out, "%.17g", v);
-  else
-    fputs("null", out);
-}
-
-typedef struct {
-  FILE *out;
-  int first;
-} json_obj;
-
-static void key(json_obj *o, const char *k) {
-  fputs(o->first ? "{" : ",", o->out);
-  o->first = 0;
-  json_string(o->out, k);
-  fputc(':', o->out);
-}
-
-static void kv_str(json_obj *o, const char *k, const char *v) {
-  key(o, k);
-  json_string(o->out, v);
-}
-
-static void kv_num(json_obj *o, const char *k, double v) {
-  key(o, k);
-  json_number(o->out, v);
-}
-
-static void kv_int(json_obj *o, const char *k, int64_t v) {
-  key(o, k);
-  fprintf(o->out, "%lld", (long long)v);
-}
-
 void cli_print_json(FILE *out, const cli_result *r) {
   const sgfblo_info *in = r->info;
   const sgfblo_progress *p = &in->last;
-  json_obj o = {out, 1};
-  kv_str(&o, "problem", r->problem);
-  kv_int(&o, "n", r->n);
-  kv_int(&o, "m", r->m);
-  kv_str(&o, "method", sgfblo_method_name(r->set->method));
-  kv_str(&o, "integrator", sgfblo_integrator_name(r->set->integrator));
-  kv_str(&o, "exit", sgfblo_exit_flag_name(in->exit_flag));
-  kv_str(&o, "status", sgfblo_status_string(r->status));
-  kv_num(&o, "t", p->t);
-  kv_int(&o, "steps", p->step);
-  kv_num(&o, "f", p->f);
-  kv_num(&o, "grad_g_norm", p->grad_g_norm);
-  kv_num(&o, "init_grad_g_norm", in->init_grad_g_norm);
-  kv_num(&o, "hypergrad_norm", p->hypergrad_norm);
-  kv_num(&o, "zdot_norm", p->zdot_norm);
-  kv_num(&o, "max_h_excess", in->max_h_excess);
-  kv_int(&o, "rhs_evals", p->n_rhs);
-  kv_int(&o, "oracle_evals", in->n_grad + in->n_prod);
-  kv_int(&o, "grad_evals", in->n_grad);
-  kv_int(&o, "prod_evals", in->n_prod);
-  kv_int(&o, "rejected", in->n_rejected);
-  kv_num(&o, "seconds", in->solve_seconds);
-  fputs("}\n", out);
+  cli_json o;
+  cli_json_begin(&o, out);
+  cli_json_str(&o, "problem", r->problem);
+  cli_json_int(&o, "n", r->n);
+  cli_json_int(&o, "m", r->m);
+  cli_json_str(&o, "method", sgfblo_method_name(r->set->method));
+  cli_json_str(&o, "integrator", sgfblo_integrator_name(r->set->integrator));
+  cli_json_str(&o, "exit", sgfblo_exit_flag_name(in->exit_flag));
+  cli_json_str(&o, "status", sgfblo_status_string(r->status));
+  cli_json_num(&o, "t", p->t);
+  cli_json_int(&o, "steps", p->step);
+  cli_json_num(&o, "f", p->f);
+  cli_json_num(&o, "grad_g_norm", p->grad_g_norm);
+  cli_json_num(&o, "init_grad_g_norm", in->init_grad_g_norm);
+  cli_json_num(&o, "hypergrad_norm", p->hypergrad_norm);
+  cli_json_num(&o, "zdot_norm", p->zdot_norm);
+  cli_json_num(&o, "max_h_excess", in->max_h_excess);
+  cli_json_int(&o, "rhs_evals", p->n_rhs);
+  cli_json_int(&o, "oracle_evals", in->n_grad + in->n_prod);
+  cli_json_int(&o, "grad_evals", in->n_grad);
+  cli_json_int(&o, "prod_evals", in->n_prod);
+  cli_json_int(&o, "rejected", in->n_rejected);
+  cli_json_num(&o, "seconds", in->solve_seconds);
+  cli_json_end(&o);
 }
