@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "sgfblo/sgfblo.h"
+#include "sgfblo/sgfblo_sqcqp.h"
 
 #if defined(__GNUC__)
 #define CLI_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -108,6 +109,12 @@ enum {
   CLI_KEY_MONITOR_EVERY,
   CLI_KEY_PROGRESS,
   CLI_KEY_JSON,
+  CLI_KEY_W,
+  CLI_KEY_GAMMA,
+  CLI_KEY_SIGMA,
+  CLI_KEY_TAU0,
+  CLI_KEY_DELTA,
+  CLI_KEY_ITERS,
   CLI_KEY_SUBCOMMAND = 512
 };
 
@@ -116,6 +123,10 @@ typedef struct {
   sgfblo_settings set; /**< starts from sgfblo_settings_default */
   int t_final_given;   /**< --t-final was on the command line */
   int steps_given;     /**< --steps was on the command line */
+  int sqcqp;           /**< --method sqcqp: the discrete method, not a flow */
+  sgfblo_sqcqp_settings sq; /**< its settings; --alpha, --eps, --tol, --log and
+                                 --monitor-every are copied in from set by _finish */
+  int sq_option_given; /**< one of --w ... --iters was given (they need --method sqcqp) */
   int json;            /**< --json: final summary as one JSON object */
   int progress;        /**< --progress: a line on stderr at every monitoring point */
   int help, version;   /**< --help / --version were asked for */
@@ -123,6 +134,10 @@ typedef struct {
 
 extern const cli_option cli_flow_options[];   /**< method, gains, time stepping, init */
 extern const cli_option cli_output_options[]; /**< log, monitoring, progress, json, help */
+extern const cli_option cli_sqcqp_options[];  /**< --w, --gamma, ... of --method sqcqp */
+
+/** The name of the chosen method: a flow's, or "sqcqp". */
+const char *cli_method_name(const cli_run_opts *o);
 
 void cli_run_opts_init(cli_run_opts *o);
 
@@ -134,7 +149,9 @@ int cli_run_option(const char *prog, int key, const char *arg, cli_run_opts *o);
 
 /**
  * After parsing: reconcile --steps with --t-final and validate the settings with
- * sgfblo_settings_validate; the usage error names the option and the library's message.
+ * sgfblo_settings_validate (and, for --method sqcqp, the method's settings with
+ * sgfblo_sqcqp_settings_validate after copying the shared options in); the usage error names
+ * the option and the library's message.
  */
 int cli_run_opts_finish(const char *prog, cli_run_opts *o);
 
@@ -180,6 +197,8 @@ typedef struct {
   const char *problem;       /**< "synthetic", ... */
   int64_t n, m;              /**< dimensions */
   const sgfblo_settings *set;
+  const char *method;        /**< the method's name (a flow's, or "sqcqp") */
+  const char *integrator;    /**< the integrator's name, or NULL for sqcqp (none) */
   const sgfblo_info *info;
   sgfblo_status status;      /**< what sgfblo_solver_solve returned */
 } cli_result;
@@ -192,7 +211,17 @@ void cli_print_table(FILE *out, const cli_result *r);
 void cli_print_json(FILE *out, const cli_result *r);
 
 /**
- * Set up and run one solve of p with the shared options and report it on stdout.
+ * The start (x, y) the flow would begin from: p's x0/y0 or --init random, then y*(x0) with
+ * --init-lower (a solver set up with o->set, no monitor, no log, and read back). x is length
+ * p->n, y length p->m.
+ * @return SGFBLO_OK or the setup's status (message in err)
+ */
+sgfblo_status cli_start_state(const sgfblo_problem *p, const sgfblo_settings *set,
+                              sgfblo_real *x, sgfblo_real *y, sgfblo_errmsg *err);
+
+/**
+ * Set up and run one solve of p with the shared options and report it on stdout
+ * (sgfblo_sqcqp_run from cli_start_state's start with --method sqcqp).
  * @return CLI_EXIT_OK, or CLI_EXIT_FAILURE with the status string and the solver's last error
  *         on stderr
  */

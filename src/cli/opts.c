@@ -14,14 +14,15 @@
 
 const cli_option cli_flow_options[] = {
     {"method", "NAME", CLI_KEY_METHOD,
-     "vector field: rxgf | invfree | sgf-chol | sgf-cg | pc | stable (default rxgf)"},
+     "vector field: rxgf | invfree | sgf-chol | sgf-cg | pc | stable, or sqcqp: the "
+     "sequential QCQP method (discrete; its options below) (default rxgf)"},
     {"integrator", "NAME", CLI_KEY_INTEGRATOR,
      "time integrator: euler | rk4 | rk4-38 | dopri5 (default rk4)"},
     {"backend", "NAME", CLI_KEY_BACKEND, "where the solve runs: cpu | cuda (default cpu)"},
     {"alpha", "A", CLI_KEY_ALPHA,
      "safety-filter gain alpha > 0 (default " CLI_STR(SGFBLO_DEFAULT_ALPHA) ")"},
     {"eps", "E", CLI_KEY_EPS,
-     "RXGF tolerance on ||grad_y g||, > 0 (default " CLI_STR(SGFBLO_DEFAULT_EPSILON) ")"},
+     "RXGF/SQCQP tolerance on ||grad_y g||, > 0 (default " CLI_STR(SGFBLO_DEFAULT_EPSILON) ")"},
     {"beta", "B", CLI_KEY_BETA,
      "prediction-correction gain (pc), > 0 (default " CLI_STR(SGFBLO_DEFAULT_BETA) ")"},
     {"mu1", "M", CLI_KEY_MU1, "STABLE gain on x, > 0 (default " CLI_STR(SGFBLO_DEFAULT_MU1) ")"},
@@ -31,7 +32,8 @@ const cli_option cli_flow_options[] = {
     {"t-final", "T", CLI_KEY_T_FINAL,
      "final time, > 0 (default " CLI_STR(SGFBLO_DEFAULT_T_FINAL) "; unbounded with --steps alone)"},
     {"steps", "N", CLI_KEY_STEPS, "stop after N accepted steps (max steps), >= 1"},
-    {"tol", "TOL", CLI_KEY_TOL, "stop when ||zdot||_inf <= TOL, >= 0 (default 0: never)"},
+    {"tol", "TOL", CLI_KEY_TOL,
+     "stop when ||zdot||_inf (sqcqp: ||d||_inf) <= TOL, >= 0 (default 0: never)"},
     {"rtol", "R", CLI_KEY_RTOL,
      "dopri5 relative error tolerance, > 0 (default " CLI_STR(SGFBLO_DEFAULT_RTOL) ")"},
     {"atol", "A", CLI_KEY_ATOL,
@@ -45,6 +47,25 @@ const cli_option cli_flow_options[] = {
      "--seed) (default given)"},
     {"init-lower", NULL, CLI_KEY_INIT_LOWER,
      "replace y0 by y*(x0) (Newton solve of the lower level) before the flow starts"},
+    {NULL, NULL, 0, NULL}};
+
+const cli_option cli_sqcqp_options[] = {
+    {"w", "W", CLI_KEY_W,
+     "weight of ||d||^2 in the QCQP constraint, > 0 (default " CLI_STR(
+         SGFBLO_SQCQP_DEFAULT_W) ")"},
+    {"gamma", "G", CLI_KEY_GAMMA,
+     "barrier test h(z + tau d) <= (1 - G) h(z), in (0, 1) (default " CLI_STR(
+         SGFBLO_SQCQP_DEFAULT_GAMMA) ")"},
+    {"sigma", "S", CLI_KEY_SIGMA,
+     "Armijo fraction, in (0, 1) (default " CLI_STR(SGFBLO_SQCQP_DEFAULT_SIGMA) ")"},
+    {"tau0", "T", CLI_KEY_TAU0,
+     "fixed step on or outside the boundary, > 0 (default " CLI_STR(
+         SGFBLO_SQCQP_DEFAULT_TAU0) "; scale it with --w)"},
+    {"delta", "D", CLI_KEY_DELTA,
+     "boundary band h >= -D where the fixed step is taken, >= 0 (default " CLI_STR(
+         SGFBLO_SQCQP_DEFAULT_DELTA) ")"},
+    {"iters", "N", CLI_KEY_ITERS,
+     "maximum iterations, >= 1 (default " CLI_STR(SGFBLO_SQCQP_DEFAULT_MAX_ITERS) ")"},
     {NULL, NULL, 0, NULL}};
 
 const cli_option cli_output_options[] = {
@@ -63,11 +84,16 @@ const cli_option cli_output_options[] = {
 void cli_run_opts_init(cli_run_opts *o) {
   memset(o, 0, sizeof *o);
   sgfblo_settings_default(&o->set);
+  sgfblo_sqcqp_settings_default(&o->sq);
+}
+
+const char *cli_method_name(const cli_run_opts *o) {
+  return o->sqcqp ? "sqcqp" : sgfblo_method_name(o->set.method);
 }
 
 /* "--name" of the option with this key, for messages. */
 static const char *option_name(int key) {
-  const cli_option *tables[] = {cli_flow_options, cli_output_options};
+  const cli_option *tables[] = {cli_flow_options, cli_sqcqp_options, cli_output_options};
   for (size_t t = 0; t < sizeof tables / sizeof tables[0]; ++t)
     for (const cli_option *o = tables[t]; o->name; ++o)
       if (o->key == key) return o->name;
@@ -112,10 +138,13 @@ int cli_run_option(const char *prog, int key, const char *arg, cli_run_opts *o) 
     case CLI_KEY_HELP: o->help = 1; return CLI_EXIT_OK;
     case CLI_KEY_VERSION: o->version = 1; return CLI_EXIT_OK;
     case CLI_KEY_METHOD: {
-      const char *names[SGFBLO_METHOD_COUNT_];
+      const char *names[SGFBLO_METHOD_COUNT_ + 1];
       for (int m = 0; m < SGFBLO_METHOD_COUNT_; ++m) names[m] = sgfblo_method_name((sgfblo_method)m);
-      rc = pick_name(prog, "--method", arg, names, SGFBLO_METHOD_COUNT_, &i);
-      if (rc == CLI_EXIT_OK) s->method = (sgfblo_method)i;
+      names[SGFBLO_METHOD_COUNT_] = "sqcqp";
+      rc = pick_name(prog, "--method", arg, names, SGFBLO_METHOD_COUNT_ + 1, &i);
+      if (rc != CLI_EXIT_OK) return rc;
+      o->sqcqp = i == SGFBLO_METHOD_COUNT_;
+      if (!o->sqcqp) s->method = (sgfblo_method)i;
       return rc;
     }
     case CLI_KEY_INTEGRATOR: {
@@ -166,6 +195,14 @@ int cli_run_option(const char *prog, int key, const char *arg, cli_run_opts *o) 
     case CLI_KEY_LOG: s->log_path = arg; return CLI_EXIT_OK;
     case CLI_KEY_PROGRESS: o->progress = 1; return CLI_EXIT_OK;
     case CLI_KEY_JSON: o->json = 1; return CLI_EXIT_OK;
+    case CLI_KEY_W: o->sq_option_given = 1; return set_double(prog, key, arg, &o->sq.w);
+    case CLI_KEY_GAMMA: o->sq_option_given = 1; return set_double(prog, key, arg, &o->sq.gamma);
+    case CLI_KEY_SIGMA: o->sq_option_given = 1; return set_double(prog, key, arg, &o->sq.sigma);
+    case CLI_KEY_TAU0: o->sq_option_given = 1; return set_double(prog, key, arg, &o->sq.tau0);
+    case CLI_KEY_DELTA: o->sq_option_given = 1; return set_double(prog, key, arg, &o->sq.delta);
+    case CLI_KEY_ITERS:
+      o->sq_option_given = 1;
+      return cli_parse_int64(prog, "--iters", arg, INT64_MIN, INT64_MAX, &o->sq.max_iters);
     default: return -1;
   }
 }
@@ -181,14 +218,43 @@ static const struct {
                      {"rtol", "--rtol"},       {"atol", "--atol"},
                      {"monitor_every", "--monitor-every"}};
 
+/* The same for the fields of sgfblo_sqcqp_settings. */
+static const struct {
+  const char *field, *option;
+} SQCQP_FIELD_OPTIONS[] = {{"alpha", "--alpha"}, {"epsilon", "--eps"},  {"w", "--w"},
+                           {"gamma", "--gamma"}, {"sigma", "--sigma"},  {"tau0", "--tau0"},
+                           {"delta", "--delta"}, {"max_iters", "--iters"}, {"tol", "--tol"},
+                           {"monitor_every", "--monitor-every"}};
+
+/* A usage error naming the option of the field msg starts with. */
+#define NAMED_ERROR(prog, map, msg, what)                                              \
+  do {                                                                                 \
+    const size_t field_len_ = strcspn(msg, " ");                                       \
+    for (size_t i_ = 0; i_ < sizeof map / sizeof map[0]; ++i_)                         \
+      if (strlen(map[i_].field) == field_len_ &&                                       \
+          strncmp(msg, map[i_].field, field_len_) == 0)                                \
+        return cli_usage_error(prog, "%s: %s", map[i_].option, msg);                   \
+    return cli_usage_error(prog, "invalid " what ": %s", msg);                         \
+  } while (0)
+
 int cli_run_opts_finish(const char *prog, cli_run_opts *o) {
   if (o->steps_given && !o->t_final_given) o->set.t_final = CLI_UNBOUNDED_T_FINAL;
   char msg[256];
-  if (sgfblo_settings_validate(&o->set, msg, sizeof msg) == SGFBLO_OK) return CLI_EXIT_OK;
-  const size_t field_len = strcspn(msg, " ");
-  for (size_t i = 0; i < sizeof FIELD_OPTIONS / sizeof FIELD_OPTIONS[0]; ++i)
-    if (strlen(FIELD_OPTIONS[i].field) == field_len &&
-        strncmp(msg, FIELD_OPTIONS[i].field, field_len) == 0)
-      return cli_usage_error(prog, "%s: %s", FIELD_OPTIONS[i].option, msg);
-  return cli_usage_error(prog, "invalid settings: %s", msg);
+  if (sgfblo_settings_validate(&o->set, msg, sizeof msg) != SGFBLO_OK)
+    NAMED_ERROR(prog, FIELD_OPTIONS, msg, "settings");
+  if (!o->sqcqp) {
+    if (o->sq_option_given)
+      return cli_usage_error(prog, "--w, --gamma, --sigma, --tau0, --delta and --iters are "
+                             "options of --method sqcqp");
+    return CLI_EXIT_OK;
+  }
+  /* The options that mean the same for SQCQP as for the flows. */
+  o->sq.alpha = o->set.alpha;
+  o->sq.epsilon = o->set.epsilon;
+  o->sq.tol = o->set.tol;
+  o->sq.log_path = o->set.log_path;
+  o->sq.monitor_every = o->set.monitor_every;
+  if (sgfblo_sqcqp_settings_validate(&o->sq, msg, sizeof msg) != SGFBLO_OK)
+    NAMED_ERROR(prog, SQCQP_FIELD_OPTIONS, msg, "SQCQP settings");
+  return CLI_EXIT_OK;
 }

@@ -20,16 +20,17 @@ void cli_print_table(FILE *out, const cli_result *r) {
   const sgfblo_progress *p = &in->last;
   fprintf(out, "%-14s %s (n = %lld, m = %lld)\n", "problem", r->problem, (long long)r->n,
           (long long)r->m);
-  fprintf(out, "%-14s %s\n", "method", sgfblo_method_name(r->set->method));
-  fprintf(out, "%-14s %s\n", "integrator", sgfblo_integrator_name(r->set->integrator));
+  fprintf(out, "%-14s %s\n", "method", r->method);
+  fprintf(out, "%-14s %s\n", "integrator", r->integrator ? r->integrator : "none (discrete)");
   fprintf(out, "%-14s %.10g\n", "t", p->t);
   fprintf(out, "%-14s %lld\n", "steps", (long long)p->step);
   fprintf(out, "%-14s %.10g\n", "f", p->f);
   fprintf(out, "%-14s %.6e\n", "||grad_y g||", p->grad_g_norm);
   fprintf(out, "%-14s %.6e\n", "||F||", p->hypergrad_norm);
-  fprintf(out, "%-14s %lld rhs, %lld oracle (%lld grad + %lld prod), %lld rejected steps\n",
-          "evals", (long long)p->n_rhs, (long long)(in->n_grad + in->n_prod),
-          (long long)in->n_grad, (long long)in->n_prod, (long long)in->n_rejected);
+  fprintf(out, "%-14s %lld %s, %lld oracle (%lld grad + %lld prod), %lld %s\n", "evals",
+          (long long)p->n_rhs, r->integrator ? "rhs" : "iterations",
+          (long long)(in->n_grad + in->n_prod), (long long)in->n_grad, (long long)in->n_prod,
+          (long long)in->n_rejected, r->integrator ? "rejected steps" : "line-search halvings");
   fprintf(out, "%-14s %s (%s), %.3f s\n", "exit", sgfblo_exit_flag_name(in->exit_flag),
           sgfblo_status_string(r->status), in->solve_seconds);
 }
@@ -42,8 +43,11 @@ void cli_print_json(FILE *out, const cli_result *r) {
   cli_json_str(&o, "problem", r->problem);
   cli_json_int(&o, "n", r->n);
   cli_json_int(&o, "m", r->m);
-  cli_json_str(&o, "method", sgfblo_method_name(r->set->method));
-  cli_json_str(&o, "integrator", sgfblo_integrator_name(r->set->integrator));
+  cli_json_str(&o, "method", r->method);
+  if (r->integrator)
+    cli_json_str(&o, "integrator", r->integrator);
+  else
+    cli_json_null(&o, "integrator");
   cli_json_str(&o, "exit", sgfblo_exit_flag_name(in->exit_flag));
   cli_json_str(&o, "status", sgfblo_status_string(r->status));
   cli_json_num(&o, "t", p->t);

@@ -30,6 +30,7 @@ static const cli_option PROBLEM_OPTIONS[] = {
 
 static const cli_option_group GROUPS[] = {{"Problem options", PROBLEM_OPTIONS},
                                           {"Flow options", cli_flow_options},
+                                          {"SQCQP options (--method sqcqp)", cli_sqcqp_options},
                                           {"Output options", cli_output_options}};
 #define NGROUPS ((int)(sizeof GROUPS / sizeof GROUPS[0]))
 
@@ -49,7 +50,14 @@ static void usage(FILE *out) {
         "  y*(x) = argmin_y g(x, y),   g(x, y) = 1/2 ||H y - x||^2,   x, y in R^n.\n"
         "H, c and d are drawn from --seed (H = Q diag(l) Q', Q Haar-orthogonal, l uniform in\n"
         "[0.1, 1], so cond(H) <= 10; c, d standard normal) unless given as .npy files; any\n"
-        "subset may be given and the rest is drawn. x0 and y0 are zeros unless given.\n",
+        "subset may be given and the rest is drawn. x0 and y0 are zeros unless given.\n"
+        "\n"
+        "--method sqcqp runs the sequential QCQP method (sgfblo_sqcqp_run) instead of a\n"
+        "flow, from the same start (--x0/--y0, --init, --init-lower). It takes --alpha,\n"
+        "--eps, --tol, --log, --monitor-every, --progress and --json as the flows do, and\n"
+        "its own options below; the flows' time stepping (--integrator, --dt, --t-final,\n"
+        "--steps, --rtol, --atol, --step-control) does not apply. In its summary t and\n"
+        "steps are iterations, rejected counts line-search halvings, integrator is none.\n",
         out);
   cli_print_option_groups(out, GROUPS, NGROUPS);
   fputs("\n"
