@@ -374,6 +374,33 @@ Test(hyperclean_cli, npy_run_cleans_and_compares_at_equal_oracle_evaluations) {
   run_free(&r);
 }
 
+/* --method sqcqp is a method row like a flow's: it cleans, and AID-BiO gets its oracle
+   evaluations. */
+Test(hyperclean_cli, sqcqp_method_row) {
+  run_result r = RUN(FILES, "--no-pca", "--json", "--quiet", "--method", "sqcqp", "--iters", "200");
+  cr_assert_eq(r.status, 0, "exit %d, stderr: %s", r.status, r.err);
+  json_doc d;
+  json_load(r.out, &d);
+  const char *const names[] = {"floor", "sqcqp", "aidbio", "ceiling"};
+  for (int i = 0; i < 4; ++i) {
+    char key[64];
+    snprintf(key, sizeof key, "rows.%d.name", i);
+    cr_expect_str_eq(json_text(&d, key), names[i], "row %d", i);
+    cr_expect_str_eq(row_text(&d, names[i], "status"), sgfblo_status_string(SGFBLO_OK));
+  }
+  cr_expect_str_eq(json_text(&d, "flow.method"), "sqcqp");
+  cr_expect_eq(json_num(&d, "flow.iters"), 200);
+  const char *exit = row_text(&d, "sqcqp", "exit");
+  cr_expect(strcmp(exit, "max_steps") == 0 || strcmp(exit, "converged") == 0, "exit %s", exit);
+  const double f1 = row_num(&d, "sqcqp", "f1"), f1_chance = row_num(&d, "sqcqp", "f1_random");
+  cr_expect(f1 >= f1_chance + 0.2, "sqcqp F1 %g, chance %g; %s", f1, f1_chance, r.out);
+  const double evals = row_num(&d, "sqcqp", "oracle_evals");
+  const double aid_evals = row_num(&d, "aidbio", "oracle_evals");
+  cr_expect(evals > 0 && aid_evals >= evals && aid_evals < evals + AID_ITER_COST,
+            "aidbio %g vs sqcqp %g oracle evaluations", aid_evals, evals);
+  run_free(&r);
+}
+
 Test(hyperclean_cli, table_and_progress_lines) {
   run_result r = RUN(FILES, "--no-pca", "--t-final", "20", "--monitor-every", "5",
                      "--save-classifier", path_in("y.npy"));
@@ -543,7 +570,8 @@ Test(hyperclean_cli, help_lists_the_options) {
       "lambda", "x0", "y0", "seed", "method", "alpha", "eps", "dt", "t-final", "steps",
       "integrator", "step-control", "linsolve", "init-lower", "log", "save-weights",
       "save-classifier", "baseline", "aid-beta-in", "aid-beta-out", "aid-inner", "aid-cg",
-      "plot", "quiet", "json", "monitor-every"};
+      "plot", "quiet", "json", "monitor-every", "w", "gamma", "sigma", "tau0", "delta",
+      "iters"};
   run_result r = run_env(NULL, (const char *const[]){"hyperclean", "--help", NULL});
   cr_assert_eq(r.status, 0, "stderr: %s", r.err);
   for (size_t i = 0; i < sizeof options / sizeof options[0]; ++i) {

@@ -168,7 +168,9 @@ static void usage(FILE *out, const cli_option_group *groups, int ngroups) {
         "of oracle evaluations, and with two classifiers trained with fixed weights:\n"
         "the floor (every sample, no cleaning) and the ceiling (the truly clean samples\n"
         "only). A sample counts as flagged when sigma(x_i) < 1/2; precision, recall and\n"
-        "F1 score the flags against the corrupted samples.\n",
+        "F1 score the flags against the corrupted samples. --method sqcqp runs the\n"
+        "sequential QCQP method (at most --iters iterations, default 400) from the same\n"
+        "start instead of a flow; AID-BiO then gets its oracle evaluations.\n",
         out);
   cli_print_option_groups(out, groups, ngroups);
   fputs("\n"
@@ -382,7 +384,7 @@ static int run_all(hc_opts *o, const hc_data *d, hc_row *rows, int *nrows) {
   int rc = CLI_EXIT_OK, k = 0;
   hc_row *floor_row = &rows[k++], *flow = &rows[k++], *aid = NULL, *ceil_row;
   hc_row_init(floor_row, "floor", 0);
-  hc_row_init(flow, sgfblo_method_name(o->run.set.method), 1);
+  hc_row_init(flow, cli_method_name(&o->run), 1);
   if (o->baseline == HC_BASELINE_AIDBIO) {
     aid = &rows[k++];
     hc_row_init(aid, "aidbio", 1);
@@ -402,7 +404,8 @@ static int run_all(hc_opts *o, const hc_data *d, hc_row *rows, int *nrows) {
   }
   int step_rc = hc_run_reference(d, o, 0, floor_row);
   if (step_rc != CLI_EXIT_OK) rc = step_rc;
-  step_rc = hc_run_flow(d, o, flow, x_start, y_start);
+  step_rc = o->run.sqcqp ? hc_run_sqcqp(d, o, flow, x_start, y_start)
+                         : hc_run_flow(d, o, flow, x_start, y_start);
   if (step_rc != CLI_EXIT_OK) rc = step_rc;
   if (aid) {
     if (flow->status == SGFBLO_OK && flow->oracle_evals > 0) {
@@ -410,7 +413,7 @@ static int run_all(hc_opts *o, const hc_data *d, hc_row *rows, int *nrows) {
       if (step_rc != CLI_EXIT_OK) rc = step_rc;
     } else {
       aid->available = 0;
-      aid->note = "its budget is the flow's oracle evaluations, and the flow failed";
+      aid->note = "its budget is the method's oracle evaluations, and the method failed";
     }
   }
   step_rc = hc_run_reference(d, o, 1, ceil_row);
@@ -437,6 +440,7 @@ int cli_hyperclean_main(int argc, char **argv) {
                                      {"Features", FEATURE_OPTIONS},
                                      {"Problem and start", PROBLEM_OPTIONS},
                                      {"Flow options", flow_options},
+                                     {"SQCQP options (--method sqcqp)", cli_sqcqp_options},
                                      {"Baseline", BASELINE_OPTIONS},
                                      {"Output options", cli_output_options},
                                      {"Results", RESULT_OPTIONS}};

@@ -2,7 +2,8 @@
    Private to src/cli. The subcommand is split by job, one file each:
      hyperclean.c           options, help, and the order of the runs
      hyperclean_data.c      MNIST or .npy files -> split, corruption, PCA, the problem instance
-     hyperclean_runs.c      the flow, AID-BiO at equal oracle evaluations, floor and ceiling
+     hyperclean_runs.c      the flow or SQCQP, AID-BiO at equal oracle evaluations, floor and
+                            ceiling
      hyperclean_monitor.c   the monitor callback: curves and the progress display on stderr
      hyperclean_capture.c   a problem wrapper that keeps AID-BiO's iterate for the monitor
      hyperclean_report.c    the final table, or one JSON object
@@ -149,6 +150,13 @@ int hc_run_reference(const hc_data *d, const hc_opts *o, int ceiling, hc_row *r)
 int hc_run_flow(const hc_data *d, hc_opts *o, hc_row *r, sgfblo_real *x_start,
                 sgfblo_real *y_start);
 
+/**
+ * --method sqcqp: the sequential QCQP method from the flow's start (--x0/--y0, --init,
+ * --init-lower), which x_start/y_start receive for the baseline. @return CLI_EXIT_*
+ */
+int hc_run_sqcqp(const hc_data *d, const hc_opts *o, hc_row *r, sgfblo_real *x_start,
+                 sgfblo_real *y_start);
+
 /** AID-BiO from (x_start, y_start) with the oracle budget `budget` (0: none). @return CLI_EXIT_* */
 int hc_run_aidbio(const hc_data *d, const hc_opts *o, int64_t budget, const sgfblo_real *x_start,
                   const sgfblo_real *y_start, hc_row *r);
@@ -162,10 +170,10 @@ typedef struct {
   int show;                      /**< draw progress on stderr */
   int tty;                       /**< stderr is a terminal: one bar redrawn with \r */
   const sgfblo_solver *solver;   /**< the flow's solver (state read with get_state), or NULL */
-  const sgfblo_real *y_seen;     /**< else: the iterate AID-BiO last evaluated f at */
+  const sgfblo_real *y_seen;     /**< else: the iterate AID-BiO / SQCQP last evaluated f at */
   double t_final;                /**< flow: progress is t / t_final ... */
   int64_t max_steps;             /**< ... or step / max_steps, whichever is further */
-  int64_t budget;                /**< AID-BiO: progress is oracle / budget (0: iterations) */
+  int64_t budget;                /**< AID-BiO, SQCQP: progress is oracle / budget (0: iterations) */
   int64_t max_iters;             /**< ... or iterations / max_iters */
   int64_t reports;               /**< monitoring points so far */
   double wall0;                  /**< wall-clock start */

@@ -67,16 +67,23 @@ static void print_data(FILE *out, const hc_opts *o, const hc_data *d) {
             (long long)hc_N(d), o->file[HC_TRAIN_CLEAN_Y]);
   else
     fprintf(out, "which training labels are wrong is unknown (no --train-clean-y)\n");
-  fprintf(out, "problem   lambda = %g; flow %s, %s, dt = %g, ", o->lambda,
-          sgfblo_method_name(o->run.set.method), sgfblo_integrator_name(o->run.set.integrator),
-          o->run.set.dt);
-  if (o->run.set.t_final < 1e299) fprintf(out, "T = %g, ", o->run.set.t_final);
-  if (o->run.steps_given) fprintf(out, "at most %lld steps, ", (long long)o->run.set.max_steps);
+  if (o->run.sqcqp) {
+    const sgfblo_sqcqp_settings *q = &o->run.sq;
+    fprintf(out, "problem   lambda = %g; sqcqp, at most %lld iterations, w = %g, gamma = %g, "
+            "sigma = %g, tau0 = %g, delta = %g, ", o->lambda, (long long)q->max_iters, q->w,
+            q->gamma, q->sigma, q->tau0, q->delta);
+  } else {
+    fprintf(out, "problem   lambda = %g; flow %s, %s, dt = %g, ", o->lambda,
+            sgfblo_method_name(o->run.set.method), sgfblo_integrator_name(o->run.set.integrator),
+            o->run.set.dt);
+    if (o->run.set.t_final < 1e299) fprintf(out, "T = %g, ", o->run.set.t_final);
+    if (o->run.steps_given) fprintf(out, "at most %lld steps, ", (long long)o->run.set.max_steps);
+  }
   fprintf(out, "alpha = %g, eps = %g%s\n", o->run.set.alpha, o->run.set.epsilon,
           o->run.set.init_lower ? ", starting from y*(x0)" : "");
   if (o->baseline == HC_BASELINE_AIDBIO)
     fprintf(out, "baseline  AID-BiO: beta_in = %g, beta_out = %g, D = %d inner steps, K = %d CG "
-            "steps, budget = the flow's oracle evaluations\n",
+            "steps, budget = the method's oracle evaluations\n",
             o->aid.beta_in, o->aid.beta_out, o->aid.inner_steps, o->aid.cg_steps);
 }
 
@@ -169,14 +176,26 @@ static void json_data(cli_json *j, const hc_opts *o, const hc_data *d) {
 
 static void json_settings(cli_json *j, const hc_opts *o) {
   const sgfblo_settings *s = &o->run.set;
+  const int sq = o->run.sqcqp;
   cli_json_open(j, "flow", '{');
-  cli_json_str(j, "method", sgfblo_method_name(s->method));
-  cli_json_str(j, "integrator", sgfblo_integrator_name(s->integrator));
+  cli_json_str(j, "method", cli_method_name(&o->run));
+  if (sq)
+    cli_json_null(j, "integrator");
+  else
+    cli_json_str(j, "integrator", sgfblo_integrator_name(s->integrator));
   cli_json_num(j, "alpha", s->alpha);
   cli_json_num(j, "eps", s->epsilon);
-  cli_json_num(j, "dt", s->dt);
-  cli_json_num(j, "t_final", s->t_final < 1e299 ? s->t_final : NAN);
+  cli_json_num(j, "dt", sq ? NAN : s->dt);
+  cli_json_num(j, "t_final", !sq && s->t_final < 1e299 ? s->t_final : NAN);
   cli_json_bool(j, "init_lower", s->init_lower);
+  if (sq) {
+    cli_json_num(j, "w", o->run.sq.w);
+    cli_json_num(j, "gamma", o->run.sq.gamma);
+    cli_json_num(j, "sigma", o->run.sq.sigma);
+    cli_json_num(j, "tau0", o->run.sq.tau0);
+    cli_json_num(j, "delta", o->run.sq.delta);
+    cli_json_int(j, "iters", o->run.sq.max_iters);
+  }
   cli_json_close(j, '}');
   if (o->baseline != HC_BASELINE_AIDBIO) {
     cli_json_null(j, "baseline");

@@ -141,6 +141,73 @@ cleanup:
   return rc;
 }
 
+int hc_run_sqcqp(const hc_data *d, const hc_opts *o, hc_row *r, sgfblo_real *x_start,
+                 sgfblo_real *y_start) {
+  sgfblo_errmsg err = {{0}};
+  sgfblo_problem p, q;
+  sgfblo_info info;
+  hc_capture cap;
+  hc_monitor m;
+  int rc = CLI_EXIT_OK;
+  sgfblo_sqcqp_settings set = o->run.sq;
+  const int64_t N = hc_N(d), m_dim = hc_dim(d) * hc_classes(d);
+  memset(&cap, 0, sizeof cap);
+  memset(&m, 0, sizeof m);
+  memset(&info, 0, sizeof info);
+  sgfblo_status st = sgfblo_hyperclean_problem(d->hc, &p);
+  if (st != SGFBLO_OK || hc_monitor_init(&m, d, r, !o->quiet) != 0 ||
+      hc_capture_init(&cap, &p, &q) != 0 || !(r->x = alloc_reals(N)) ||
+      !(r->y = alloc_reals(m_dim))) {
+    fail_row(r, st != SGFBLO_OK ? st : SGFBLO_ERR_ALLOC, "setup", "");
+    rc = CLI_EXIT_FAILURE;
+    goto cleanup;
+  }
+  /* The start a flow would have: a solver set up with the shared options, read back. */
+  p.x0 = d->x0;
+  p.y0 = d->y0;
+  p.x0_mem = SGFBLO_MEM_HOST;
+  st = cli_start_state(&p, &o->run.set, x_start, y_start, &err);
+  if (st != SGFBLO_OK) {
+    fail_row(r, st, "setup", err.msg);
+    rc = CLI_EXIT_FAILURE;
+    goto cleanup;
+  }
+  memcpy(r->x, x_start, sizeof *r->x * (size_t)N);
+  memcpy(r->y, y_start, sizeof *r->y * (size_t)m_dim);
+  memcpy(cap.y_seen, y_start, sizeof *r->y * (size_t)m_dim);
+  if (!o->monitor_every_given) {
+    const int64_t every = updates_every(set.max_iters);
+    set.monitor_every = every < INT32_MAX ? (int)every : INT32_MAX;
+  }
+  set.monitor = hc_monitor_cb;
+  set.monitor_data = &m;
+  set.monitor_hypergrad = 0; /* ||F|| costs a Hyy solve per point; the table does not use it */
+  /* The monitor reads the classifier SQCQP last evaluated f at: at a monitoring point, f is
+     evaluated at the current iterate just before the callback. */
+  m.y_seen = cap.y_seen;
+  m.max_iters = set.max_iters;
+  m.wall0 = hc_now();
+  st = sgfblo_sqcqp_run(&q, &set, r->x, r->y, &info, &err);
+  hc_monitor_done(&m);
+  r->exit = sgfblo_exit_flag_name(info.exit_flag);
+  r->seconds = info.solve_seconds;
+  r->t_end = (double)info.last.step;
+  r->grad_g_norm = info.last.grad_g_norm;
+  r->oracle_evals = info.n_grad + info.n_prod; /* not the start, not monitoring */
+  if (st != SGFBLO_OK) {
+    fail_row(r, st, "SQCQP", err.msg);
+    rc = CLI_EXIT_FAILURE;
+    goto cleanup;
+  }
+  if (m.failed) fprintf(stderr, "%s: %s: out of memory: some monitoring points were not kept\n",
+                        HC_PROG, r->name);
+  rc = hc_row_evaluate(d, r);
+cleanup:
+  hc_monitor_done(&m);
+  hc_capture_free(&cap);
+  return rc;
+}
+
 int hc_run_aidbio(const hc_data *d, const hc_opts *o, int64_t budget, const sgfblo_real *x_start,
                   const sgfblo_real *y_start, hc_row *r) {
   sgfblo_errmsg err = {{0}};
