@@ -255,7 +255,8 @@ Test(cli, help_mentions_every_option) {
       "method", "integrator", "backend",  "alpha",  "eps",        "beta",         "mu1",
       "mu2",   "dt",         "t-final",  "steps",  "tol",        "rtol",         "atol",
       "step-control", "linsolve", "init", "init-lower", "log",   "monitor-every", "progress",
-      "json",  "help",       "version"};
+      "json",  "help",       "version", "w",          "gamma",        "sigma",
+      "tau0",  "delta",      "iters"};
   run_result r = RUN("synthetic", "--help");
   cr_assert_eq(r.status, 0, "stderr: %s", r.err);
   for (size_t i = 0; i < sizeof options / sizeof options[0]; ++i) {
@@ -353,6 +354,38 @@ Test(cli, json_summary_is_one_object) {
   cr_expect_str_eq(o.val[i], "null");
   cr_expect_str_eq(json_str(&o, "integrator"), "dopri5");
   run_free(&r);
+}
+
+/* --method sqcqp: the discrete method with the same summary. Started on the lower-level
+   solution (--init-lower), so inside the eps-set, it stays inside, and the hypergradient
+   norm falls from the first log row to the last. */
+Test(cli, sqcqp_runs_with_the_same_summary) {
+  const char *log = path_in("sqcqp.csv");
+  run_result r = RUN("synthetic", "--json", "--method", "sqcqp", "--init-lower", "--iters", "200",
+                     "--w", "0.01", "--tau0", "0.01", "--log", log, "--monitor-every", "20");
+  cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+  json_obj o;
+  cr_assert_eq(json_parse(r.out, &o), 0, "not one JSON object: %s", r.out);
+  for (size_t i = 0; i < sizeof SUMMARY_KEYS / sizeof SUMMARY_KEYS[0]; ++i)
+    cr_expect(json_find(&o, SUMMARY_KEYS[i]) >= 0, "key %s missing: %s", SUMMARY_KEYS[i], r.out);
+  cr_expect_str_eq(json_str(&o, "method"), "sqcqp");
+  cr_expect_str_eq(json_str(&o, "status"), sgfblo_status_string(SGFBLO_OK));
+  const char *exit = json_str(&o, "exit");
+  cr_expect(strcmp(exit, "max_steps") == 0 || strcmp(exit, "converged") == 0, "exit %s", exit);
+  if (strcmp(exit, "max_steps") == 0) cr_expect_eq(json_num(&o, "steps"), 200);
+  cr_expect(json_num(&o, "max_h_excess") <= 0, "left the eps-set: %s", r.out);
+  cr_expect(json_num(&o, "oracle_evals") > 0);
+  cr_expect_eq(json_num(&o, "oracle_evals"), json_num(&o, "grad_evals") + json_num(&o, "prod_evals"));
+  double F0 = 0, F1 = 0;
+  csv_first_last(log, "hypergrad_norm", &F0, &F1);
+  cr_expect(F1 < F0, "||F|| %g -> %g", F0, F1);
+  cr_expect(fabs(F1 - json_num(&o, "hypergrad_norm")) <= 1e-6 * F0, "log %g, summary %g", F1,
+            json_num(&o, "hypergrad_norm"));
+  run_free(&r);
+
+  EXPECT_USAGE_ERROR("--w: w", "synthetic", "--method", "sqcqp", "--w", "-1");
+  EXPECT_USAGE_ERROR("--iters: max_iters", "synthetic", "--method", "sqcqp", "--iters", "0");
+  EXPECT_USAGE_ERROR("--method sqcqp", "synthetic", "--w", "0.1");
 }
 
 Test(cli, steps_bound_the_run) {
