@@ -17,16 +17,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/common.h"
 #include "core/solver_impl.h"
 #include "integrator/integrator.h"
 #include "sgfblo/sgfblo.h"
 #include "tools/rng.h"
-
-static double now(void) {
-  struct timespec ts;
-  timespec_get(&ts, TIME_UTC);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int cmp_double(const void *a, const void *b) {
   const double x = *(const double *)a, y = *(const double *)b;
@@ -46,9 +41,9 @@ static double copy_bandwidth(void) {
   for (size_t i = 0; i < n; ++i) a[i] = (double)i;
   double t[5];
   for (int r = 0; r < 5; ++r) {
-    const double t0 = now();
+    const double t0 = sgfblo_now_seconds();
     memcpy(b, a, n * sizeof *a);
-    t[r] = now() - t0;
+    t[r] = sgfblo_now_seconds() - t0;
     a[r] = b[n - 1 - (size_t)r]; /* keep the copy observable */
   }
   free(a);
@@ -95,15 +90,15 @@ static void time_method(const bench_problem *bp, sgfblo_method m, int repeats, d
   double *t_step = malloc(sizeof(double) * (size_t)repeats);
   sgfblo_status st = SGFBLO_OK;
   for (int r = -3; r < repeats && st == SGFBLO_OK; ++r) { /* 3 warm-up rounds */
-    double t0 = now();
+    double t0 = sgfblo_now_seconds();
     st = sgfblo_solver_rhs(s, s->z, s->k[0]);
     if (st == SGFBLO_OK) st = drain(s);
-    const double dt_rhs = now() - t0;
+    const double dt_rhs = sgfblo_now_seconds() - t0;
     s->k0_valid = 0;
-    t0 = now();
+    t0 = sgfblo_now_seconds();
     if (st == SGFBLO_OK) st = sgfblo_rk_attempt(s, set.dt);
     if (st == SGFBLO_OK) st = drain(s);
-    const double dt_step = now() - t0;
+    const double dt_step = sgfblo_now_seconds() - t0;
     s->k0_valid = 0;
     if (r >= 0) {
       t_rhs[r] = dt_rhs;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/common.h"
 #include "sgfblo/sgfblo.h"
 
 void sgfblo_settings_default(sgfblo_settings *s) {
@@ -42,59 +43,48 @@ void sgfblo_settings_default(sgfblo_settings *s) {
   s->device_id = 0;
 }
 
-/* Each check names the field and the offending value. !(v > 0) also rejects NaN. */
-#define CHECK(cond, ...)                                                                   \
-  do {                                                                                     \
-    if (!(cond)) {                                                                         \
-      if (msg && msg_len) snprintf(msg, msg_len, __VA_ARGS__);                             \
-      return SGFBLO_ERR_INVALID_SETTINGS;                                                  \
-    }                                                                                      \
-  } while (0)
-#define CHECK_POS(field) CHECK(s->field > 0 && isfinite(s->field), #field " must be > 0 (got %g)", (double)s->field)
-#define CHECK_FLAG(field) CHECK(s->field == 0 || s->field == 1, #field " must be 0 or 1 (got %d)", (int)s->field)
-
 sgfblo_status sgfblo_settings_validate(const sgfblo_settings *s, char *msg, size_t msg_len) {
   if (msg && msg_len) msg[0] = '\0';
   if (!s) {
     if (msg && msg_len) snprintf(msg, msg_len, "settings pointer is NULL");
     return SGFBLO_ERR_NULL_ARG;
   }
-  CHECK(s->backend == SGFBLO_BACKEND_CPU || s->backend == SGFBLO_BACKEND_CUDA,
+  SGFBLO_CHECK(s->backend == SGFBLO_BACKEND_CPU || s->backend == SGFBLO_BACKEND_CUDA,
         "backend must be cpu or cuda (got %d)", (int)s->backend);
-  CHECK((unsigned)s->method < SGFBLO_METHOD_COUNT_, "method is not a known method (got %d)",
+  SGFBLO_CHECK((unsigned)s->method < SGFBLO_METHOD_COUNT_, "method is not a known method (got %d)",
         (int)s->method);
-  CHECK((unsigned)s->integrator < SGFBLO_INTEG_COUNT_,
+  SGFBLO_CHECK((unsigned)s->integrator < SGFBLO_INTEG_COUNT_,
         "integrator is not a known integrator (got %d)", (int)s->integrator);
-  CHECK_POS(alpha);
-  CHECK(s->epsilon >= 0 && isfinite(s->epsilon), "epsilon must be >= 0 (got %g)", s->epsilon);
-  CHECK(s->method != SGFBLO_METHOD_RXGF || s->epsilon > 0,
+  SGFBLO_CHECK_POS(alpha);
+  SGFBLO_CHECK(s->epsilon >= 0 && isfinite(s->epsilon), "epsilon must be >= 0 (got %g)", s->epsilon);
+  SGFBLO_CHECK(s->method != SGFBLO_METHOD_RXGF || s->epsilon > 0,
         "epsilon must be > 0 for rxgf (got %g)", s->epsilon);
-  CHECK_POS(beta);
-  CHECK_POS(mu1);
-  CHECK_POS(mu2);
-  CHECK_POS(dt);
-  CHECK_POS(t_final);
-  CHECK(s->max_steps >= 1, "max_steps must be >= 1 (got %lld)", (long long)s->max_steps);
-  CHECK(s->tol >= 0 && isfinite(s->tol), "tol must be >= 0 (got %g)", s->tol);
-  CHECK_POS(div_limit);
-  CHECK_POS(rtol);
-  CHECK_POS(atol);
-  CHECK_POS(dt_min);
-  CHECK(s->dt_min <= s->dt, "dt_min must be <= dt (got dt_min=%g, dt=%g)", s->dt_min, s->dt);
-  CHECK_FLAG(step_control);
-  CHECK(s->linsolve == SGFBLO_LINSOLVE_CG || s->linsolve == SGFBLO_LINSOLVE_CHOL,
+  SGFBLO_CHECK_POS(beta);
+  SGFBLO_CHECK_POS(mu1);
+  SGFBLO_CHECK_POS(mu2);
+  SGFBLO_CHECK_POS(dt);
+  SGFBLO_CHECK_POS(t_final);
+  SGFBLO_CHECK(s->max_steps >= 1, "max_steps must be >= 1 (got %lld)", (long long)s->max_steps);
+  SGFBLO_CHECK(s->tol >= 0 && isfinite(s->tol), "tol must be >= 0 (got %g)", s->tol);
+  SGFBLO_CHECK_POS(div_limit);
+  SGFBLO_CHECK_POS(rtol);
+  SGFBLO_CHECK_POS(atol);
+  SGFBLO_CHECK_POS(dt_min);
+  SGFBLO_CHECK(s->dt_min <= s->dt, "dt_min must be <= dt (got dt_min=%g, dt=%g)", s->dt_min, s->dt);
+  SGFBLO_CHECK_FLAG(step_control);
+  SGFBLO_CHECK(s->linsolve == SGFBLO_LINSOLVE_CG || s->linsolve == SGFBLO_LINSOLVE_CHOL,
         "linsolve must be cg or chol (got %d)", (int)s->linsolve);
-  CHECK_POS(cg_tol);
-  CHECK(s->cg_maxit >= 1, "cg_maxit must be >= 1 (got %d)", s->cg_maxit);
-  CHECK(s->init == SGFBLO_INIT_GIVEN || s->init == SGFBLO_INIT_RANDOM,
+  SGFBLO_CHECK_POS(cg_tol);
+  SGFBLO_CHECK(s->cg_maxit >= 1, "cg_maxit must be >= 1 (got %d)", s->cg_maxit);
+  SGFBLO_CHECK(s->init == SGFBLO_INIT_GIVEN || s->init == SGFBLO_INIT_RANDOM,
         "init must be given or random (got %d)", (int)s->init);
-  CHECK_FLAG(init_lower);
-  CHECK_POS(init_lower_tol);
-  CHECK(s->init_lower_maxit >= 1, "init_lower_maxit must be >= 1 (got %d)", s->init_lower_maxit);
-  CHECK(s->check_every >= 1, "check_every must be >= 1 (got %d)", s->check_every);
-  CHECK(s->monitor_every >= 1, "monitor_every must be >= 1 (got %d)", s->monitor_every);
-  CHECK_FLAG(monitor_hypergrad);
-  CHECK(s->device_id >= 0, "device_id must be >= 0 (got %d)", s->device_id);
+  SGFBLO_CHECK_FLAG(init_lower);
+  SGFBLO_CHECK_POS(init_lower_tol);
+  SGFBLO_CHECK(s->init_lower_maxit >= 1, "init_lower_maxit must be >= 1 (got %d)", s->init_lower_maxit);
+  SGFBLO_CHECK(s->check_every >= 1, "check_every must be >= 1 (got %d)", s->check_every);
+  SGFBLO_CHECK(s->monitor_every >= 1, "monitor_every must be >= 1 (got %d)", s->monitor_every);
+  SGFBLO_CHECK_FLAG(monitor_hypergrad);
+  SGFBLO_CHECK(s->device_id >= 0, "device_id must be >= 0 (got %d)", s->device_id);
   return SGFBLO_OK;
 }
 

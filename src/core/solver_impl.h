@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "backend/backend.h"
+#include "core/common.h"
 #include "problem/oracle.h"
 #include "sgfblo/sgfblo.h"
 
@@ -43,13 +44,6 @@ struct sgfblo_solver {
   int64_t n_rhs;
   sgfblo_info info;
 };
-
-/** Machine epsilon of sgfblo_real. */
-#ifdef SGFBLO_USE_FLOAT
-#define SGFBLO_REAL_EPSILON FLT_EPSILON
-#else
-#define SGFBLO_REAL_EPSILON DBL_EPSILON
-#endif
 
 /** Record a failure on the handle and return st. */
 #define sgfblo_solver_fail(s, st, ...) sgfblo_fail(&(s)->err, (st), __VA_ARGS__)

@@ -9,17 +9,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/common.h"
 #include "backend/backend.h"
 #include "core/error.h"
 #include "solver/trajectory_log.h"
 #include "problem/oracle.h"
 #include "sgfblo/sgfblo.h"
-
-#ifdef SGFBLO_USE_FLOAT
-#define AIDBIO_MACHEPS ((double)FLT_EPSILON)
-#else
-#define AIDBIO_MACHEPS DBL_EPSILON
-#endif
 
 void sgfblo_aidbio_settings_default(sgfblo_aidbio_settings *s) {
   if (!s) return;
@@ -37,16 +32,6 @@ void sgfblo_aidbio_settings_default(sgfblo_aidbio_settings *s) {
   s->log_path = NULL;
 }
 
-/* Each check names the field and the offending value. !(v > 0) also rejects NaN. */
-#define CHECK(cond, ...)                                                                   \
-  do {                                                                                     \
-    if (!(cond)) {                                                                         \
-      if (msg && msg_len) snprintf(msg, msg_len, __VA_ARGS__);                             \
-      return SGFBLO_ERR_INVALID_SETTINGS;                                                  \
-    }                                                                                      \
-  } while (0)
-#define CHECK_POS(field)                                                                   \
-  CHECK(s->field > 0 && isfinite(s->field), #field " must be > 0 (got %g)", (double)s->field)
 
 sgfblo_status sgfblo_aidbio_settings_validate(const sgfblo_aidbio_settings *s, char *msg,
                                               size_t msg_len) {
@@ -55,26 +40,18 @@ sgfblo_status sgfblo_aidbio_settings_validate(const sgfblo_aidbio_settings *s, c
     if (msg && msg_len) snprintf(msg, msg_len, "AID-BiO settings pointer is NULL");
     return SGFBLO_ERR_NULL_ARG;
   }
-  CHECK_POS(beta_in);
-  CHECK_POS(beta_out);
-  CHECK(s->inner_steps >= 1, "inner_steps must be >= 1 (got %d)", s->inner_steps);
-  CHECK(s->cg_steps >= 1, "cg_steps must be >= 1 (got %d)", s->cg_steps);
-  CHECK(s->max_iters >= 1, "max_iters must be >= 1 (got %lld)", (long long)s->max_iters);
-  CHECK(s->max_oracle_evals >= 0, "max_oracle_evals must be >= 0 (0: no limit) (got %lld)",
+  SGFBLO_CHECK_POS(beta_in);
+  SGFBLO_CHECK_POS(beta_out);
+  SGFBLO_CHECK(s->inner_steps >= 1, "inner_steps must be >= 1 (got %d)", s->inner_steps);
+  SGFBLO_CHECK(s->cg_steps >= 1, "cg_steps must be >= 1 (got %d)", s->cg_steps);
+  SGFBLO_CHECK(s->max_iters >= 1, "max_iters must be >= 1 (got %lld)", (long long)s->max_iters);
+  SGFBLO_CHECK(s->max_oracle_evals >= 0, "max_oracle_evals must be >= 0 (0: no limit) (got %lld)",
         (long long)s->max_oracle_evals);
-  CHECK_POS(div_limit);
-  CHECK(s->monitor_every >= 1, "monitor_every must be >= 1 (got %d)", s->monitor_every);
+  SGFBLO_CHECK_POS(div_limit);
+  SGFBLO_CHECK(s->monitor_every >= 1, "monitor_every must be >= 1 (got %d)", s->monitor_every);
   return SGFBLO_OK;
 }
 
-#undef CHECK_POS
-#undef CHECK
-
-static double now_seconds(void) {
-  struct timespec ts;
-  timespec_get(&ts, TIME_UTC);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Everything one run needs, allocated before the first iteration. */
 typedef struct {
@@ -124,7 +101,7 @@ static sgfblo_status cg_steps(aidbio_run *R) {
   SGFBLO_TRY(o->copy(bc, m, R->r, R->pd));
   SGFBLO_TRY(o->dot(bc, m, R->r, R->r, &rr));
   /* Below this residual further steps only amplify rounding (and 0/0 would follow). */
-  const double floor2 = (4.0 * AIDBIO_MACHEPS) * (4.0 * AIDBIO_MACHEPS) * bb;
+  const double floor2 = (4.0 * SGFBLO_REAL_EPSILON) * (4.0 * SGFBLO_REAL_EPSILON) * bb;
   for (int it = 0; it < R->set->cg_steps; ++it) {
     if (!(rr > floor2)) break; /* also stops on NaN: the state check reports it */
     SGFBLO_TRY(sgfblo_oracle_hyy(&R->orc, R->x, R->y, R->pd, R->Ap));
@@ -257,7 +234,7 @@ sgfblo_status sgfblo_aidbio_run(const sgfblo_problem *p, const sgfblo_aidbio_set
   sgfblo_info local_info;
   sgfblo_real **nbufs[] = {&R.x, &R.fx, &R.jw};
   sgfblo_real **mbufs[] = {&R.y, &R.y_prev, &R.gy, &R.fy, &R.w, &R.r, &R.pd, &R.Ap};
-  const double t0 = now_seconds();
+  const double t0 = sgfblo_now_seconds();
   int started = 0, stop = 0;
   memset(&R, 0, sizeof R);
   if (!info) info = &local_info;
@@ -341,6 +318,6 @@ cleanup:
       st = sgfblo_fail(err, SGFBLO_ERR_IO, "writing the log file '%s' failed", set->log_path);
   }
   release(&R);
-  info->solve_seconds = now_seconds() - t0;
+  info->solve_seconds = sgfblo_now_seconds() - t0;
   return st;
 }

@@ -10,18 +10,13 @@
 
 #include <float.h>
 
+#include "core/common.h"
 #include "backend/backend.h"
 #include "core/error.h"
 #include "method/sqcqp_direction.h"
 #include "problem/oracle.h"
 #include "sgfblo/sgfblo.h"
 #include "solver/trajectory_log.h"
-
-#ifdef SGFBLO_USE_FLOAT
-#define SQCQP_MACHEPS ((double)FLT_EPSILON)
-#else
-#define SQCQP_MACHEPS DBL_EPSILON
-#endif
 
 void sgfblo_sqcqp_settings_default(sgfblo_sqcqp_settings *s) {
   if (!s) return;
@@ -45,18 +40,9 @@ void sgfblo_sqcqp_settings_default(sgfblo_sqcqp_settings *s) {
   s->log_path = NULL;
 }
 
-/* Each check names the field and the offending value. !(v > 0) also rejects NaN. */
-#define CHECK(cond, ...)                                       \
-  do {                                                         \
-    if (!(cond)) {                                             \
-      if (msg && msg_len) snprintf(msg, msg_len, __VA_ARGS__); \
-      return SGFBLO_ERR_INVALID_SETTINGS;                      \
-    }                                                          \
-  } while (0)
-#define CHECK_POS(field) \
-  CHECK(s->field > 0 && isfinite(s->field), #field " must be > 0 (got %g)", (double)s->field)
+/* Line-search fractions gamma and sigma live in the open interval (0, 1). */
 #define CHECK_OPEN01(field) \
-  CHECK(s->field > 0 && s->field < 1, #field " must be in (0, 1) (got %g)", (double)s->field)
+  SGFBLO_CHECK(s->field > 0 && s->field < 1, #field " must be in (0, 1) (got %g)", (double)s->field)
 
 sgfblo_status sgfblo_sqcqp_settings_validate(const sgfblo_sqcqp_settings *s, char *msg,
                                              size_t msg_len) {
@@ -65,34 +51,25 @@ sgfblo_status sgfblo_sqcqp_settings_validate(const sgfblo_sqcqp_settings *s, cha
     if (msg && msg_len) snprintf(msg, msg_len, "SQCQP settings pointer is NULL");
     return SGFBLO_ERR_NULL_ARG;
   }
-  CHECK_POS(alpha);
-  CHECK_POS(epsilon);
-  CHECK_POS(w);
+  SGFBLO_CHECK_POS(alpha);
+  SGFBLO_CHECK_POS(epsilon);
+  SGFBLO_CHECK_POS(w);
   CHECK_OPEN01(gamma);
   CHECK_OPEN01(sigma);
-  CHECK_POS(tau0);
-  CHECK(s->delta >= 0 && isfinite(s->delta), "delta must be >= 0 (got %g)", s->delta);
-  CHECK(s->tau_min > 0 && s->tau_min <= 1, "tau_min must be in (0, 1] (got %g)", s->tau_min);
-  CHECK(s->max_iters >= 1, "max_iters must be >= 1 (got %lld)", (long long)s->max_iters);
-  CHECK(s->max_oracle_evals >= 0, "max_oracle_evals must be >= 0 (0: no limit) (got %lld)",
+  SGFBLO_CHECK_POS(tau0);
+  SGFBLO_CHECK(s->delta >= 0 && isfinite(s->delta), "delta must be >= 0 (got %g)", s->delta);
+  SGFBLO_CHECK(s->tau_min > 0 && s->tau_min <= 1, "tau_min must be in (0, 1] (got %g)", s->tau_min);
+  SGFBLO_CHECK(s->max_iters >= 1, "max_iters must be >= 1 (got %lld)", (long long)s->max_iters);
+  SGFBLO_CHECK(s->max_oracle_evals >= 0, "max_oracle_evals must be >= 0 (0: no limit) (got %lld)",
         (long long)s->max_oracle_evals);
-  CHECK(s->tol >= 0 && isfinite(s->tol), "tol must be >= 0 (got %g)", s->tol);
-  CHECK_POS(div_limit);
-  CHECK(s->monitor_every >= 1, "monitor_every must be >= 1 (got %d)", s->monitor_every);
-  CHECK(s->monitor_hypergrad == 0 || s->monitor_hypergrad == 1,
+  SGFBLO_CHECK(s->tol >= 0 && isfinite(s->tol), "tol must be >= 0 (got %g)", s->tol);
+  SGFBLO_CHECK_POS(div_limit);
+  SGFBLO_CHECK(s->monitor_every >= 1, "monitor_every must be >= 1 (got %d)", s->monitor_every);
+  SGFBLO_CHECK(s->monitor_hypergrad == 0 || s->monitor_hypergrad == 1,
         "monitor_hypergrad must be 0 or 1 (got %d)", s->monitor_hypergrad);
   return SGFBLO_OK;
 }
 
-#undef CHECK_OPEN01
-#undef CHECK_POS
-#undef CHECK
-
-static double now_seconds(void) {
-  struct timespec ts;
-  timespec_get(&ts, TIME_UTC);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Everything one run needs, allocated before the first iteration. */
 typedef struct {
@@ -251,7 +228,7 @@ static sgfblo_status line_search(sqcqp_run *R, double Fd) {
     if (tau < set->tau_min) {
       /* Say whether the last trial failed by rounding alone: f moved by less than its own
          precision, so d is below what sgfblo_real resolves (tol too small for it). */
-      const int rounding = barrier_ok && fabs(ft - R->fz) <= 8.0 * SQCQP_MACHEPS * fabs(R->fz);
+      const int rounding = barrier_ok && fabs(ft - R->fz) <= 8.0 * SGFBLO_REAL_EPSILON * fabs(R->fz);
       SGFBLO_FAIL(R->err, SGFBLO_ERR_STEP_TOO_SMALL,
                   "SQCQP: the line-search step fell below tau_min = %g at iteration %lld: at "
                   "the last trial tau = %g the barrier test h(z + tau d) = %.6e <= (1 - gamma) "
@@ -395,7 +372,7 @@ sgfblo_status sgfblo_sqcqp_run(const sgfblo_problem *p, const sgfblo_sqcqp_setti
   sgfblo_real **zbufs[] = {&R.z, &R.zt, &R.F, &R.gh, &R.d};
   sgfblo_real **nbufs[] = {&R.mgx, &R.mjw};
   sgfblo_real **mbufs[] = {&R.gy, &R.gyt, &R.mgy, &R.mfy, &R.mw, &R.cr, &R.cp, &R.cAp};
-  const double t0 = now_seconds();
+  const double t0 = sgfblo_now_seconds();
   int started = 0, stop = 0, converged = 0;
   memset(&R, 0, sizeof R);
   if (!info) info = &local_info;
@@ -493,6 +470,6 @@ cleanup:
       st = sgfblo_fail(err, SGFBLO_ERR_IO, "writing the log file '%s' failed", set->log_path);
   }
   release(&R);
-  info->solve_seconds = now_seconds() - t0;
+  info->solve_seconds = sgfblo_now_seconds() - t0;
   return st;
 }

@@ -3,16 +3,11 @@
 #include <math.h>
 #include <time.h>
 
+#include "core/common.h"
 #include "core/error.h"
 #include "integrator/integrator.h"
 #include "method/method.h"
 #include "solver/monitor.h"
-
-static double now_seconds(void) {
-  struct timespec ts;
-  timespec_get(&ts, TIME_UTC);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 sgfblo_status sgfblo_solver_rhs(sgfblo_solver *s, const sgfblo_real *z, sgfblo_real *zdot) {
   s->n_rhs++;
@@ -123,7 +118,7 @@ sgfblo_status sgfblo_solver_solve(sgfblo_solver *s) {
   if (!s->is_setup)
     return sgfblo_solver_fail(s, SGFBLO_ERR_NOT_SETUP, "solve called before a successful setup");
   sgfblo_err_clear(&s->err);
-  const double t0 = now_seconds();
+  const double t0 = sgfblo_now_seconds();
   const double t_final = s->set.t_final;
   const double t_eps = 1e-12 * fmax(1.0, t_final);
   int stop = 0;
@@ -194,7 +189,7 @@ cleanup:
   s->info.callback_code = s->orc.callback_code;
   s->info.last.n_rhs = s->n_rhs;
   s->info.last.n_oracle = s->orc.n_grad + s->orc.n_prod;
-  s->info.solve_seconds += now_seconds() - t0;
+  s->info.solve_seconds += sgfblo_now_seconds() - t0;
   if (s->log) fflush(s->log);
   return st;
 }
