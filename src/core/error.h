@@ -15,6 +15,11 @@
 sgfblo_status sgfblo_fail(sgfblo_errmsg *err, sgfblo_status st, const char *fmt, ...)
     SGFBLO_PRINTF(3, 4);
 
+/** SGFBLO_OK if v[0..len) is finite; else SGFBLO_ERR_NONFINITE with
+    "<what>[i] is not finite (<value>)" for the first bad entry. */
+sgfblo_status sgfblo_check_finite(const sgfblo_real *v, int64_t len, const char *what,
+                                  sgfblo_errmsg *err);
+
 /** Clear the message (err may be NULL). */
 void sgfblo_err_clear(sgfblo_errmsg *err);
 

@@ -205,15 +205,6 @@ cleanup:
   return st;
 }
 
-static sgfblo_status check_host_input(const sgfblo_real *v, int64_t len, const char *name,
-                                      sgfblo_errmsg *err) {
-  for (int64_t i = 0; i < len; ++i)
-    if (!isfinite((double)v[i]))
-      return sgfblo_fail(err, SGFBLO_ERR_NONFINITE, "AID-BiO: initial %s[%lld] is not finite (%g)",
-                         name, (long long)i, (double)v[i]);
-  return SGFBLO_OK;
-}
-
 static void release(aidbio_run *R) {
   if (R->ops) {
     sgfblo_real *bufs[] = {R->x, R->y, R->y_prev, R->gy, R->fx, R->fy,
@@ -250,8 +241,8 @@ sgfblo_status sgfblo_aidbio_run(const sgfblo_problem *p, const sgfblo_aidbio_set
                                              err ? sizeof err->msg : 0));
   SGFBLO_TRY(sgfblo_problem_validate(p, err));
   if (!x || !y) SGFBLO_FAIL(err, SGFBLO_ERR_NULL_ARG, "AID-BiO: %s is NULL", !x ? "x" : "y");
-  SGFBLO_TRY(check_host_input(x, p->n, "x", err));
-  SGFBLO_TRY(check_host_input(y, p->m, "y", err));
+  SGFBLO_TRY(sgfblo_check_finite(x, p->n, "AID-BiO: initial x", err));
+  SGFBLO_TRY(sgfblo_check_finite(y, p->m, "AID-BiO: initial y", err));
 
   R.set = set;
   R.err = err;

@@ -342,15 +342,6 @@ cleanup:
   return st;
 }
 
-static sgfblo_status check_host_input(const sgfblo_real *v, int64_t len, const char *name,
-                                      sgfblo_errmsg *err) {
-  for (int64_t i = 0; i < len; ++i)
-    if (!isfinite((double)v[i]))
-      return sgfblo_fail(err, SGFBLO_ERR_NONFINITE, "SQCQP: initial %s[%lld] is not finite (%g)",
-                         name, (long long)i, (double)v[i]);
-  return SGFBLO_OK;
-}
-
 static void release(sqcqp_run *R) {
   if (R->ops) {
     sgfblo_real *bufs[] = {R->z,   R->zt,  R->F,  R->gy, R->gyt, R->gh,  R->d,  R->mgy,
@@ -388,8 +379,8 @@ sgfblo_status sgfblo_sqcqp_run(const sgfblo_problem *p, const sgfblo_sqcqp_setti
   SGFBLO_TRY(sgfblo_sqcqp_settings_validate(set, err ? err->msg : NULL, err ? sizeof err->msg : 0));
   SGFBLO_TRY(sgfblo_problem_validate(p, err));
   if (!x || !y) SGFBLO_FAIL(err, SGFBLO_ERR_NULL_ARG, "SQCQP: %s is NULL", !x ? "x" : "y");
-  SGFBLO_TRY(check_host_input(x, p->n, "x", err));
-  SGFBLO_TRY(check_host_input(y, p->m, "y", err));
+  SGFBLO_TRY(sgfblo_check_finite(x, p->n, "SQCQP: initial x", err));
+  SGFBLO_TRY(sgfblo_check_finite(y, p->m, "SQCQP: initial y", err));
 
   R.set = set;
   R.err = err;
