@@ -54,12 +54,19 @@ int sgfblo_cuda_err_norm(int64_t n, const sgfblo_real *e, const sgfblo_real *z0,
                          const sgfblo_real *z1, double atol, double rtol, double *d_part,
                          double *d_out, void *stream);
 /** The scalar-constraint safety filter (eq. 8, RXGF), all on the device:
-      d_lambda[0] = num / ||gh||^2 (0 where ||gh|| = 0), num = -gh'gf + alpha (h - eps2),
-      clamped at 0 when relaxed;  then zdot = -gf - lambda gh.  (Two reductions and one
-    combination kernel; lambda never leaves the device.) */
-int sgfblo_cuda_safety_filter(int64_t n, const sgfblo_real *gf, const sgfblo_real *gh, double h,
-                              double alpha, double eps2, int relaxed, sgfblo_real *zdot,
-                              double *d_part, double *d_lambda, void *stream);
+      lambda = num / ||gh||^2 (0 where ||gh|| = 0), num = -gh'gf + alpha (d_h[0] - eps2),
+      clamped at 0 when relaxed;  then zdot = -gf - lambda gh; d_lambda[0] = lambda unless
+    d_lambda is NULL. (One two-value reduction and one combination kernel that also forms
+    lambda: h and lambda never leave the device.) */
+int sgfblo_cuda_safety_filter(int64_t n, const sgfblo_real *gf, const sgfblo_real *gh,
+                              const double *d_h, double alpha, double eps2, int relaxed,
+                              sgfblo_real *zdot, double *d_part, double *d_lambda, void *stream);
+/** d_max[0] = max(d_max[0], d_val[0] - offset); one thread (a running maximum kept on the
+    device, e.g. of ||grad_y g||^2 - eps^2 over the steps). */
+int sgfblo_cuda_track_max(const double *d_val, double offset, double *d_max, void *stream);
+/** The first time !(d_val[0] <= limit): d_watch[0] = 1, d_watch[1] = d_val[0]; one thread
+    (a divergence / NaN watch the host reads only at check points). */
+int sgfblo_cuda_watch(const double *d_val, double limit, double *d_watch, void *stream);
 /** Single-block sum for the problems' value callbacks (no scratch):
     d_out[0] = sum_i x_i y_i, or sum_i x_i when y is NULL. */
 int sgfblo_cuda_sum_small(int64_t n, const sgfblo_real *x, const sgfblo_real *y, double *d_out,

@@ -149,7 +149,7 @@ static __global__ void k_reduce_final(int nparts, const double *part, int rms, i
 
 // Filter pass 2: every block forms lambda from the partials (same order, same value), block 0
 // stores it, and all combine zdot = -gf - lambda gh.
-static __global__ void k_filter_apply(int64_t n, int nparts, const double *part, double h,
+static __global__ void k_filter_apply(int64_t n, int nparts, const double *part, const double *d_h,
                                       double alpha, double eps2, int relaxed, const sgfblo_real *gf,
                                       const sgfblo_real *gh, sgfblo_real *zdot,
                                       double *lambda_out) {
@@ -157,17 +157,30 @@ static __global__ void k_filter_apply(int64_t n, int nparts, const double *part,
   combine_parts<2, false>(nparts, part, tot);
   __shared__ double lam;
   if (threadIdx.x == 0) {
-    double num = -tot[0] + alpha * (h - eps2);
+    double num = -tot[0] + alpha * (d_h[0] - eps2);
     if (relaxed && num < 0.0) num = 0.0;
     // ||gh|| = 0 only where grad_y g = 0 (g strongly convex): the filter is then inactive.
     lam = tot[1] > 0.0 ? num / tot[1] : 0.0;
-    if (blockIdx.x == 0) lambda_out[0] = lam;
+    if (blockIdx.x == 0 && lambda_out) lambda_out[0] = lam;
   }
   __syncthreads();
   const double l = lam;
   for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
        i += (int64_t)gridDim.x * blockDim.x)
     zdot[i] = (sgfblo_real)(-(double)gf[i] - l * (double)gh[i]);
+}
+
+// One thread: *d_max = max(*d_max, *d_val - offset) (fmax ignores a NaN value).
+static __global__ void k_track_max(const double *d_val, double offset, double *d_max) {
+  if (blockIdx.x == 0 && threadIdx.x == 0) d_max[0] = fmax(d_max[0], d_val[0] - offset);
+}
+
+// One thread: record the first value that is NaN, Inf or above limit.
+static __global__ void k_watch(const double *d_val, double limit, double *d_watch) {
+  if (blockIdx.x == 0 && threadIdx.x == 0 && d_watch[0] == 0.0 && !(d_val[0] <= limit)) {
+    d_watch[0] = 1.0;
+    d_watch[1] = d_val[0];
+  }
 }
 
 // One block, no scratch: out[0] = sum x_i y_i (or sum x_i when y is NULL).
@@ -237,7 +250,7 @@ extern "C" int sgfblo_cuda_err_norm(int64_t n, const sgfblo_real *e, const sgfbl
 }
 
 extern "C" int sgfblo_cuda_safety_filter(int64_t n, const sgfblo_real *gf, const sgfblo_real *gh,
-                                         double h, double alpha, double eps2, int relaxed,
+                                         const double *d_h, double alpha, double eps2, int relaxed,
                                          sgfblo_real *zdot, double *d_part, double *d_lambda,
                                          void *stream) {
   cudaStream_t st = as_stream(stream);
@@ -245,8 +258,20 @@ extern "C" int sgfblo_cuda_safety_filter(int64_t n, const sgfblo_real *gf, const
   k_reduce_partial<2, false><<<g, kThreads, 0, st>>>(n, FilterTerms{gf, gh}, d_part);
   cudaError_t e = cudaGetLastError();
   if (e != cudaSuccess) return (int)e;
-  k_filter_apply<<<grid_for(n), kThreads, 0, st>>>(n, g, d_part, h, alpha, eps2, relaxed, gf, gh,
+  k_filter_apply<<<grid_for(n), kThreads, 0, st>>>(n, g, d_part, d_h, alpha, eps2, relaxed, gf, gh,
                                                    zdot, d_lambda);
+  return (int)cudaGetLastError();
+}
+
+extern "C" int sgfblo_cuda_track_max(const double *d_val, double offset, double *d_max,
+                                     void *stream) {
+  k_track_max<<<1, 1, 0, as_stream(stream)>>>(d_val, offset, d_max);
+  return (int)cudaGetLastError();
+}
+
+extern "C" int sgfblo_cuda_watch(const double *d_val, double limit, double *d_watch,
+                                 void *stream) {
+  k_watch<<<1, 1, 0, as_stream(stream)>>>(d_val, limit, d_watch);
   return (int)cudaGetLastError();
 }
 

@@ -2,6 +2,7 @@
    a readable message on the handle. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "flow_helpers.h"
@@ -243,6 +244,65 @@ Test(api, divergence_is_detected) {
   sgfblo_solver_get_info(s, &info);
   cr_assert(info.exit_flag == SGFBLO_EXIT_DIVERGED || info.exit_flag == SGFBLO_EXIT_NONFINITE);
   sgfblo_solver_destroy(s);
+}
+
+Test(api, divergence_between_check_points_is_reported_as_divergence) {
+  /* The same blow-up with stop tests only every 1000 steps: by then the state has long
+     overflowed, but the watch kept on the backend recorded the first state above div_limit,
+     so the solve ends DIVERGED (not NaN/Inf) and names that state's size. */
+  sgfblo_settings set;
+  sgfblo_settings_default(&set);
+  set.method = SGFBLO_METHOD_SGF_CHOL;
+  set.integrator = SGFBLO_INTEG_EULER;
+  set.alpha = 50;
+  set.dt = 1.0;
+  set.t_final = 1e6;
+  set.div_limit = 1e8;
+  set.check_every = 1000;
+  set.monitor_every = 1000;
+  set.init = SGFBLO_INIT_RANDOM;
+  set.monitor_hypergrad = 0;
+  sgfblo_solver *s = make_solver(&P, &set);
+  const sgfblo_status st = sgfblo_solver_solve(s);
+  const char *msg = sgfblo_solver_last_error(s);
+  cr_assert_eq(st, SGFBLO_ERR_DIVERGED, "got %s: %s", sgfblo_status_string(st), msg);
+  cr_assert(strstr(msg, "between steps 0 and "), "%s", msg);
+  double first = 0;
+  cr_assert(sscanf(strstr(msg, "= "), "= %lf", &first) == 1, "%s", msg);
+  cr_assert(isfinite(first) && first > set.div_limit, "first state above the limit: %s", msg);
+  sgfblo_info info;
+  sgfblo_solver_get_info(s, &info);
+  cr_assert_eq(info.exit_flag, SGFBLO_EXIT_DIVERGED);
+  sgfblo_solver_destroy(s);
+}
+
+Test(api, tol_is_tested_at_check_points) {
+  /* SGF on the strongly convex quadratic converges; with tol tested every 7 steps the stop
+     falls on a multiple of 7, and with every step tested it comes no later. */
+  sgfblo_settings set;
+  sgfblo_settings_default(&set);
+  set.method = SGFBLO_METHOD_SGF_CHOL;
+  set.monitor_hypergrad = 0;
+  set.alpha = 2.0;
+  set.dt = 0.1;
+  set.t_final = 1e4;
+  set.tol = 1e-6;
+  int64_t steps[2];
+  const int every[2] = {1, 7};
+  for (int i = 0; i < 2; ++i) {
+    set.check_every = every[i];
+    sgfblo_solver *s = make_solver(&P, &set);
+    cr_assert_eq(sgfblo_solver_solve(s), SGFBLO_OK, "%s", sgfblo_solver_last_error(s));
+    sgfblo_info info;
+    sgfblo_solver_get_info(s, &info);
+    cr_assert_eq(info.exit_flag, SGFBLO_EXIT_CONVERGED);
+    cr_assert_leq(info.last.zdot_norm, set.tol);
+    steps[i] = info.last.step;
+    sgfblo_solver_destroy(s);
+  }
+  cr_assert_eq(steps[1] % 7, 0, "converged at step %lld", (long long)steps[1]);
+  cr_assert(steps[0] <= steps[1] && steps[1] < steps[0] + 7, "%lld vs %lld", (long long)steps[0],
+            (long long)steps[1]);
 }
 
 Test(api, setup_twice_and_state_round_trip) {

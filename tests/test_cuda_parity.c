@@ -409,6 +409,9 @@ Test(cuda_parity, safety_filter) {
   REQUIRE_CUDA();
   pair P;
   pair_open(&P);
+  /* Backend scalars on each side: [0] h, [1] lambda. */
+  double *dsc = NULL, csc[2];
+  GPU_OK(P.gpu->scalars_alloc(&P.bg, &dsc, 2));
   for (size_t t = 0; t < sizeof SIZES / sizeof SIZES[0]; ++t) {
     const int64_t n = SIZES[t];
     const uint64_t seed = fresh_seed("safety_filter");
@@ -417,11 +420,16 @@ Test(cuda_parity, safety_filter) {
     GPU_OK(P.gpu->alloc(&P.bg, &dz, n));
     for (int relaxed = 0; relaxed < 2; ++relaxed)
       for (int big_eps = 0; big_eps < 2; ++big_eps) {
-        /* big_eps: h - eps^2 very negative, so the relaxed numerator clamps to 0. */
-        const double h = 0.3, eps2 = big_eps ? 1e6 : 0.01;
-        double lc, lg;
-        CPU_OK(P.cpu->safety_filter(&P.bc, n, gf, gh, h, 0.35, eps2, relaxed, z, &lc));
-        GPU_OK(P.gpu->safety_filter(&P.bg, n, dgf, dgh, h, 0.35, eps2, relaxed, dz, &lg));
+        /* big_eps: h - eps^2 very negative, so the relaxed numerator clamps to 0. h reaches
+           the device as a reduction result, as in a solve: h = ||s||^2 of s = (sqrt 0.3). */
+        const double eps2 = big_eps ? 1e6 : 0.01;
+        sgfblo_real root = (sgfblo_real)sqrt(0.3), *droot = dcopy(&P, &root, 1);
+        GPU_OK(P.gpu->dot_dev(&P.bg, 1, droot, droot, dsc));
+        csc[0] = (double)root * (double)root;
+        double lg;
+        CPU_OK(P.cpu->safety_filter(&P.bc, n, gf, gh, csc, 0.35, eps2, relaxed, z, csc + 1));
+        GPU_OK(P.gpu->safety_filter(&P.bg, n, dgf, dgh, dsc, 0.35, eps2, relaxed, dz, dsc + 1));
+        GPU_OK(P.gpu->scalars_read(&P.bg, 1, dsc + 1, &lg));
         sgfblo_real *hz = hcopy(&P, dz, n);
         char what[64];
         snprintf(what, sizeof what, "safety_filter relaxed %d eps2 %g", relaxed, eps2);
@@ -429,18 +437,21 @@ Test(cuda_parity, safety_filter) {
         if (relaxed && big_eps)
           cr_expect_eq(lg, 0.0, "clamped lambda is %g", lg);
         else
-          expect_close_scalar("safety_filter lambda", lg, lc, 1e-12);
+          expect_close_scalar("safety_filter lambda", lg, csc[1], 1e-12);
         free(hz);
-        /* Without lambda_host the call stays asynchronous; the result is the same. */
-        GPU_OK(P.gpu->safety_filter(&P.bg, n, dgf, dgh, h, 0.35, eps2, relaxed, dz, NULL));
+        /* Without a lambda output the result is the same. */
+        GPU_OK(P.gpu->safety_filter(&P.bg, n, dgf, dgh, dsc, 0.35, eps2, relaxed, dz, NULL));
         hz = hcopy(&P, dz, n);
-        expect_close("safety_filter (no lambda read)", hz, z, n, PARITY_TOL);
+        expect_close("safety_filter (no lambda out)", hz, z, n, PARITY_TOL);
         free(hz);
+        P.gpu->release(&P.bg, droot);
       }
     /* gh = 0: lambda = 0, zdot = -gf, never NaN. */
     GPU_OK(P.gpu->fill(&P.bg, n, 0.0, dgh));
+    GPU_OK(P.gpu->dot_dev(&P.bg, n, dgh, dgh, dsc)); /* h = 0 */
     double lg = -1;
-    GPU_OK(P.gpu->safety_filter(&P.bg, n, dgf, dgh, 0.0, 0.35, 0.0, 0, dz, &lg));
+    GPU_OK(P.gpu->safety_filter(&P.bg, n, dgf, dgh, dsc, 0.35, 0.0, 0, dz, dsc + 1));
+    GPU_OK(P.gpu->scalars_read(&P.bg, 1, dsc + 1, &lg));
     cr_expect_eq(lg, 0.0);
     sgfblo_real *hz = hcopy(&P, dz, n);
     for (int64_t i = 0; i < n; ++i) gf[i] = -gf[i];
@@ -453,6 +464,40 @@ Test(cuda_parity, safety_filter) {
     P.gpu->release(&P.bg, dgh);
     P.gpu->release(&P.bg, dz);
   }
+  P.gpu->scalars_release(&P.bg, dsc);
+  pair_close(&P);
+}
+
+/* The device-scalar ops against the CPU ones: dot_dev, nrminf_dev, scalar_track_max. */
+Test(cuda_parity, backend_scalars) {
+  REQUIRE_CUDA();
+  pair P;
+  pair_open(&P);
+  double *dsc = NULL, csc[3] = {0, 0, 0}, g[3];
+  GPU_OK(P.gpu->scalars_alloc(&P.bg, &dsc, 3));
+  GPU_OK(P.gpu->scalars_read(&P.bg, 3, dsc, g));
+  cr_expect(g[0] == 0 && g[1] == 0 && g[2] == 0, "scalars_alloc zeroes");
+  for (size_t t = 0; t < sizeof SIZES / sizeof SIZES[0]; ++t) {
+    const int64_t n = SIZES[t];
+    const uint64_t seed = fresh_seed("backend_scalars");
+    sgfblo_real *x = hrand(n, seed, 1.0), *y = hrand(n, seed + 1, 2.0);
+    sgfblo_real *dx = dcopy(&P, x, n), *dy = dcopy(&P, y, n);
+    CPU_OK(P.cpu->dot_dev(&P.bc, n, x, y, csc));
+    CPU_OK(P.cpu->nrminf_dev(&P.bc, n, y, csc + 1));
+    CPU_OK(P.cpu->scalar_track_max(&P.bc, csc + 1, 0.5, csc + 2));
+    GPU_OK(P.gpu->dot_dev(&P.bg, n, dx, dy, dsc));
+    GPU_OK(P.gpu->nrminf_dev(&P.bg, n, dy, dsc + 1));
+    GPU_OK(P.gpu->scalar_track_max(&P.bg, dsc + 1, 0.5, dsc + 2));
+    GPU_OK(P.gpu->scalars_read(&P.bg, 3, dsc, g));
+    expect_close_scalar("dot_dev", g[0], csc[0], 1e-12);
+    cr_expect_eq(g[1], csc[1], "nrminf_dev %g vs %g", g[1], csc[1]);
+    cr_expect_eq(g[2], csc[2], "track_max %g vs %g", g[2], csc[2]);
+    free(x);
+    free(y);
+    P.gpu->release(&P.bg, dx);
+    P.gpu->release(&P.bg, dy);
+  }
+  P.gpu->scalars_release(&P.bg, dsc);
   pair_close(&P);
 }
 
@@ -730,6 +775,64 @@ Test(cuda_parity, rk4_trajectory) {
   hc_instance in = hc_make(120, 40, 5, 3, seed + 1);
   sgfblo_hyperclean_problem(in.hc, &p);
   check_trajectory("hyperclean", &p, SGFBLO_METHOD_RXGF, 20, 1.0);
+  hc_free(&in);
+}
+
+/* A step replayed from a CUDA Graph runs the same kernels with the same arguments as the
+   step launched from the host, so the two trajectories agree bit for bit, with the same
+   counts; only n_graph_steps tells them apart. t_final is not a multiple of dt, so the last
+   (shorter) step runs from the host in both. */
+static void check_graph_matches_host(const char *name, const sgfblo_problem *p, sgfblo_method m,
+                                     double dt, double t_final) {
+  sgfblo_settings sg = parity_settings(m, SGFBLO_BACKEND_CUDA);
+  sg.integrator = SGFBLO_INTEG_RK4;
+  sg.dt = dt;
+  sg.t_final = t_final;
+  sg.monitor_every = 7;
+  sgfblo_settings sh = sg;
+  sh.cuda_graph = 0;
+  sgfblo_solver *graph = setup_ok(p, &sg), *host = setup_ok(p, &sh);
+  cr_assert_eq(sgfblo_solver_solve(graph), SGFBLO_OK, "%s", sgfblo_solver_last_error(graph));
+  cr_assert_eq(sgfblo_solver_solve(host), SGFBLO_OK, "%s", sgfblo_solver_last_error(host));
+  sgfblo_info ig, ih;
+  sgfblo_solver_get_info(graph, &ig);
+  sgfblo_solver_get_info(host, &ih);
+  cr_log_info("%s %s: %lld of %lld steps replayed from a graph", name, sgfblo_method_name(m),
+              (long long)ig.n_graph_steps, (long long)ig.last.step);
+  cr_expect_gt(ig.n_graph_steps, 0, "%s: no step was replayed", name);
+  cr_expect_lt(ig.n_graph_steps, ig.last.step, "%s: the short last step is not replayed", name);
+  cr_expect_eq(ih.n_graph_steps, 0);
+  cr_expect_eq(ig.last.step, ih.last.step);
+  cr_expect_eq(ig.last.n_rhs, ih.last.n_rhs);
+  cr_expect_eq(ig.n_grad, ih.n_grad);
+  cr_expect_eq(ig.n_prod, ih.n_prod);
+  cr_expect_eq(ig.max_h_excess, ih.max_h_excess);
+  cr_expect_eq(ig.last.zdot_norm, ih.last.zdot_norm);
+  const int64_t nz = p->n + p->m;
+  sgfblo_real *zg = hvec(nz), *zh = hvec(nz);
+  cr_assert_eq(sgfblo_solver_get_state(graph, zg, zg + p->n), SGFBLO_OK);
+  cr_assert_eq(sgfblo_solver_get_state(host, zh, zh + p->n), SGFBLO_OK);
+  cr_expect_eq(memcmp(zg, zh, sizeof *zg * (size_t)nz), 0, "%s %s: graph and host states differ",
+               name, sgfblo_method_name(m));
+  free(zg);
+  free(zh);
+  sgfblo_solver_destroy(graph);
+  sgfblo_solver_destroy(host);
+}
+
+Test(cuda_parity, graph_replay_matches_host_launches) {
+  REQUIRE_CUDA();
+  const uint64_t seed = fresh_seed("graph");
+  sgfblo_synthetic *sp = NULL;
+  cr_assert_eq(sgfblo_synthetic_random(20, seed, &sp, NULL), SGFBLO_OK);
+  sgfblo_problem p;
+  sgfblo_synthetic_problem(sp, &p);
+  check_graph_matches_host("synthetic", &p, SGFBLO_METHOD_RXGF, 0.05, 3.0 + 0.02);
+  check_graph_matches_host("synthetic", &p, SGFBLO_METHOD_INVFREE, 0.05, 1.0 + 0.02);
+  sgfblo_synthetic_destroy(sp);
+  hc_instance in = hc_make(500, 100, 9, 4, seed + 1);
+  sgfblo_hyperclean_problem(in.hc, &p);
+  check_graph_matches_host("hyperclean", &p, SGFBLO_METHOD_RXGF, 1.0, 30.5);
   hc_free(&in);
 }
 

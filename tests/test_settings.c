@@ -43,6 +43,7 @@ SPOIL(atol, s->atol = -1)
 SPOIL(dtmin, s->dt_min = 0)
 SPOIL(dtmin_gt_dt, (s->dt = 1e-3, s->dt_min = 1e-2))
 SPOIL(stepctl, s->step_control = 2)
+SPOIL(graph, s->cuda_graph = -1)
 SPOIL(linsolve, s->linsolve = (sgfblo_linsolve)7)
 SPOIL(cgtol, s->cg_tol = 0)
 SPOIL(cgmaxit, s->cg_maxit = 0)
@@ -71,7 +72,7 @@ static const bad_case CASES[] = {
     {"init_lower_maxit", spoil_initlowermaxit}, {"check_every", spoil_check},
     {"monitor_every", spoil_monitor}, {"monitor_hypergrad", spoil_monhg},
     {"device_id", spoil_device},   {"method", spoil_method},    {"integrator", spoil_integ},
-    {"backend", spoil_backend},
+    {"backend", spoil_backend},    {"cuda_graph", spoil_graph},
 };
 
 Test(settings, each_bad_field_is_rejected_and_named) {

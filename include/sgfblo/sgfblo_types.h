@@ -232,13 +232,17 @@ typedef struct {
   int init_lower;               /**< replace y0 by y*(x0) (Newton-CG on g(x0, .)) (0|1) */
   double init_lower_tol;        /**< stop the lower solve at ||grad_y g|| <= this, > 0 */
   int init_lower_maxit;         /**< Newton iteration budget, >= 1 */
-  int check_every;              /**< steps between stop tests (finite, divergence, tol), >= 1 */
+  int check_every;              /**< steps between stop tests (finite, divergence, tol), >= 1;
+                                     each reads scalars back from the device on CUDA */
   int monitor_every;            /**< steps between monitor callbacks / log rows, >= 1 */
   int monitor_hypergrad;        /**< compute ||F|| at monitoring points (one CG solve) (0|1) */
   sgfblo_monitor_fn monitor;    /**< optional progress callback */
   void *monitor_data;           /**< handed to monitor */
   const char *log_path;         /**< optional CSV trajectory log; copied by setup */
   int device_id;                /**< CUDA device ordinal; ignored on CPU, >= 0 */
+  int cuda_graph;               /**< CUDA: record a fixed-size step of RXGF / inversion-free
+                                     once into a CUDA Graph and replay it (0|1, default 1;
+                                     0 runs every launch from the host, for debugging) */
   /* Adding a field: update sgfblo_settings_default, sgfblo_settings_validate and tests. */
 } sgfblo_settings;
 
@@ -254,6 +258,7 @@ typedef struct {
   int64_t n_setup_oracle;     /**< gradient + product calls of setup (init_lower's Newton-CG) */
   int64_t n_value;            /**< value oracle calls */
   int64_t n_rejected;         /**< steps rejected by dopri5 or the eps-set step control */
+  int64_t n_graph_steps;      /**< steps run as one CUDA Graph replay (0 on the CPU backend) */
   int64_t cg_iters;           /**< CG iterations over all solves */
   double max_h_excess;        /**< max over accepted steps of ||grad_y g||^2 - eps^2 (RXGF), else NAN */
   double init_grad_g_norm;    /**< ||grad_y g|| at the initial state */

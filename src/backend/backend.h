@@ -59,12 +59,46 @@ typedef struct sgfblo_ops {
    *   lambda = num / ||gh||^2, num = -gh'gf + alpha (h - eps2), clamped at 0 when relaxed,
    *   lambda = 0 where ||gh||^2 = 0 (then grad_y g = 0 and the filter is inactive);
    *   zdot = -gf - lambda gh.  gf = (grad_x f, grad_y f), gh = (grad_x h, grad_y h), length n.
-   * The dots, lambda and the combination stay in backend memory; *lambda_host (may be NULL)
-   * receives lambda for tests.
+   * h is read from the backend scalar d_h, so the filter needs no host round-trip; lambda is
+   * written to the backend scalar d_lambda when that is not NULL (tests read it back).
    */
   sgfblo_status (*safety_filter)(sgfblo_bctx *b, int64_t n, const sgfblo_real *gf,
-                                 const sgfblo_real *gh, double h, double alpha, double eps2,
-                                 int relaxed, sgfblo_real *zdot, double *lambda_host);
+                                 const sgfblo_real *gh, const double *d_h, double alpha,
+                                 double eps2, int relaxed, sgfblo_real *zdot, double *d_lambda);
+  /* Backend scalars: doubles in backend memory (device memory on CUDA) that reductions write
+     and fused kernels read, so that a step of the fast path never waits for the host. The host
+     sees them only through scalars_read, at monitoring and check points. */
+  /** Zero-initialised array of n backend scalars. */
+  sgfblo_status (*scalars_alloc)(sgfblo_bctx *b, double **p, int n);
+  void (*scalars_release)(sgfblo_bctx *b, double *p);
+  /** *d_out (backend scalar) = x'y, accumulated in double. */
+  sgfblo_status (*dot_dev)(sgfblo_bctx *b, int64_t n, const sgfblo_real *x, const sgfblo_real *y,
+                           double *d_out);
+  /** *d_out (backend scalar) = max |x_i|, or +Inf if any entry is NaN/Inf. */
+  sgfblo_status (*nrminf_dev)(sgfblo_bctx *b, int64_t n, const sgfblo_real *x, double *d_out);
+  /** *d_max = max(*d_max, *d_val - offset) on backend scalars (a NaN *d_val leaves *d_max). */
+  sgfblo_status (*scalar_track_max)(sgfblo_bctx *b, const double *d_val, double offset,
+                                    double *d_max);
+  /** Watch a value every step without reading it: the first time !(*d_val <= limit) (NaN,
+      Inf or above the limit), d_watch[0] = 1 and d_watch[1] = *d_val; later calls leave both. */
+  sgfblo_status (*scalar_watch)(sgfblo_bctx *b, const double *d_val, double limit,
+                                double *d_watch);
+  /** d_dst[0..n) (backend scalars) = h_src[0..n) (host); done when the call returns. */
+  sgfblo_status (*scalars_write)(sgfblo_bctx *b, int n, const double *h_src, double *d_dst);
+  /** h_dst[0..n) (host) = d_src[0..n) (backend scalars); waits for the queued work. */
+  sgfblo_status (*scalars_read)(sgfblo_bctx *b, int n, const double *d_src, double *h_dst);
+  /* Step graphs (NULL where the backend has none, as on the CPU): the work one step enqueues
+     is recorded once and replayed with one launch. */
+  /** Start recording the context's stream: what follows is captured, not run. */
+  sgfblo_status (*graph_begin)(sgfblo_bctx *b);
+  /** Stop recording. ok != 0: instantiate the recording into *graph (an opaque executable
+      graph); ok == 0 (the recorded work failed): discard it. Either way the stream is left out
+      of capture mode; a capture the runtime invalidated is reported as an error. */
+  sgfblo_status (*graph_end)(sgfblo_bctx *b, int ok, void **graph);
+  /** Enqueue one replay of a graph from graph_end. */
+  sgfblo_status (*graph_launch)(sgfblo_bctx *b, void *graph);
+  /** Free a graph (NULL-safe, errors ignored: teardown). */
+  void (*graph_release)(sgfblo_bctx *b, void *graph);
   /** Host <-> backend copies (synchronising). */
   sgfblo_status (*to_host)(sgfblo_bctx *b, int64_t n, sgfblo_real *dst, const sgfblo_real *src);
   sgfblo_status (*from_host)(sgfblo_bctx *b, int64_t n, sgfblo_real *dst, const sgfblo_real *src);

@@ -129,21 +129,63 @@ static sgfblo_status cpu_potrs(sgfblo_bctx *b, int64_t m, const sgfblo_real *L, 
 }
 
 static sgfblo_status cpu_safety_filter(sgfblo_bctx *b, int64_t n, const sgfblo_real *gf,
-                                       const sgfblo_real *gh, double h, double alpha,
+                                       const sgfblo_real *gh, const double *d_h, double alpha,
                                        double eps2, int relaxed, sgfblo_real *zdot,
-                                       double *lambda_host) {
+                                       double *d_lambda) {
   (void)b;
   double ghgf = 0.0, ghgh = 0.0;
   for (int64_t i = 0; i < n; ++i) {
     ghgf += (double)gh[i] * (double)gf[i];
     ghgh += (double)gh[i] * (double)gh[i];
   }
-  double num = -ghgf + alpha * (h - eps2);
+  double num = -ghgf + alpha * (*d_h - eps2);
   if (relaxed && num < 0.0) num = 0.0;
   /* ||gh|| = 0 only where grad_y g = 0 (g strongly convex): the filter is then inactive. */
   const double lambda = ghgh > 0.0 ? num / ghgh : 0.0;
   for (int64_t i = 0; i < n; ++i) zdot[i] = (sgfblo_real)(-(double)gf[i] - lambda * (double)gh[i]);
-  if (lambda_host) *lambda_host = lambda;
+  if (d_lambda) *d_lambda = lambda;
+  return SGFBLO_OK;
+}
+
+/* Backend scalars are plain host doubles here: the "device" ops are the host ones. */
+static sgfblo_status cpu_scalars_alloc(sgfblo_bctx *b, double **p, int n) {
+  *p = calloc((size_t)(n > 0 ? n : 1), sizeof **p);
+  if (!*p) return sgfblo_fail(b->err, SGFBLO_ERR_ALLOC, "out of host memory (%d scalars)", n);
+  return SGFBLO_OK;
+}
+
+static void cpu_scalars_release(sgfblo_bctx *b, double *p) {
+  (void)b;
+  free(p);
+}
+
+static sgfblo_status cpu_scalar_track_max(sgfblo_bctx *b, const double *d_val, double offset,
+                                          double *d_max) {
+  (void)b;
+  const double v = *d_val - offset;
+  if (v > *d_max) *d_max = v;
+  return SGFBLO_OK;
+}
+
+static sgfblo_status cpu_scalar_watch(sgfblo_bctx *b, const double *d_val, double limit,
+                                      double *d_watch) {
+  (void)b;
+  if (d_watch[0] == 0.0 && !(*d_val <= limit)) {
+    d_watch[0] = 1.0;
+    d_watch[1] = *d_val;
+  }
+  return SGFBLO_OK;
+}
+
+static sgfblo_status cpu_scalars_write(sgfblo_bctx *b, int n, const double *h_src, double *d_dst) {
+  (void)b;
+  if (n > 0 && d_dst != h_src) memcpy(d_dst, h_src, sizeof *d_dst * (size_t)n);
+  return SGFBLO_OK;
+}
+
+static sgfblo_status cpu_scalars_read(sgfblo_bctx *b, int n, const double *d_src, double *h_dst) {
+  (void)b;
+  if (n > 0 && d_src != h_dst) memcpy(h_dst, d_src, sizeof *h_dst * (size_t)n);
   return SGFBLO_OK;
 }
 
@@ -175,6 +217,15 @@ static const sgfblo_ops CPU_OPS = {
     .potrf = cpu_potrf,
     .potrs = cpu_potrs,
     .safety_filter = cpu_safety_filter,
+    .scalars_alloc = cpu_scalars_alloc,
+    .scalars_release = cpu_scalars_release,
+    .dot_dev = cpu_dot,
+    .nrminf_dev = cpu_nrminf,
+    .scalar_track_max = cpu_scalar_track_max,
+    .scalar_watch = cpu_scalar_watch,
+    .scalars_write = cpu_scalars_write,
+    .scalars_read = cpu_scalars_read,
+    /* no step graphs on the CPU: graph_begin and the others stay NULL */
     .to_host = cpu_to_host,
     .from_host = cpu_from_host,
     .close = cpu_close,

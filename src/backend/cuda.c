@@ -7,15 +7,13 @@
    code is checked and becomes SGFBLO_ERR_CUDA (or SGFBLO_ERR_NOT_SPD / SGFBLO_ERR_LINALG from
    potrf's devInfo) with a message naming the call; nothing here prints, exits or aborts.
 
-   Host synchronisation points of this first version, which a later version removes by keeping
-   the scalars on the device (cuBLAS device pointer mode, device-side lambda and step control):
-     - dot, nrminf, err_norm: their result is a host double in the ops interface, so each does
-       its device reduction, one cudaMemcpyAsync of 8 bytes into pinned memory and a stream
-       synchronisation;
+   Host synchronisation points (everything else is enqueued on the stream and returns at once,
+   so a step of the fast path -- RXGF or inversion-free with a fixed-step tableau -- runs with
+   no host round-trip and can be captured into a CUDA Graph):
+     - dot, nrminf, err_norm, scalars_read: the host asked for a value (monitoring, check
+       points, step control, CG); the *_dev ops keep the result on the device instead;
      - potrf: devInfo is read back (SGFBLO_ERR_NOT_SPD must be reported by the call);
-     - safety_filter only when the caller asks for lambda on the host (tests);
-     - to_host / from_host, synchronous by contract.
-   Everything else is enqueued on the stream and returns at once. */
+     - to_host / from_host, synchronous by contract. */
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 #include <cusolverDn.h>
@@ -63,6 +61,11 @@
     }                                               \
   } while (0)
 
+/* The cuBLAS workspace every handle of the library gets from us, the size the cuBLAS guide
+   recommends for Hopper: with a workspace of its own a handle never allocates while a step
+   is being recorded into a graph (cublasSetStream resets it, so it is set again after each). */
+#define SGFBLO_CUBLAS_WORKSPACE_BYTES ((size_t)32 << 20)
+
 /* Dimensions cuBLAS / cuSOLVER take as int. */
 #define DIM_OK(n) ((n) >= 0 && (int64_t)(n) <= (int64_t)INT_MAX)
 
@@ -97,7 +100,8 @@ static sgfblo_status cusolver_fail(sgfblo_errmsg *err, cusolverStatus_t e, const
 typedef struct {
   int device;
   cudaStream_t stream;       /* also bctx.stream */
-  cublasHandle_t blas;       /* bound to stream, host pointer mode */
+  cublasHandle_t blas;       /* bound to stream and to blas_ws, host pointer mode */
+  void *blas_ws;             /* cuBLAS workspace of our own: capture never allocates */
   cusolverDnHandle_t solver; /* bound to stream */
   double *d_part;            /* SGFBLO_CUDA_RED_PARTS partial sums */
   double *d_scalar;          /* [0] reduction result, [1] safety-filter lambda */
@@ -117,6 +121,7 @@ static void cuda_close(sgfblo_bctx *b) {
   if (I->stream) (void)cudaStreamSynchronize(I->stream);
   if (I->solver) (void)cusolverDnDestroy(I->solver);
   if (I->blas) (void)cublasDestroy(I->blas);
+  (void)cudaFree(I->blas_ws);
   (void)cudaFree(I->d_part);
   (void)cudaFree(I->d_scalar);
   (void)cudaFree(I->d_info);
@@ -345,16 +350,142 @@ cleanup:
 }
 
 static sgfblo_status cuda_safety_filter(sgfblo_bctx *b, int64_t n, const sgfblo_real *gf,
-                                        const sgfblo_real *gh, double h, double alpha, double eps2,
-                                        int relaxed, sgfblo_real *zdot, double *lambda_host) {
+                                        const sgfblo_real *gh, const double *d_h, double alpha,
+                                        double eps2, int relaxed, sgfblo_real *zdot,
+                                        double *d_lambda) {
   sgfblo_status st = SGFBLO_OK;
   sgfblo_errmsg *err = b->err;
   cuda_impl *I = IMPL(b);
-  SGFBLO_CUDA_TRY(sgfblo_cuda_safety_filter(n, gf, gh, h, alpha, eps2, relaxed, zdot, I->d_part,
-                                            I->d_scalar + 1, I->stream));
-  if (lambda_host) SGFBLO_TRY(read_scalar(b, 1, lambda_host));
+  SGFBLO_CUDA_TRY(sgfblo_cuda_safety_filter(n, gf, gh, d_h, alpha, eps2, relaxed, zdot, I->d_part,
+                                            d_lambda, I->stream));
 cleanup:
   return st;
+}
+
+/* ------------------------------------------------------- backend scalars -- */
+
+static sgfblo_status cuda_scalars_alloc(sgfblo_bctx *b, double **p, int n) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  const size_t bytes = sizeof **p * (size_t)(n > 0 ? n : 1);
+  *p = NULL;
+  SGFBLO_CUDA_TRY(cudaMalloc((void **)p, bytes));
+  SGFBLO_CUDA_TRY(cudaMemsetAsync(*p, 0, bytes, STREAM(b)));
+cleanup:
+  if (st != SGFBLO_OK) {
+    (void)cudaFree(*p);
+    *p = NULL;
+  }
+  return st;
+}
+
+static void cuda_scalars_release(sgfblo_bctx *b, double *p) {
+  (void)b;
+  if (p) (void)cudaFree(p);
+}
+
+static sgfblo_status cuda_dot_dev(sgfblo_bctx *b, int64_t n, const sgfblo_real *x,
+                                  const sgfblo_real *y, double *d_out) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  SGFBLO_CUDA_TRY(sgfblo_cuda_dot(n, x, y, IMPL(b)->d_part, d_out, STREAM(b)));
+cleanup:
+  return st;
+}
+
+static sgfblo_status cuda_nrminf_dev(sgfblo_bctx *b, int64_t n, const sgfblo_real *x,
+                                     double *d_out) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  SGFBLO_CUDA_TRY(sgfblo_cuda_nrminf(n, x, IMPL(b)->d_part, d_out, STREAM(b)));
+cleanup:
+  return st;
+}
+
+static sgfblo_status cuda_scalar_track_max(sgfblo_bctx *b, const double *d_val, double offset,
+                                           double *d_max) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  SGFBLO_CUDA_TRY(sgfblo_cuda_track_max(d_val, offset, d_max, STREAM(b)));
+cleanup:
+  return st;
+}
+
+static sgfblo_status cuda_scalar_watch(sgfblo_bctx *b, const double *d_val, double limit,
+                                       double *d_watch) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  SGFBLO_CUDA_TRY(sgfblo_cuda_watch(d_val, limit, d_watch, STREAM(b)));
+cleanup:
+  return st;
+}
+
+static sgfblo_status cuda_scalars_write(sgfblo_bctx *b, int n, const double *h_src,
+                                        double *d_dst) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  if (n <= 0) return SGFBLO_OK;
+  SGFBLO_CUDA_TRY(cudaMemcpyAsync(d_dst, h_src, sizeof *d_dst * (size_t)n, cudaMemcpyHostToDevice,
+                                  STREAM(b)));
+  SGFBLO_CUDA_TRY(cudaStreamSynchronize(STREAM(b))); /* h_src may go away on return */
+cleanup:
+  return st;
+}
+
+static sgfblo_status cuda_scalars_read(sgfblo_bctx *b, int n, const double *d_src, double *h_dst) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  if (n <= 0) return SGFBLO_OK;
+  SGFBLO_CUDA_TRY(cudaMemcpyAsync(h_dst, d_src, sizeof *h_dst * (size_t)n, cudaMemcpyDeviceToHost,
+                                  STREAM(b)));
+  SGFBLO_CUDA_TRY(cudaStreamSynchronize(STREAM(b)));
+cleanup:
+  return st;
+}
+
+/* ----------------------------------------------------------- step graphs -- */
+
+static sgfblo_status cuda_graph_begin(sgfblo_bctx *b) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  /* Thread-local mode: an unsafe call (a synchronisation, an allocation) made by this thread
+     while recording invalidates the capture, which graph_end reports; the solver then runs
+     the step without a graph. Other threads are not affected. */
+  SGFBLO_CUDA_TRY(cudaStreamBeginCapture(STREAM(b), cudaStreamCaptureModeThreadLocal));
+cleanup:
+  return st;
+}
+
+static sgfblo_status cuda_graph_end(sgfblo_bctx *b, int ok, void **graph) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  cudaGraph_t g = NULL;
+  cudaGraphExec_t exec = NULL;
+  *graph = NULL;
+  const cudaError_t e = cudaStreamEndCapture(STREAM(b), &g);
+  (void)cudaGetLastError(); /* a failed capture must not leave a sticky error behind */
+  if (!ok) goto cleanup;
+  if (e != cudaSuccess || !g)
+    SGFBLO_FAIL(err, SGFBLO_ERR_CUDA, "recording a step into a CUDA graph failed: %s (%s)",
+                cudaGetErrorString(e), cudaGetErrorName(e));
+  SGFBLO_CUDA_TRY(cudaGraphInstantiate(&exec, g, 0));
+  *graph = exec;
+cleanup:
+  if (g) (void)cudaGraphDestroy(g);
+  return st;
+}
+
+static sgfblo_status cuda_graph_launch(sgfblo_bctx *b, void *graph) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  SGFBLO_CUDA_TRY(cudaGraphLaunch((cudaGraphExec_t)graph, STREAM(b)));
+cleanup:
+  return st;
+}
+
+static void cuda_graph_release(sgfblo_bctx *b, void *graph) {
+  (void)b;
+  if (graph) (void)cudaGraphExecDestroy((cudaGraphExec_t)graph);
 }
 
 static sgfblo_status cuda_to_host(sgfblo_bctx *b, int64_t n, sgfblo_real *dst,
@@ -398,6 +529,18 @@ static const sgfblo_ops CUDA_OPS = {
     .potrf = cuda_potrf,
     .potrs = cuda_potrs,
     .safety_filter = cuda_safety_filter,
+    .scalars_alloc = cuda_scalars_alloc,
+    .scalars_release = cuda_scalars_release,
+    .dot_dev = cuda_dot_dev,
+    .nrminf_dev = cuda_nrminf_dev,
+    .scalar_track_max = cuda_scalar_track_max,
+    .scalar_watch = cuda_scalar_watch,
+    .scalars_write = cuda_scalars_write,
+    .scalars_read = cuda_scalars_read,
+    .graph_begin = cuda_graph_begin,
+    .graph_end = cuda_graph_end,
+    .graph_launch = cuda_graph_launch,
+    .graph_release = cuda_graph_release,
     .to_host = cuda_to_host,
     .from_host = cuda_from_host,
     .close = cuda_close,
@@ -445,6 +588,8 @@ sgfblo_status sgfblo_cuda_open(int device_id, const sgfblo_ops **ops, sgfblo_bct
   b->stream = I->stream;
   SGFBLO_CUBLAS_TRY(cublasCreate(&I->blas));
   SGFBLO_CUBLAS_TRY(cublasSetStream(I->blas, I->stream));
+  SGFBLO_CUDA_TRY(cudaMalloc(&I->blas_ws, SGFBLO_CUBLAS_WORKSPACE_BYTES));
+  SGFBLO_CUBLAS_TRY(cublasSetWorkspace(I->blas, I->blas_ws, SGFBLO_CUBLAS_WORKSPACE_BYTES));
   SGFBLO_CUBLAS_TRY(cublasSetPointerMode(I->blas, CUBLAS_POINTER_MODE_HOST));
   SGFBLO_CUSOLVER_TRY(cusolverDnCreate(&I->solver));
   SGFBLO_CUSOLVER_TRY(cusolverDnSetStream(I->solver, I->stream));
@@ -502,21 +647,50 @@ cleanup:
   return st;
 }
 
+/* A problem's cuBLAS handle with its workspace and the stream it is bound to. */
+typedef struct {
+  cublasHandle_t h;
+  void *ws;
+  cudaStream_t bound;
+  int is_bound;
+} blas_ctx;
+
 sgfblo_status sgfblo_cuda_blas_create(void **handle, sgfblo_errmsg *err) {
   sgfblo_status st = SGFBLO_OK;
-  cublasHandle_t h = NULL;
+  blas_ctx *c = calloc(1, sizeof *c);
   *handle = NULL;
-  SGFBLO_CUBLAS_TRY(cublasCreate(&h));
-  SGFBLO_CUBLAS_TRY(cublasSetPointerMode(h, CUBLAS_POINTER_MODE_HOST));
-  *handle = h;
-  h = NULL;
+  if (!c) return sgfblo_fail(err, SGFBLO_ERR_ALLOC, "out of host memory");
+  SGFBLO_CUBLAS_TRY(cublasCreate(&c->h));
+  SGFBLO_CUBLAS_TRY(cublasSetPointerMode(c->h, CUBLAS_POINTER_MODE_HOST));
+  SGFBLO_CUDA_TRY(cudaMalloc(&c->ws, SGFBLO_CUBLAS_WORKSPACE_BYTES));
+  SGFBLO_CUBLAS_TRY(cublasSetWorkspace(c->h, c->ws, SGFBLO_CUBLAS_WORKSPACE_BYTES));
+  *handle = c;
+  c = NULL;
 cleanup:
-  if (h) (void)cublasDestroy(h);
+  sgfblo_cuda_blas_destroy(c);
   return st;
 }
 
 void sgfblo_cuda_blas_destroy(void *handle) {
-  if (handle) (void)cublasDestroy((cublasHandle_t)handle);
+  blas_ctx *c = handle;
+  if (!c) return;
+  if (c->h) (void)cublasDestroy(c->h);
+  (void)cudaFree(c->ws);
+  free(c);
+}
+
+/* Bind the handle to stream once (not on every call: cublasSetStream resets the workspace,
+   and a call during graph recording must not touch the handle's state). */
+static cublasStatus_t blas_bind(blas_ctx *c, void *stream) {
+  const cudaStream_t s = (cudaStream_t)stream;
+  if (c->is_bound && c->bound == s) return CUBLAS_STATUS_SUCCESS;
+  cublasStatus_t e = cublasSetStream(c->h, s);
+  if (e == CUBLAS_STATUS_SUCCESS) e = cublasSetWorkspace(c->h, c->ws, SGFBLO_CUBLAS_WORKSPACE_BYTES);
+  if (e == CUBLAS_STATUS_SUCCESS) {
+    c->bound = s;
+    c->is_bound = 1;
+  }
+  return e;
 }
 
 /* -------------------------------------------------- evaluation-time helpers -- */
@@ -527,11 +701,11 @@ int sgfblo_cuda_gemm_on(void *handle, void *stream, int transa, int transb, int6
                         int64_t ldc) {
   if (!DIM_OK(m) || !DIM_OK(k) || !DIM_OK(inner) || !DIM_OK(lda) || !DIM_OK(ldb) || !DIM_OK(ldc))
     return (int)CUBLAS_STATUS_INVALID_VALUE;
-  cublasHandle_t h = (cublasHandle_t)handle;
-  cublasStatus_t s = cublasSetStream(h, (cudaStream_t)stream);
+  blas_ctx *c = handle;
+  cublasStatus_t s = blas_bind(c, stream);
   const sgfblo_real a = (sgfblo_real)alpha, be = (sgfblo_real)beta;
   if (s == CUBLAS_STATUS_SUCCESS)
-    s = SGFBLO_SD(cublas, gemm)(h, transa ? CUBLAS_OP_T : CUBLAS_OP_N,
+    s = SGFBLO_SD(cublas, gemm)(c->h, transa ? CUBLAS_OP_T : CUBLAS_OP_N,
                                 transb ? CUBLAS_OP_T : CUBLAS_OP_N, (int)m, (int)k, (int)inner, &a,
                                 A, (int)lda, B, (int)ldb, &be, C, (int)ldc);
   return (int)s;
@@ -541,12 +715,12 @@ int sgfblo_cuda_gemv_on(void *handle, void *stream, int trans, int64_t rows, int
                         double alpha, const sgfblo_real *A, int64_t lda, const sgfblo_real *x,
                         double beta, sgfblo_real *y) {
   if (!DIM_OK(rows) || !DIM_OK(cols) || !DIM_OK(lda)) return (int)CUBLAS_STATUS_INVALID_VALUE;
-  cublasHandle_t h = (cublasHandle_t)handle;
-  cublasStatus_t s = cublasSetStream(h, (cudaStream_t)stream);
+  blas_ctx *c = handle;
+  cublasStatus_t s = blas_bind(c, stream);
   const sgfblo_real a = (sgfblo_real)alpha, be = (sgfblo_real)beta;
   if (s == CUBLAS_STATUS_SUCCESS)
-    s = SGFBLO_SD(cublas, gemv)(h, trans ? CUBLAS_OP_T : CUBLAS_OP_N, (int)rows, (int)cols, &a, A,
-                                (int)lda, x, 1, &be, y, 1);
+    s = SGFBLO_SD(cublas, gemv)(c->h, trans ? CUBLAS_OP_T : CUBLAS_OP_N, (int)rows, (int)cols, &a,
+                                A, (int)lda, x, 1, &be, y, 1);
   return (int)s;
 }
 
@@ -555,11 +729,11 @@ int sgfblo_cuda_syrk_on(void *handle, void *stream, int64_t n, int64_t k, double
                         int64_t ldc) {
   if (!DIM_OK(n) || !DIM_OK(k) || !DIM_OK(lda) || !DIM_OK(ldc))
     return (int)CUBLAS_STATUS_INVALID_VALUE;
-  cublasHandle_t h = (cublasHandle_t)handle;
-  cublasStatus_t s = cublasSetStream(h, (cudaStream_t)stream);
+  blas_ctx *c = handle;
+  cublasStatus_t s = blas_bind(c, stream);
   const sgfblo_real a = (sgfblo_real)alpha, be = (sgfblo_real)beta;
   if (s == CUBLAS_STATUS_SUCCESS)
-    s = SGFBLO_SD(cublas, syrk)(h, CUBLAS_FILL_MODE_LOWER, CUBLAS_OP_N, (int)n, (int)k, &a, A,
+    s = SGFBLO_SD(cublas, syrk)(c->h, CUBLAS_FILL_MODE_LOWER, CUBLAS_OP_N, (int)n, (int)k, &a, A,
                                 (int)lda, &be, C, (int)ldc);
   return (int)s;
 }

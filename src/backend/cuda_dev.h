@@ -40,7 +40,9 @@ sgfblo_status sgfblo_cuda_malloc(void **p, size_t bytes, sgfblo_errmsg *err);
 void sgfblo_cuda_free(void *p);
 /** Synchronous host -> device copy. */
 sgfblo_status sgfblo_cuda_upload(void *dst, const void *src, size_t bytes, sgfblo_errmsg *err);
-/** A cuBLAS handle of its own (for a problem's device data; host pointer mode). */
+/** A cuBLAS handle of its own for a problem's device data (host pointer mode), with a
+    workspace of its own so that calls recorded into a step graph never allocate. It is bound
+    to a stream by the first *_on call and rebound only when the stream changes. */
 sgfblo_status sgfblo_cuda_blas_create(void **handle, sgfblo_errmsg *err);
 void sgfblo_cuda_blas_destroy(void *handle);
 

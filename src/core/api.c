@@ -9,6 +9,7 @@
 #include "method/method.h"
 #include "solver/init.h"
 #include "solver/monitor.h"
+#include "solver/step_graph.h"
 
 sgfblo_status sgfblo_solver_create(sgfblo_solver **out) {
   if (!out) return SGFBLO_ERR_NULL_ARG;
@@ -24,7 +25,9 @@ static void teardown(sgfblo_solver *s) {
   if (s->method && s->mws) s->method->release(s, s->mws);
   s->mws = NULL;
   sgfblo_monitor_release(s);
+  sgfblo_step_graphs_release(s);
   if (s->ops) {
+    s->ops->scalars_release(&s->bctx, s->sc);
     sgfblo_real *bufs[] = {s->z, s->z_new, s->z_err, s->z_stage};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; ++i) s->ops->release(&s->bctx, bufs[i]);
     for (int i = 0; i < SGFBLO_RK_MAX_STAGES; ++i) s->ops->release(&s->bctx, s->k[i]);
@@ -75,6 +78,9 @@ sgfblo_status sgfblo_solver_setup(sgfblo_solver *s, const sgfblo_problem *p,
   s->method = sgfblo_method_lookup(set->method);
   s->tab = sgfblo_tableau_get(set->integrator);
   const sgfblo_ops *o = s->ops;
+  SGFBLO_TRY(o->scalars_alloc(&s->bctx, &s->sc, SGFBLO_SC_COUNT));
+  s->d_h_k0 = s->sc + SGFBLO_SC_H_A;
+  s->d_h_fsal = s->sc + SGFBLO_SC_H_B;
   SGFBLO_TRY(o->alloc(&s->bctx, &s->z, s->nz));
   SGFBLO_TRY(o->alloc(&s->bctx, &s->z_new, s->nz));
   SGFBLO_TRY(o->alloc(&s->bctx, &s->z_stage, s->nz));

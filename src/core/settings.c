@@ -41,6 +41,7 @@ void sgfblo_settings_default(sgfblo_settings *s) {
   s->monitor_data = NULL;
   s->log_path = NULL;
   s->device_id = 0;
+  s->cuda_graph = 1;
 }
 
 sgfblo_status sgfblo_settings_validate(const sgfblo_settings *s, char *msg, size_t msg_len) {
@@ -85,6 +86,7 @@ sgfblo_status sgfblo_settings_validate(const sgfblo_settings *s, char *msg, size
   SGFBLO_CHECK(s->monitor_every >= 1, "monitor_every must be >= 1 (got %d)", s->monitor_every);
   SGFBLO_CHECK_FLAG(monitor_hypergrad);
   SGFBLO_CHECK(s->device_id >= 0, "device_id must be >= 0 (got %d)", s->device_id);
+  SGFBLO_CHECK_FLAG(cuda_graph);
   return SGFBLO_OK;
 }
 

@@ -23,8 +23,7 @@ sgfblo_status sgfblo_rk_attempt(sgfblo_solver *s, double dt) {
   sgfblo_status st = SGFBLO_OK;
   const sgfblo_tableau *T = s->tab;
   if (!s->k0_valid) {
-    SGFBLO_TRY(sgfblo_solver_rhs(s, s->z, s->k[0]));
-    s->h_k0 = s->h_rhs;
+    SGFBLO_TRY(sgfblo_solver_rhs_h(s, s->z, s->k[0], s->d_h_k0));
     s->k0_valid = 1;
   }
   const int last = T->fsal ? T->stages - 1 : T->stages;
@@ -34,8 +33,7 @@ sgfblo_status sgfblo_rk_attempt(sgfblo_solver *s, double dt) {
   }
   SGFBLO_TRY(combine(s, dt, T->b, last, s->z_new));
   if (T->fsal) {
-    SGFBLO_TRY(sgfblo_solver_rhs(s, s->z_new, s->k[last]));
-    s->h_fsal = s->h_rhs;
+    SGFBLO_TRY(sgfblo_solver_rhs_h(s, s->z_new, s->k[last], s->d_h_fsal));
   }
   if (T->adaptive) {
     double c[SGFBLO_RK_MAX_STAGES];

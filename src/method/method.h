@@ -11,10 +11,15 @@ typedef struct sgfblo_method_impl {
   /** Free it (NULL-safe; also on a half-built workspace). */
   void (*release)(sgfblo_solver *s, void *ws);
   /**
-   * zdot = RHS(z), both of length n+m in backend memory. Also sets s->h_rhs to
-   * ||grad_y g(z)||^2 (every method computes grad_y g) for the invariance monitor.
+   * zdot = RHS(z), both of length n+m in backend memory. Also writes ||grad_y g(z)||^2 (every
+   * method computes grad_y g) to the backend scalar d_h, for the invariance monitor.
    */
-  sgfblo_status (*rhs)(sgfblo_solver *s, void *ws, const sgfblo_real *z, sgfblo_real *zdot);
+  sgfblo_status (*rhs)(sgfblo_solver *s, void *ws, const sgfblo_real *z, sgfblo_real *zdot,
+                       double *d_h);
+  /** 1 when rhs only enqueues backend work (no host read, no allocation), so that a step can
+      be recorded into a graph: the scalar filters. The others read scalars back (CG) or a
+      factorisation's status (Cholesky). */
+  int graph_safe;
 } sgfblo_method_impl;
 
 const sgfblo_method_impl *sgfblo_method_lookup(sgfblo_method m);

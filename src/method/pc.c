@@ -46,18 +46,16 @@ cleanup:
 
 /* stable = 0: PC with beta; stable = 1: STABLE with mu1, mu2. */
 static sgfblo_status pc_rhs_common(sgfblo_solver *s, pc_ws *ws, const sgfblo_real *z,
-                                   sgfblo_real *zdot, int stable) {
+                                   sgfblo_real *zdot, double *d_h, int stable) {
   sgfblo_status st = SGFBLO_OK;
   const sgfblo_ops *o = s->ops;
   sgfblo_bctx *b = &s->bctx;
   const int64_t n = s->n, m = s->m;
   const sgfblo_real *x = z, *y = z + n;
-  double h;
   SGFBLO_TRY(sgfblo_hypergrad(s, &ws->hs, z, ws->gx, ws->fy, ws->w, ws->tn));
   SGFBLO_TRY(o->axpby(b, n, stable ? -s->set.mu1 : -1.0, ws->gx, 0.0, zdot)); /* xdot */
   SGFBLO_TRY(sgfblo_oracle_grad_g(&s->orc, x, y, NULL, ws->gy));
-  SGFBLO_TRY(o->dot(b, m, ws->gy, ws->gy, &h));
-  s->h_rhs = h;
+  SGFBLO_TRY(o->dot_dev(b, m, ws->gy, ws->gy, d_h));
   SGFBLO_TRY(sgfblo_oracle_jyx(&s->orc, x, y, zdot, ws->r)); /* Jyx xdot */
   if (!stable) SGFBLO_TRY(o->axpby(b, m, s->set.beta, ws->gy, 1.0, ws->r));
   SGFBLO_TRY(sgfblo_hyy_solve(s, &ws->hs, x, y, ws->r, ws->v, 1));
@@ -70,13 +68,17 @@ cleanup:
   return st;
 }
 
-static sgfblo_status pc_rhs(sgfblo_solver *s, void *ws, const sgfblo_real *z, sgfblo_real *zdot) {
-  return pc_rhs_common(s, ws, z, zdot, 0);
+static sgfblo_status pc_rhs(sgfblo_solver *s, void *ws, const sgfblo_real *z, sgfblo_real *zdot,
+                            double *d_h) {
+  return pc_rhs_common(s, ws, z, zdot, d_h, 0);
 }
 
-static sgfblo_status stable_rhs(sgfblo_solver *s, void *ws, const sgfblo_real *z, sgfblo_real *zdot) {
-  return pc_rhs_common(s, ws, z, zdot, 1);
+static sgfblo_status stable_rhs(sgfblo_solver *s, void *ws, const sgfblo_real *z,
+                                sgfblo_real *zdot, double *d_h) {
+  return pc_rhs_common(s, ws, z, zdot, d_h, 1);
 }
 
-const sgfblo_method_impl sgfblo_method_pc = {SGFBLO_METHOD_PC, pc_setup, pc_release, pc_rhs};
-const sgfblo_method_impl sgfblo_method_stable = {SGFBLO_METHOD_STABLE, pc_setup, pc_release, stable_rhs};
+/* Not graph-safe: the Hyy solves read CG scalars or a factorisation's status back. */
+const sgfblo_method_impl sgfblo_method_pc = {SGFBLO_METHOD_PC, pc_setup, pc_release, pc_rhs, 0};
+const sgfblo_method_impl sgfblo_method_stable = {SGFBLO_METHOD_STABLE, pc_setup, pc_release,
+                                                 stable_rhs, 0};

@@ -37,33 +37,35 @@ cleanup:
 
 /* Shared body; relaxed = 1 for RXGF ([.]_+ and eps), 0 for the inversion-free flow. */
 static sgfblo_status scalar_rhs(sgfblo_solver *s, scalar_ws *ws, const sgfblo_real *z,
-                                sgfblo_real *zdot, int relaxed) {
+                                sgfblo_real *zdot, double *d_h, int relaxed) {
   sgfblo_status st = SGFBLO_OK;
   const int64_t n = s->n, m = s->m;
   const sgfblo_real *x = z, *y = z + n;
-  double h;
   SGFBLO_TRY(sgfblo_oracle_grad_f(&s->orc, x, y, ws->gf, ws->gf + n));
   SGFBLO_TRY(sgfblo_oracle_grad_g(&s->orc, x, y, NULL, ws->gy));
-  SGFBLO_TRY(s->ops->dot(&s->bctx, m, ws->gy, ws->gy, &h));
-  s->h_rhs = h;
+  SGFBLO_TRY(s->ops->dot_dev(&s->bctx, m, ws->gy, ws->gy, d_h));
   SGFBLO_TRY(sgfblo_oracle_jyxT(&s->orc, x, y, ws->gy, ws->q));
   SGFBLO_TRY(sgfblo_oracle_hyy(&s->orc, x, y, ws->gy, ws->q + n));
   /* grad h = 2 q. The filter with q and alpha/2 gives the same velocity:
      [(-2 q'gf + alpha (h - eps^2)) / ||2q||^2] 2q = [(-q'gf + alpha/2 (h - eps^2)) / ||q||^2] q. */
   const double eps2 = relaxed ? s->set.epsilon * s->set.epsilon : 0.0;
-  SGFBLO_TRY(s->ops->safety_filter(&s->bctx, s->nz, ws->gf, ws->q, h, 0.5 * s->set.alpha, eps2,
+  SGFBLO_TRY(s->ops->safety_filter(&s->bctx, s->nz, ws->gf, ws->q, d_h, 0.5 * s->set.alpha, eps2,
                                    relaxed, zdot, NULL));
 cleanup:
   return st;
 }
 
-static sgfblo_status rxgf_rhs(sgfblo_solver *s, void *ws, const sgfblo_real *z, sgfblo_real *zdot) {
-  return scalar_rhs(s, ws, z, zdot, 1);
+static sgfblo_status rxgf_rhs(sgfblo_solver *s, void *ws, const sgfblo_real *z, sgfblo_real *zdot,
+                              double *d_h) {
+  return scalar_rhs(s, ws, z, zdot, d_h, 1);
 }
 
-static sgfblo_status invfree_rhs(sgfblo_solver *s, void *ws, const sgfblo_real *z, sgfblo_real *zdot) {
-  return scalar_rhs(s, ws, z, zdot, 0);
+static sgfblo_status invfree_rhs(sgfblo_solver *s, void *ws, const sgfblo_real *z,
+                                 sgfblo_real *zdot, double *d_h) {
+  return scalar_rhs(s, ws, z, zdot, d_h, 0);
 }
 
-const sgfblo_method_impl sgfblo_method_rxgf = {SGFBLO_METHOD_RXGF, scalar_setup, scalar_release, rxgf_rhs};
-const sgfblo_method_impl sgfblo_method_invfree = {SGFBLO_METHOD_INVFREE, scalar_setup, scalar_release, invfree_rhs};
+const sgfblo_method_impl sgfblo_method_rxgf = {SGFBLO_METHOD_RXGF, scalar_setup, scalar_release,
+                                               rxgf_rhs, 1};
+const sgfblo_method_impl sgfblo_method_invfree = {SGFBLO_METHOD_INVFREE, scalar_setup,
+                                                  scalar_release, invfree_rhs, 1};

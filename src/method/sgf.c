@@ -80,18 +80,17 @@ cleanup:
   return st;
 }
 
-static sgfblo_status sgf_rhs(sgfblo_solver *s, void *vws, const sgfblo_real *z, sgfblo_real *zdot) {
+static sgfblo_status sgf_rhs(sgfblo_solver *s, void *vws, const sgfblo_real *z, sgfblo_real *zdot,
+                             double *d_h) {
   sgfblo_status st = SGFBLO_OK;
   sgf_ws *ws = vws;
   const sgfblo_ops *o = s->ops;
   sgfblo_bctx *b = &s->bctx;
   const int64_t n = s->n, m = s->m;
   const sgfblo_real *x = z, *y = z + n;
-  double h;
   SGFBLO_TRY(sgfblo_oracle_grad_f(&s->orc, x, y, ws->gf, ws->gf + n));
   SGFBLO_TRY(sgfblo_oracle_grad_g(&s->orc, x, y, NULL, ws->gy));
-  SGFBLO_TRY(o->dot(b, m, ws->gy, ws->gy, &h));
-  s->h_rhs = h;
+  SGFBLO_TRY(o->dot_dev(b, m, ws->gy, ws->gy, d_h));
   if (ws->dense) {
     /* Dense blocks, then K = Jd Jd^T + Hd Hd (Hd symmetric), factor in place. */
     SGFBLO_TRY(sgfblo_oracle_hyy_dense(&s->orc, o, b, x, y, ws->Hd, ws->e, ws->host_e));
@@ -129,5 +128,8 @@ cleanup:
   return st;
 }
 
-const sgfblo_method_impl sgfblo_method_sgf_chol = {SGFBLO_METHOD_SGF_CHOL, sgf_chol_setup, sgf_release, sgf_rhs};
-const sgfblo_method_impl sgfblo_method_sgf_cg = {SGFBLO_METHOD_SGF_CG, sgf_cg_setup, sgf_release, sgf_rhs};
+/* Not graph-safe: potrf reads its status back, CG its scalars. */
+const sgfblo_method_impl sgfblo_method_sgf_chol = {SGFBLO_METHOD_SGF_CHOL, sgf_chol_setup,
+                                                   sgf_release, sgf_rhs, 0};
+const sgfblo_method_impl sgfblo_method_sgf_cg = {SGFBLO_METHOD_SGF_CG, sgf_cg_setup, sgf_release,
+                                                 sgf_rhs, 0};

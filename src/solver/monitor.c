@@ -53,6 +53,8 @@ sgfblo_status sgfblo_monitor_measure(sgfblo_solver *s, sgfblo_progress *p) {
   p->f = f;
   p->grad_g_norm = sqrt(gg);
   p->hypergrad_norm = NAN;
+  if (s->step > 0)
+    SGFBLO_TRY(s->ops->scalars_read(&s->bctx, 1, s->sc + SGFBLO_SC_ZDOT_NORM, &s->zdot_norm));
   p->zdot_norm = s->zdot_norm;
   if (s->set.monitor_hypergrad) {
     st = sgfblo_hypergrad(s, s->mon_hs, s->z, s->mon_gx, s->mon_gy, s->mon_w, s->mon_gx + s->n);
