@@ -320,3 +320,25 @@ Test(api, setup_twice_and_state_round_trip) {
   cr_assert_eq(sgfblo_solver_set_state(s, bad, NULL), SGFBLO_ERR_NONFINITE);
   sgfblo_solver_destroy(s);
 }
+
+Test(api, backend_description) {
+  char buf[256];
+  cr_assert_eq(sgfblo_backend_describe(SGFBLO_BACKEND_CPU, 0, NULL, 10), SGFBLO_ERR_NULL_ARG);
+  cr_assert_eq(sgfblo_backend_describe(SGFBLO_BACKEND_CPU, 0, buf, 0), SGFBLO_ERR_NULL_ARG);
+  cr_assert_eq(sgfblo_backend_describe(SGFBLO_BACKEND_CPU, 0, buf, sizeof buf), SGFBLO_OK);
+  cr_assert_str_eq(buf, sizeof(sgfblo_real) == sizeof(double) ? "cpu, float64" : "cpu, float32");
+  /* Truncated, still terminated. */
+  cr_assert_eq(sgfblo_backend_describe(SGFBLO_BACKEND_CPU, 0, buf, 4), SGFBLO_OK);
+  cr_assert_str_eq(buf, "cpu");
+  const sgfblo_status st = sgfblo_backend_describe(SGFBLO_BACKEND_CUDA, 0, buf, sizeof buf);
+  if (sgfblo_backend_available(SGFBLO_BACKEND_CUDA)) {
+    cr_assert_eq(st, SGFBLO_OK, "%s", buf);
+    cr_assert(strstr(buf, "cuda device 0: "), "%s", buf);
+    cr_log_info("%s", buf);
+  } else {
+    cr_assert_eq(st, SGFBLO_ERR_NO_BACKEND, "%s", buf);
+    cr_assert(strlen(buf) > 0, "the reason is given");
+  }
+  cr_assert_eq(sgfblo_backend_describe(SGFBLO_BACKEND_CUDA, 1 << 20, buf, sizeof buf),
+               SGFBLO_ERR_NO_BACKEND);
+}

@@ -25,6 +25,16 @@ SGFBLO_API const char *sgfblo_version(void);
 /** 1 if the backend is compiled in and usable here (CUDA: a device is present), else 0. */
 SGFBLO_API int sgfblo_backend_available(sgfblo_backend b);
 
+/**
+ * One line naming where a solve on backend b (CUDA: device device_id) runs and at which
+ * precision, e.g. "cpu, float64" or "cuda device 0: NVIDIA H100 80GB HBM3 (compute 9.0,
+ * 79.1 GiB), float32", into buf (truncated to len - 1 characters). Where the backend is not
+ * usable, buf says why and the status says so.
+ * @return SGFBLO_OK, SGFBLO_ERR_NULL_ARG (buf NULL or len 0), SGFBLO_ERR_NO_BACKEND
+ */
+SGFBLO_API sgfblo_status sgfblo_backend_describe(sgfblo_backend b, int device_id, char *buf,
+                                                 size_t len);
+
 /* --------------------------------------------------------------- settings -- */
 
 /** Fill *s with the documented defaults (SGFBLO_DEFAULT_* in sgfblo_config.h). NULL-safe. */

@@ -18,6 +18,7 @@
 #include <cuda_runtime.h>
 #include <cusolverDn.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "backend/cuda_dev.h"
@@ -604,6 +605,24 @@ sgfblo_status sgfblo_cuda_open(int device_id, const sgfblo_ops **ops, sgfblo_bct
 cleanup:
   if (st != SGFBLO_OK) cuda_close(b);
   return st;
+}
+
+sgfblo_status sgfblo_cuda_describe(int device_id, char *buf, size_t len) {
+  const int count = sgfblo_cuda_device_count();
+  if (device_id < 0 || device_id >= count) {
+    snprintf(buf, len, "no such CUDA device (this machine has %d)", count);
+    return SGFBLO_ERR_NO_BACKEND;
+  }
+  struct cudaDeviceProp prop;
+  const cudaError_t e = cudaGetDeviceProperties(&prop, device_id);
+  if (e != cudaSuccess) {
+    (void)cudaGetLastError();
+    snprintf(buf, len, "cudaGetDeviceProperties failed: %s", cudaGetErrorString(e));
+    return SGFBLO_ERR_NO_BACKEND;
+  }
+  snprintf(buf, len, "%s (compute %d.%d, %.1f GiB)", prop.name, prop.major, prop.minor,
+           (double)prop.totalGlobalMem / (double)(1u << 30));
+  return SGFBLO_OK;
 }
 
 /* ----------------------------------------------------- setup-time helpers -- */

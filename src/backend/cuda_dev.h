@@ -30,6 +30,10 @@ int sgfblo_cuda_device_count(void);
             SGFBLO_ERR_CUDA, SGFBLO_ERR_ALLOC */
 sgfblo_status sgfblo_cuda_open(int device_id, const sgfblo_ops **ops, sgfblo_bctx *b);
 
+/** "NAME (compute M.m, X GiB)" of device_id into buf, or why it is not usable.
+    @return SGFBLO_OK, SGFBLO_ERR_NO_BACKEND */
+sgfblo_status sgfblo_cuda_describe(int device_id, char *buf, size_t len);
+
 /* ----------------------------------------------------- setup-time helpers -- */
 
 /** Make device_id current for the calling thread. */

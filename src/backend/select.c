@@ -1,4 +1,6 @@
-/* Backend selection at setup, and the run-time availability query. */
+/* Backend selection at setup, and the run-time availability and description queries. */
+#include <stdio.h>
+
 #include "backend/backend.h"
 #include "core/error.h"
 #ifdef SGFBLO_HAVE_CUDA
@@ -35,4 +37,27 @@ sgfblo_status sgfblo_backend_open(sgfblo_backend which, int device_id, const sgf
                      "the CUDA backend is not compiled into this build of sgfblo %s (configure "
                      "with nvcc available and SGFBLO_ENABLE_CUDA not OFF)",
                      SGFBLO_VERSION);
+}
+
+sgfblo_status sgfblo_backend_describe(sgfblo_backend which, int device_id, char *buf, size_t len) {
+  if (!buf || len == 0) return SGFBLO_ERR_NULL_ARG;
+  const char *precision = sizeof(sgfblo_real) == sizeof(double) ? "float64" : "float32";
+  if (which == SGFBLO_BACKEND_CPU) {
+    snprintf(buf, len, "cpu, %s", precision);
+    return SGFBLO_OK;
+  }
+#ifdef SGFBLO_HAVE_CUDA
+  if (which == SGFBLO_BACKEND_CUDA) {
+    char dev[160];
+    const sgfblo_status st = sgfblo_cuda_describe(device_id, dev, sizeof dev);
+    if (st == SGFBLO_OK)
+      snprintf(buf, len, "cuda device %d: %s, %s", device_id, dev, precision);
+    else
+      snprintf(buf, len, "cuda device %d: %s", device_id, dev);
+    return st;
+  }
+#endif
+  (void)device_id;
+  snprintf(buf, len, "backend %d is not compiled into this build", (int)which);
+  return SGFBLO_ERR_NO_BACKEND;
 }

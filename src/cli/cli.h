@@ -115,6 +115,8 @@ enum {
   CLI_KEY_TAU0,
   CLI_KEY_DELTA,
   CLI_KEY_ITERS,
+  CLI_KEY_DEVICE,
+  CLI_KEY_NO_GRAPH,
   CLI_KEY_SUBCOMMAND = 512
 };
 
@@ -225,6 +227,9 @@ sgfblo_status cli_start_state(const sgfblo_problem *p, const sgfblo_settings *se
  * @return CLI_EXIT_OK, or CLI_EXIT_FAILURE with the status string and the solver's last error
  *         on stderr
  */
+/** Print "PROG: running on <backend description>" to stderr (sgfblo_backend_describe). */
+void cli_announce_backend(const char *prog, const sgfblo_settings *set);
+
 int cli_solve_and_report(const char *prog, const char *problem_name, const sgfblo_problem *p,
                          cli_run_opts *o);
 

@@ -378,6 +378,7 @@ static void announce(const hc_opts *o, const hc_data *d) {
           (long long)hc_dim(d), (long long)hc_classes(d));
   if (d->has_mask) fprintf(stderr, ", %lld labels corrupted", (long long)d->corr.num_corrupted);
   fputc('\n', stderr);
+  cli_announce_backend("hyperclean", &o->run.set);
 }
 
 static int run_all(hc_opts *o, const hc_data *d, hc_row *rows, int *nrows) {

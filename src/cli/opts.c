@@ -19,6 +19,10 @@ const cli_option cli_flow_options[] = {
     {"integrator", "NAME", CLI_KEY_INTEGRATOR,
      "time integrator: euler | rk4 | rk4-38 | dopri5 (default rk4)"},
     {"backend", "NAME", CLI_KEY_BACKEND, "where the solve runs: cpu | cuda (default cpu)"},
+    {"device", "N", CLI_KEY_DEVICE, "CUDA device ordinal for --backend cuda, >= 0 (default 0)"},
+    {"no-graph", NULL, CLI_KEY_NO_GRAPH,
+     "--backend cuda: launch every kernel from the host instead of replaying each fixed "
+     "rxgf/invfree step from a CUDA Graph (for debugging and profiling)"},
     {"alpha", "A", CLI_KEY_ALPHA,
      "safety-filter gain alpha > 0 (default " CLI_STR(SGFBLO_DEFAULT_ALPHA) ")"},
     {"eps", "E", CLI_KEY_EPS,
@@ -191,6 +195,8 @@ int cli_run_option(const char *prog, int key, const char *arg, cli_run_opts *o) 
       return cli_parse_int64(prog, "--steps", arg, INT64_MIN, INT64_MAX, &s->max_steps);
     case CLI_KEY_MONITOR_EVERY: return set_int(prog, key, arg, &s->monitor_every);
     case CLI_KEY_STEP_CONTROL: s->step_control = 1; return CLI_EXIT_OK;
+    case CLI_KEY_DEVICE: return set_int(prog, key, arg, &s->device_id);
+    case CLI_KEY_NO_GRAPH: s->cuda_graph = 0; return CLI_EXIT_OK;
     case CLI_KEY_INIT_LOWER: s->init_lower = 1; return CLI_EXIT_OK;
     case CLI_KEY_LOG: s->log_path = arg; return CLI_EXIT_OK;
     case CLI_KEY_PROGRESS: o->progress = 1; return CLI_EXIT_OK;

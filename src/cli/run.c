@@ -71,8 +71,18 @@ static int sqcqp_and_report(const char *prog, const char *problem_name, const sg
   return st == SGFBLO_OK ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 }
 
+void cli_announce_backend(const char *prog, const sgfblo_settings *set) {
+  char what[256];
+  /* An unusable backend is reported by setup, with the reason. */
+  if (sgfblo_backend_describe(set->backend, set->device_id, what, sizeof what) != SGFBLO_OK) return;
+  fprintf(stderr, "%s: running on %s%s\n", prog, what,
+          set->backend == SGFBLO_BACKEND_CUDA && !set->cuda_graph ? " (no CUDA graphs)" : "");
+}
+
 int cli_solve_and_report(const char *prog, const char *problem_name, const sgfblo_problem *p,
                          cli_run_opts *o) {
+  /* Where a GPU run happens is worth a line on stderr (the summary goes to stdout). */
+  if (o->set.backend == SGFBLO_BACKEND_CUDA) cli_announce_backend(prog, &o->set);
   if (o->sqcqp) return sqcqp_and_report(prog, problem_name, p, o);
   sgfblo_solver *s = NULL;
   sgfblo_status st = sgfblo_solver_create(&s);
