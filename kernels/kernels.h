@@ -67,6 +67,15 @@ int sgfblo_cuda_track_max(const double *d_val, double offset, double *d_max, voi
 /** The first time !(d_val[0] <= limit): d_watch[0] = 1, d_watch[1] = d_val[0]; one thread
     (a divergence / NaN watch the host reads only at check points). */
 int sgfblo_cuda_watch(const double *d_val, double limit, double *d_watch, void *stream);
+/** Conjugate-gradient updates on the CG scalars c (layout and semantics: the cg_* ops of
+    src/backend/backend.h): cg_start one thread; cg_update_xr x += a p, r -= a Ap; cg_update_p
+    p = r + beta p, then one thread moves RR, ITERS and STATE (a second launch, so that no
+    thread of the vector kernel reads RR after it changed). */
+int sgfblo_cuda_cg_start(double tol2, double *c, void *stream);
+int sgfblo_cuda_cg_update_xr(int64_t n, double *c, const sgfblo_real *p, const sgfblo_real *Ap,
+                             sgfblo_real *x, sgfblo_real *r, void *stream);
+int sgfblo_cuda_cg_update_p(int64_t n, double *c, const sgfblo_real *r, sgfblo_real *p,
+                            void *stream);
 /** Single-block sum for the problems' value callbacks (no scratch):
     d_out[0] = sum_i x_i y_i, or sum_i x_i when y is NULL. */
 int sgfblo_cuda_sum_small(int64_t n, const sgfblo_real *x, const sgfblo_real *y, double *d_out,

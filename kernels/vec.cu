@@ -4,6 +4,7 @@
 #include <cuda_runtime.h>
 #include <math.h>
 
+#include "backend/cg_scalars.h"
 #include "kernels.h"
 
 static constexpr int kThreads = 256;     // threads per block, every kernel here
@@ -183,6 +184,52 @@ static __global__ void k_watch(const double *d_val, double limit, double *d_watc
   }
 }
 
+// ------------------------------------------------- conjugate gradients --
+// c: the CG scalars (backend.h, SGFBLO_CG_*), read by every thread. A kernel writes to c only
+// what no thread of the same launch reads after the write could change its decision: STATE
+// becomes CURVATURE only where every thread skips anyway; RR and ITERS move in k_cg_finish.
+
+static __global__ void k_cg_start(double tol2, double *c) {
+  if (blockIdx.x != 0 || threadIdx.x != 0) return;
+  c[SGFBLO_CG_TARGET] = tol2 * c[SGFBLO_CG_BB];
+  c[SGFBLO_CG_ITERS] = 0.0;
+  c[SGFBLO_CG_STATE] = c[SGFBLO_CG_BB] == 0.0                  ? SGFBLO_CG_STATE_ZERO_RHS
+                       : c[SGFBLO_CG_RR] <= c[SGFBLO_CG_TARGET] ? SGFBLO_CG_STATE_CONVERGED
+                                                                : SGFBLO_CG_STATE_RUNNING;
+}
+
+static __global__ void k_cg_update_xr(int64_t n, double *c, const sgfblo_real *p,
+                                      const sgfblo_real *Ap, sgfblo_real *x, sgfblo_real *r) {
+  if (c[SGFBLO_CG_STATE] != SGFBLO_CG_STATE_RUNNING) return;
+  const double pAp = c[SGFBLO_CG_PAP];
+  if (!(pAp > 0.0)) {
+    if (blockIdx.x == 0 && threadIdx.x == 0) c[SGFBLO_CG_STATE] = SGFBLO_CG_STATE_CURVATURE;
+    return;
+  }
+  const sgfblo_real a = (sgfblo_real)(c[SGFBLO_CG_RR] / pAp);
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
+       i += (int64_t)gridDim.x * blockDim.x) {
+    x[i] += a * p[i];
+    r[i] -= a * Ap[i];
+  }
+}
+
+static __global__ void k_cg_update_p(int64_t n, const double *c, const sgfblo_real *r,
+                                     sgfblo_real *p) {
+  if (c[SGFBLO_CG_STATE] != SGFBLO_CG_STATE_RUNNING) return;
+  const sgfblo_real beta = (sgfblo_real)(c[SGFBLO_CG_RR_NEW] / c[SGFBLO_CG_RR]);
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
+       i += (int64_t)gridDim.x * blockDim.x)
+    p[i] = r[i] + beta * p[i];
+}
+
+static __global__ void k_cg_finish(double *c) {
+  if (blockIdx.x != 0 || threadIdx.x != 0 || c[SGFBLO_CG_STATE] != SGFBLO_CG_STATE_RUNNING) return;
+  c[SGFBLO_CG_RR] = c[SGFBLO_CG_RR_NEW];
+  c[SGFBLO_CG_ITERS] += 1.0;
+  if (c[SGFBLO_CG_RR] <= c[SGFBLO_CG_TARGET]) c[SGFBLO_CG_STATE] = SGFBLO_CG_STATE_CONVERGED;
+}
+
 // One block, no scratch: out[0] = sum x_i y_i (or sum x_i when y is NULL).
 static __global__ void k_sum_small(int64_t n, const sgfblo_real *x, const sgfblo_real *y,
                                    double *out) {
@@ -272,6 +319,31 @@ extern "C" int sgfblo_cuda_track_max(const double *d_val, double offset, double 
 extern "C" int sgfblo_cuda_watch(const double *d_val, double limit, double *d_watch,
                                  void *stream) {
   k_watch<<<1, 1, 0, as_stream(stream)>>>(d_val, limit, d_watch);
+  return (int)cudaGetLastError();
+}
+
+extern "C" int sgfblo_cuda_cg_start(double tol2, double *c, void *stream) {
+  k_cg_start<<<1, 1, 0, as_stream(stream)>>>(tol2, c);
+  return (int)cudaGetLastError();
+}
+
+extern "C" int sgfblo_cuda_cg_update_xr(int64_t n, double *c, const sgfblo_real *p,
+                                        const sgfblo_real *Ap, sgfblo_real *x, sgfblo_real *r,
+                                        void *stream) {
+  if (n <= 0) return 0;
+  k_cg_update_xr<<<grid_for(n), kThreads, 0, as_stream(stream)>>>(n, c, p, Ap, x, r);
+  return (int)cudaGetLastError();
+}
+
+extern "C" int sgfblo_cuda_cg_update_p(int64_t n, double *c, const sgfblo_real *r, sgfblo_real *p,
+                                       void *stream) {
+  cudaStream_t st = as_stream(stream);
+  if (n > 0) {
+    k_cg_update_p<<<grid_for(n), kThreads, 0, st>>>(n, c, r, p);
+    const cudaError_t e = cudaGetLastError();
+    if (e != cudaSuccess) return (int)e;
+  }
+  k_cg_finish<<<1, 1, 0, st>>>(c);
   return (int)cudaGetLastError();
 }
 

@@ -5,6 +5,7 @@
 #ifndef SGFBLO_BACKEND_BACKEND_H
 #define SGFBLO_BACKEND_BACKEND_H
 
+#include "backend/cg_scalars.h"
 #include "sgfblo/sgfblo.h"
 
 /** Per-solver backend context: the error buffer ops report into, the stream, private state. */
@@ -87,6 +88,21 @@ typedef struct sgfblo_ops {
   sgfblo_status (*scalars_write)(sgfblo_bctx *b, int n, const double *h_src, double *d_dst);
   /** h_dst[0..n) (host) = d_src[0..n) (backend scalars); waits for the queued work. */
   sgfblo_status (*scalars_read)(sgfblo_bctx *b, int n, const double *d_src, double *h_dst);
+  /* Conjugate gradients on backend scalars: c holds SGFBLO_CG_NSC of them (layout below), so
+     an iteration needs no host round-trip and the host reads c every few iterations. Once
+     STATE leaves RUNNING the updates are no-ops: iterations run past convergence change
+     nothing. */
+  /** TARGET = tol2 BB; ITERS = 0; STATE = ZERO_RHS if BB = 0, else CONVERGED if RR <= TARGET,
+      else RUNNING. (BB and RR were written by dot_dev.) */
+  sgfblo_status (*cg_start)(sgfblo_bctx *b, double tol2, double *c);
+  /** With PAP = p'Ap written: if RUNNING and PAP > 0, a = RR / PAP, x += a p, r -= a Ap;
+      if RUNNING and not PAP > 0, STATE = CURVATURE. */
+  sgfblo_status (*cg_update_xr)(sgfblo_bctx *b, int64_t n, double *c, const sgfblo_real *p,
+                                const sgfblo_real *Ap, sgfblo_real *x, sgfblo_real *r);
+  /** With RR_NEW = r'r written: if RUNNING, p = r + (RR_NEW / RR) p, RR = RR_NEW, ITERS += 1,
+      and STATE = CONVERGED once RR <= TARGET. */
+  sgfblo_status (*cg_update_p)(sgfblo_bctx *b, int64_t n, double *c, const sgfblo_real *r,
+                               sgfblo_real *p);
   /* Step graphs (NULL where the backend has none, as on the CPU): the work one step enqueues
      is recorded once and replayed with one launch. */
   /** Start recording the context's stream: what follows is captured, not run. */

@@ -189,6 +189,44 @@ static sgfblo_status cpu_scalars_read(sgfblo_bctx *b, int n, const double *d_src
   return SGFBLO_OK;
 }
 
+static sgfblo_status cpu_cg_start(sgfblo_bctx *b, double tol2, double *c) {
+  (void)b;
+  c[SGFBLO_CG_TARGET] = tol2 * c[SGFBLO_CG_BB];
+  c[SGFBLO_CG_ITERS] = 0.0;
+  c[SGFBLO_CG_STATE] = c[SGFBLO_CG_BB] == 0.0                ? SGFBLO_CG_STATE_ZERO_RHS
+                       : c[SGFBLO_CG_RR] <= c[SGFBLO_CG_TARGET] ? SGFBLO_CG_STATE_CONVERGED
+                                                                : SGFBLO_CG_STATE_RUNNING;
+  return SGFBLO_OK;
+}
+
+static sgfblo_status cpu_cg_update_xr(sgfblo_bctx *b, int64_t n, double *c, const sgfblo_real *p,
+                                      const sgfblo_real *Ap, sgfblo_real *x, sgfblo_real *r) {
+  (void)b;
+  if (c[SGFBLO_CG_STATE] != SGFBLO_CG_STATE_RUNNING) return SGFBLO_OK;
+  if (!(c[SGFBLO_CG_PAP] > 0.0)) {
+    c[SGFBLO_CG_STATE] = SGFBLO_CG_STATE_CURVATURE;
+    return SGFBLO_OK;
+  }
+  const sgfblo_real a = (sgfblo_real)(c[SGFBLO_CG_RR] / c[SGFBLO_CG_PAP]);
+  for (int64_t i = 0; i < n; ++i) {
+    x[i] += a * p[i];
+    r[i] -= a * Ap[i];
+  }
+  return SGFBLO_OK;
+}
+
+static sgfblo_status cpu_cg_update_p(sgfblo_bctx *b, int64_t n, double *c, const sgfblo_real *r,
+                                     sgfblo_real *p) {
+  (void)b;
+  if (c[SGFBLO_CG_STATE] != SGFBLO_CG_STATE_RUNNING) return SGFBLO_OK;
+  const sgfblo_real beta = (sgfblo_real)(c[SGFBLO_CG_RR_NEW] / c[SGFBLO_CG_RR]);
+  for (int64_t i = 0; i < n; ++i) p[i] = r[i] + beta * p[i];
+  c[SGFBLO_CG_RR] = c[SGFBLO_CG_RR_NEW];
+  c[SGFBLO_CG_ITERS] += 1.0;
+  if (c[SGFBLO_CG_RR] <= c[SGFBLO_CG_TARGET]) c[SGFBLO_CG_STATE] = SGFBLO_CG_STATE_CONVERGED;
+  return SGFBLO_OK;
+}
+
 static sgfblo_status cpu_to_host(sgfblo_bctx *b, int64_t n, sgfblo_real *dst, const sgfblo_real *src) {
   return cpu_copy(b, n, src, dst);
 }
@@ -225,6 +263,9 @@ static const sgfblo_ops CPU_OPS = {
     .scalar_watch = cpu_scalar_watch,
     .scalars_write = cpu_scalars_write,
     .scalars_read = cpu_scalars_read,
+    .cg_start = cpu_cg_start,
+    .cg_update_xr = cpu_cg_update_xr,
+    .cg_update_p = cpu_cg_update_p,
     /* no step graphs on the CPU: graph_begin and the others stay NULL */
     .to_host = cpu_to_host,
     .from_host = cpu_from_host,

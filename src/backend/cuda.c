@@ -444,6 +444,32 @@ cleanup:
   return st;
 }
 
+static sgfblo_status cuda_cg_start(sgfblo_bctx *b, double tol2, double *c) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  SGFBLO_CUDA_TRY(sgfblo_cuda_cg_start(tol2, c, STREAM(b)));
+cleanup:
+  return st;
+}
+
+static sgfblo_status cuda_cg_update_xr(sgfblo_bctx *b, int64_t n, double *c, const sgfblo_real *p,
+                                       const sgfblo_real *Ap, sgfblo_real *x, sgfblo_real *r) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  SGFBLO_CUDA_TRY(sgfblo_cuda_cg_update_xr(n, c, p, Ap, x, r, STREAM(b)));
+cleanup:
+  return st;
+}
+
+static sgfblo_status cuda_cg_update_p(sgfblo_bctx *b, int64_t n, double *c, const sgfblo_real *r,
+                                      sgfblo_real *p) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  SGFBLO_CUDA_TRY(sgfblo_cuda_cg_update_p(n, c, r, p, STREAM(b)));
+cleanup:
+  return st;
+}
+
 /* ----------------------------------------------------------- step graphs -- */
 
 static sgfblo_status cuda_graph_begin(sgfblo_bctx *b) {
@@ -538,6 +564,9 @@ static const sgfblo_ops CUDA_OPS = {
     .scalar_watch = cuda_scalar_watch,
     .scalars_write = cuda_scalars_write,
     .scalars_read = cuda_scalars_read,
+    .cg_start = cuda_cg_start,
+    .cg_update_xr = cuda_cg_update_xr,
+    .cg_update_p = cuda_cg_update_p,
     .graph_begin = cuda_graph_begin,
     .graph_end = cuda_graph_end,
     .graph_launch = cuda_graph_launch,

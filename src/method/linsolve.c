@@ -9,9 +9,13 @@ sgfblo_status sgfblo_cg_ws_alloc(sgfblo_solver *s, sgfblo_cg_ws *ws, int64_t len
   sgfblo_status st = SGFBLO_OK;
   ws->len = len;
   ws->r = ws->p = ws->Ap = NULL;
+  ws->c = NULL;
+  /* Reading a backend scalar is free on the host and a synchronisation on a device. */
+  ws->read_every = s->ops->mem == SGFBLO_MEM_HOST ? 1 : SGFBLO_CG_DEVICE_READ_EVERY;
   SGFBLO_TRY(s->ops->alloc(&s->bctx, &ws->r, len));
   SGFBLO_TRY(s->ops->alloc(&s->bctx, &ws->p, len));
   SGFBLO_TRY(s->ops->alloc(&s->bctx, &ws->Ap, len));
+  SGFBLO_TRY(s->ops->scalars_alloc(&s->bctx, &ws->c, SGFBLO_CG_NSC));
 cleanup:
   return st;
 }
@@ -21,9 +25,15 @@ void sgfblo_cg_ws_free(sgfblo_solver *s, sgfblo_cg_ws *ws) {
   s->ops->release(&s->bctx, ws->r);
   s->ops->release(&s->bctx, ws->p);
   s->ops->release(&s->bctx, ws->Ap);
+  if (ws->c) s->ops->scalars_release(&s->bctx, ws->c);
   ws->r = ws->p = ws->Ap = NULL;
+  ws->c = NULL;
 }
 
+/* The iteration keeps its scalars (alpha, beta, the residual, the stop state) on the backend;
+   the host reads them every ws->read_every iterations to decide whether to go on. Iterations
+   run after convergence in the same burst change nothing (the updates test the state), but
+   their products are evaluated and counted. */
 sgfblo_status sgfblo_cg_solve(sgfblo_solver *s, sgfblo_cg_ws *ws, sgfblo_linop_fn apply,
                               void *data, const sgfblo_real *b, sgfblo_real *x, double tol,
                               int maxit) {
@@ -31,43 +41,47 @@ sgfblo_status sgfblo_cg_solve(sgfblo_solver *s, sgfblo_cg_ws *ws, sgfblo_linop_f
   const sgfblo_ops *o = s->ops;
   sgfblo_bctx *bc = &s->bctx;
   const int64_t n = ws->len;
-  double bb, rr, pAp, rr_new;
-  SGFBLO_TRY(o->dot(bc, n, b, b, &bb));
-  if (bb == 0.0) {
-    SGFBLO_TRY(o->fill(bc, n, 0.0, x));
-    goto cleanup;
-  }
+  double *c = ws->c, h[SGFBLO_CG_NSC] = {0};
+  SGFBLO_TRY(o->dot_dev(bc, n, b, b, c + SGFBLO_CG_BB));
   /* r = b - A x (warm start), p = r */
   SGFBLO_TRY(apply(s, data, x, ws->Ap));
   SGFBLO_TRY(o->lincomb(bc, n, 2, (const double[]){1.0, -1.0},
                         (const sgfblo_real *const[]){b, ws->Ap}, ws->r));
   SGFBLO_TRY(o->copy(bc, n, ws->r, ws->p));
-  SGFBLO_TRY(o->dot(bc, n, ws->r, ws->r, &rr));
-  const double target = tol * tol * bb;
+  SGFBLO_TRY(o->dot_dev(bc, n, ws->r, ws->r, c + SGFBLO_CG_RR));
+  SGFBLO_TRY(o->cg_start(bc, tol * tol, c));
+  SGFBLO_TRY(o->scalars_read(bc, SGFBLO_CG_NSC, c, h));
+  if (h[SGFBLO_CG_STATE] == SGFBLO_CG_STATE_ZERO_RHS) {
+    SGFBLO_TRY(o->fill(bc, n, 0.0, x));
+    goto cleanup;
+  }
   int it = 0;
-  while (rr > target) {
-    if (it == maxit)
+  while (h[SGFBLO_CG_STATE] == SGFBLO_CG_STATE_RUNNING) {
+    if (it >= maxit)
       SGFBLO_FAIL(&s->err, SGFBLO_ERR_NOT_CONVERGED,
                   "conjugate gradients did not reach relative residual %.1e in %d iterations "
                   "(reached %.3e); raise cg_maxit or cg_tol",
-                  tol, maxit, sqrt(rr / bb));
-    SGFBLO_TRY(apply(s, data, ws->p, ws->Ap));
-    SGFBLO_TRY(o->dot(bc, n, ws->p, ws->Ap, &pAp));
-    if (!(pAp > 0.0))
-      SGFBLO_FAIL(&s->err, isfinite(pAp) ? SGFBLO_ERR_NOT_SPD : SGFBLO_ERR_NONFINITE,
-                  "conjugate gradients met curvature p'Ap = %g: the operator is not positive "
-                  "definite here",
-                  pAp);
-    const double a = rr / pAp;
-    SGFBLO_TRY(o->axpby(bc, n, a, ws->p, 1.0, x));
-    SGFBLO_TRY(o->axpby(bc, n, -a, ws->Ap, 1.0, ws->r));
-    SGFBLO_TRY(o->dot(bc, n, ws->r, ws->r, &rr_new));
-    SGFBLO_TRY(o->axpby(bc, n, 1.0, ws->r, rr_new / rr, ws->p));
-    rr = rr_new;
-    ++it;
-    s->info.cg_iters++;
+                  tol, maxit, sqrt(h[SGFBLO_CG_RR] / h[SGFBLO_CG_BB]));
+    const int burst = ws->read_every < maxit - it ? ws->read_every : maxit - it;
+    for (int k = 0; k < burst; ++k) {
+      SGFBLO_TRY(apply(s, data, ws->p, ws->Ap));
+      SGFBLO_TRY(o->dot_dev(bc, n, ws->p, ws->Ap, c + SGFBLO_CG_PAP));
+      SGFBLO_TRY(o->cg_update_xr(bc, n, c, ws->p, ws->Ap, x, ws->r));
+      SGFBLO_TRY(o->dot_dev(bc, n, ws->r, ws->r, c + SGFBLO_CG_RR_NEW));
+      SGFBLO_TRY(o->cg_update_p(bc, n, c, ws->r, ws->p));
+    }
+    it += burst;
+    SGFBLO_TRY(o->scalars_read(bc, SGFBLO_CG_NSC, c, h));
+  }
+  if (h[SGFBLO_CG_STATE] == SGFBLO_CG_STATE_CURVATURE) {
+    const double pAp = h[SGFBLO_CG_PAP];
+    SGFBLO_FAIL(&s->err, isfinite(pAp) ? SGFBLO_ERR_NOT_SPD : SGFBLO_ERR_NONFINITE,
+                "conjugate gradients met curvature p'Ap = %g: the operator is not positive "
+                "definite here",
+                pAp);
   }
 cleanup:
+  if (st == SGFBLO_OK || st == SGFBLO_ERR_NOT_CONVERGED) s->info.cg_iters += (int64_t)h[SGFBLO_CG_ITERS];
   return st;
 }
 
@@ -76,7 +90,7 @@ sgfblo_status sgfblo_hyy_solver_alloc(sgfblo_solver *s, sgfblo_hyy_solver *hs, i
   const int64_t mx = s->n > s->m ? s->n : s->m;
   hs->use_chol = use_chol;
   hs->L = hs->e = hs->host_e = NULL;
-  hs->cg = (sgfblo_cg_ws){0, NULL, NULL, NULL};
+  hs->cg = (sgfblo_cg_ws){0};
   if (use_chol) {
     SGFBLO_TRY(s->ops->alloc(&s->bctx, &hs->L, s->m * s->m));
     SGFBLO_TRY(s->ops->potrf_reserve(&s->bctx, s->m, hs->L));

@@ -9,10 +9,17 @@
 typedef sgfblo_status (*sgfblo_linop_fn)(sgfblo_solver *s, void *data, const sgfblo_real *v,
                                          sgfblo_real *out);
 
-/** CG scratch: three vectors of length len. */
+/** Iterations between two reads of the CG scalars on a device backend: each read waits for
+    the stream, and at most this many - 1 iterations run past convergence (no-ops that still
+    evaluate one product each). */
+#define SGFBLO_CG_DEVICE_READ_EVERY 8
+
+/** CG scratch: three vectors of length len and the backend scalars of the iteration. */
 typedef struct {
   int64_t len;
   sgfblo_real *r, *p, *Ap;
+  double *c;      /* SGFBLO_CG_NSC backend scalars (backend/cg_scalars.h) */
+  int read_every; /* iterations per host read: 1 on the CPU, SGFBLO_CG_DEVICE_READ_EVERY else */
 } sgfblo_cg_ws;
 
 sgfblo_status sgfblo_cg_ws_alloc(sgfblo_solver *s, sgfblo_cg_ws *ws, int64_t len);
@@ -20,7 +27,8 @@ void sgfblo_cg_ws_free(sgfblo_solver *s, sgfblo_cg_ws *ws);
 
 /**
  * Solve A x = b by conjugate gradients, x holding the warm start on entry. Stops when
- * ||r|| <= tol ||b|| (or b = 0). Returns SGFBLO_ERR_NOT_CONVERGED with a message when maxit
+ * ||r|| <= tol ||b|| (or b = 0); the test is made on the backend, and the host looks every
+ * ws->read_every iterations. Returns SGFBLO_ERR_NOT_CONVERGED with a message when maxit
  * iterations do not reach the tolerance, SGFBLO_ERR_NOT_SPD on a non-positive curvature.
  */
 sgfblo_status sgfblo_cg_solve(sgfblo_solver *s, sgfblo_cg_ws *ws, sgfblo_linop_fn apply,

@@ -1,0 +1,23 @@
+/* The layout of the conjugate-gradient scalars that the cg_* ops of the backend table
+   (backend.h) and the CUDA kernels behind them (kernels/vec.cu) share. Plain C, no types:
+   included by C and CUDA sources alike. */
+#ifndef SGFBLO_BACKEND_CG_SCALARS_H
+#define SGFBLO_BACKEND_CG_SCALARS_H
+
+/** Layout of the conjugate-gradient scalars (the cg_* ops). */
+enum {
+  SGFBLO_CG_BB,     /* b'b */
+  SGFBLO_CG_TARGET, /* tol^2 b'b */
+  SGFBLO_CG_RR,     /* r'r of the current residual */
+  SGFBLO_CG_PAP,    /* p'Ap */
+  SGFBLO_CG_RR_NEW, /* r'r after the update */
+  SGFBLO_CG_STATE,  /* one of the SGFBLO_CG_STATE_* values */
+  SGFBLO_CG_ITERS,  /* iterations that changed x */
+  SGFBLO_CG_NSC
+};
+#define SGFBLO_CG_STATE_RUNNING 0.0
+#define SGFBLO_CG_STATE_CONVERGED 1.0
+#define SGFBLO_CG_STATE_CURVATURE 2.0 /* p'Ap not > 0 (kept in PAP) */
+#define SGFBLO_CG_STATE_ZERO_RHS 3.0
+
+#endif /* SGFBLO_BACKEND_CG_SCALARS_H */
