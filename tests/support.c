@@ -1,8 +1,9 @@
-#define _DEFAULT_SOURCE /* mkdtemp, dirent */
+#define _DEFAULT_SOURCE /* mkdtemp, dirent, fork, execv, waitpid, setenv */
 #include "support.h"
 
 #include <dirent.h>
 #include <stdio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -173,4 +174,59 @@ void test_temp_dir_remove(const char *dir) {
   }
   closedir(d);
   rmdir(dir);
+}
+
+const char *test_path_in(const char *dir, const char *name) {
+  static char bufs[16][600];
+  static int k = 0;
+  char *p = bufs[k++ % 16];
+  snprintf(p, sizeof bufs[0], "%s/%s", dir, name);
+  return p;
+}
+
+char *test_slurp(const char *path) {
+  FILE *f = fopen(path, "rb");
+  cr_assert_not_null(f, "cannot open %s", path);
+  fseek(f, 0, SEEK_END);
+  const long len = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *s = malloc((size_t)len + 1);
+  cr_assert_not_null(s);
+  const size_t got = fread(s, 1, (size_t)len, f);
+  s[got] = '\0';
+  fclose(f);
+  return s;
+}
+
+test_run_result test_run_tool(const char *exe, const char *dir, const char *path_env,
+                              const char *const *args) {
+  char out_path[600], err_path[600];
+  snprintf(out_path, sizeof out_path, "%s/stdout.txt", dir);
+  snprintf(err_path, sizeof err_path, "%s/stderr.txt", dir);
+  char *argv[80];
+  int argc = 0;
+  argv[argc++] = (char *)exe;
+  for (; args[argc - 1] && argc < 79; ++argc) argv[argc] = (char *)args[argc - 1];
+  argv[argc] = NULL;
+  fflush(NULL);
+  const pid_t pid = fork();
+  cr_assert(pid >= 0, "fork failed");
+  if (pid == 0) {
+    if (!freopen(out_path, "w", stdout) || !freopen(err_path, "w", stderr)) _exit(126);
+    if (path_env && setenv("PATH", path_env, 1) != 0) _exit(126);
+    execv(exe, argv);
+    _exit(127);
+  }
+  int wstatus = 0;
+  cr_assert(waitpid(pid, &wstatus, 0) == pid, "waitpid failed");
+  test_run_result r = {WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1, test_slurp(out_path),
+                       test_slurp(err_path)};
+  cr_assert(r.status != 127 && r.status != 126, "could not run %s", exe);
+  return r;
+}
+
+void test_run_free(test_run_result *r) {
+  free(r->out);
+  free(r->err);
+  r->out = r->err = NULL;
 }

@@ -1,16 +1,12 @@
 /* The sgfblo command-line tool, run as a subprocess: help text, exit statuses, usage errors,
    the JSON summary, input files, and the paper's RXGF run on the synthetic problem. */
-#define _POSIX_C_SOURCE 200809L /* fork, execv, waitpid, mkdtemp */
+#define _POSIX_C_SOURCE 200809L /* strtok_r */
 
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "sgfblo/sgfblo_io.h"
 #include "support.h"
@@ -21,71 +17,21 @@
 
 /* ------------------------------------------------------------ subprocess -- */
 
-typedef struct {
-  int status; /* exit status, or -1 if the tool did not exit normally */
-  char *out;  /* everything it wrote to stdout */
-  char *err;  /* everything it wrote to stderr */
-} run_result;
-
 static char work_dir[512];
 
 static void make_work_dir(void) { test_temp_dir_make(work_dir, sizeof work_dir, "cli"); }
 
 static void remove_work_dir(void) { test_temp_dir_remove(work_dir); }
 
-/* Path of a file in this test's scratch directory (static buffer per call slot). */
-static const char *path_in(const char *name) {
-  static char bufs[8][600];
-  static int k = 0;
-  char *p = bufs[k++ % 8];
-  snprintf(p, sizeof bufs[0], "%s/%s", work_dir, name);
-  return p;
-}
-
-static char *slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
-  cr_assert_not_null(f, "cannot open %s", path);
-  fseek(f, 0, SEEK_END);
-  const long len = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *s = malloc((size_t)len + 1);
-  cr_assert_not_null(s);
-  const size_t got = fread(s, 1, (size_t)len, f);
-  s[got] = '\0';
-  fclose(f);
-  return s;
-}
+/* Path of a file in this test's scratch directory. */
+static const char *path_in(const char *name) { return test_path_in(work_dir, name); }
 
 /* Run the tool with the given arguments (NULL-terminated, program name excluded). */
-static run_result run_argv(const char *const *args) {
-  const char *out_path = path_in("stdout.txt"), *err_path = path_in("stderr.txt");
-  char *argv[64];
-  int argc = 0;
-  argv[argc++] = (char *)SGFBLO_CLI_PATH;
-  for (; args[argc - 1] && argc < 63; ++argc) argv[argc] = (char *)args[argc - 1];
-  argv[argc] = NULL;
-  fflush(NULL);
-  const pid_t pid = fork();
-  cr_assert(pid >= 0, "fork failed");
-  if (pid == 0) {
-    if (!freopen(out_path, "w", stdout) || !freopen(err_path, "w", stderr)) _exit(126);
-    execv(SGFBLO_CLI_PATH, argv);
-    _exit(127);
-  }
-  int wstatus = 0;
-  cr_assert(waitpid(pid, &wstatus, 0) == pid, "waitpid failed");
-  run_result r = {WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1, slurp(out_path),
-                  slurp(err_path)};
-  cr_assert(r.status != 127 && r.status != 126, "could not run %s", SGFBLO_CLI_PATH);
-  return r;
+static test_run_result run_argv(const char *const *args) {
+  return test_run_tool(SGFBLO_CLI_PATH, work_dir, NULL, args);
 }
 
 #define RUN(...) run_argv((const char *const[]){__VA_ARGS__, NULL})
-
-static void run_free(run_result *r) {
-  free(r->out);
-  free(r->err);
-}
 
 static int count_lines(const char *s) {
   int k = 0;
@@ -184,7 +130,7 @@ static double json_num(const json_obj *o, const char *key) {
 
 /* Value of column `col` in the first data row and in the last row of a CSV log. */
 static void csv_first_last(const char *path, const char *col, double *first, double *last) {
-  char *text = slurp(path);
+  char *text = test_slurp(path);
   char *save = NULL;
   char *line = strtok_r(text, "\n", &save);
   cr_assert_not_null(line, "%s is empty", path);
@@ -230,7 +176,7 @@ static void write_bytes(const char *path, const char *bytes, size_t n) {
   fclose(f);
 }
 
-static void expect_usage_error(run_result *r, const char *needle) {
+static void expect_usage_error(test_run_result *r, const char *needle) {
   cr_expect_eq(r->status, 2, "exit status %d, stderr: %s", r->status, r->err);
   cr_expect_eq(count_lines(r->err), 1, "not one line on stderr: %s", r->err);
   cr_expect_not_null(strstr(r->err, needle), "'%s' not in: %s", needle, r->err);
@@ -240,9 +186,9 @@ static void expect_usage_error(run_result *r, const char *needle) {
 /* Run the tool with the arguments after needle and expect a one-line usage error with needle. */
 #define EXPECT_USAGE_ERROR(needle, ...)                                                        \
   do {                                                                                         \
-    run_result r_ = RUN(__VA_ARGS__);                                                          \
+    test_run_result r_ = RUN(__VA_ARGS__);                                                          \
     expect_usage_error(&r_, needle);                                                           \
-    run_free(&r_);                                                                             \
+    test_run_free(&r_);                                                                             \
   } while (0)
 
 TestSuite(cli, .init = make_work_dir, .fini = remove_work_dir, .timeout = 300);
@@ -257,7 +203,7 @@ Test(cli, help_mentions_every_option) {
       "step-control", "linsolve", "init", "init-lower", "log",   "monitor-every", "progress",
       "json",  "help",       "version", "w",          "gamma",        "sigma",
       "tau0",  "delta",      "iters"};
-  run_result r = RUN("synthetic", "--help");
+  test_run_result r = RUN("synthetic", "--help");
   cr_assert_eq(r.status, 0, "stderr: %s", r.err);
   for (size_t i = 0; i < sizeof options / sizeof options[0]; ++i) {
     char line_start[64];
@@ -271,26 +217,26 @@ Test(cli, help_mentions_every_option) {
     cr_expect_not_null(strstr(r.out, word), "--help does not name '%s'", word);
     v += len + (v[len] == ' ');
   }
-  run_free(&r);
+  test_run_free(&r);
 }
 
 Test(cli, top_level_help_version_and_unknown_command) {
-  run_result r = RUN("--help");
+  test_run_result r = RUN("--help");
   cr_expect_eq(r.status, 0);
   cr_expect_not_null(strstr(r.out, "synthetic"), "subcommand list: %s", r.out);
-  run_free(&r);
+  test_run_free(&r);
   r = RUN("--version");
   cr_expect_eq(r.status, 0);
   cr_expect_not_null(strstr(r.out, sgfblo_version()), "version: %s", r.out);
-  run_free(&r);
+  test_run_free(&r);
   r = RUN("synthetic", "--version");
   cr_expect_eq(r.status, 0);
   cr_expect_not_null(strstr(r.out, sgfblo_version()), "version: %s", r.out);
-  run_free(&r);
+  test_run_free(&r);
   EXPECT_USAGE_ERROR("no-such-command", "no-such-command");
   r = run_argv((const char *const[]){NULL});
   cr_expect_eq(r.status, 2, "no arguments: exit %d", r.status);
-  run_free(&r);
+  test_run_free(&r);
 }
 
 Test(cli, unknown_option_is_a_usage_error) {
@@ -326,7 +272,7 @@ static const char *const SUMMARY_KEYS[] = {
     "exit",       "status",       "method",     "integrator",  "seconds"};
 
 Test(cli, json_summary_is_one_object) {
-  run_result r = RUN("synthetic", "--json", "--t-final", "1");
+  test_run_result r = RUN("synthetic", "--json", "--t-final", "1");
   cr_assert_eq(r.status, 0, "stderr: %s", r.err);
   json_obj o;
   cr_assert_eq(json_parse(r.out, &o), 0, "not one JSON object: %s", r.out);
@@ -343,7 +289,7 @@ Test(cli, json_summary_is_one_object) {
   cr_expect_eq(json_num(&o, "rhs_evals"), 400);
   cr_expect_eq(json_num(&o, "oracle_evals"), json_num(&o, "grad_evals") + json_num(&o, "prod_evals"));
   cr_expect(json_num(&o, "seconds") >= 0);
-  run_free(&r);
+  test_run_free(&r);
 
   /* Not every method tracks the eps-set: max_h_excess is then null, and still present. */
   r = RUN("synthetic", "--json", "--method", "sgf-chol", "--integrator", "dopri5", "--t-final", "1");
@@ -353,7 +299,7 @@ Test(cli, json_summary_is_one_object) {
   cr_assert(i >= 0);
   cr_expect_str_eq(o.val[i], "null");
   cr_expect_str_eq(json_str(&o, "integrator"), "dopri5");
-  run_free(&r);
+  test_run_free(&r);
 }
 
 /* --method sqcqp: the discrete method with the same summary. Started on the lower-level
@@ -361,7 +307,7 @@ Test(cli, json_summary_is_one_object) {
    norm falls from the first log row to the last. */
 Test(cli, sqcqp_runs_with_the_same_summary) {
   const char *log = path_in("sqcqp.csv");
-  run_result r = RUN("synthetic", "--json", "--method", "sqcqp", "--init-lower", "--iters", "200",
+  test_run_result r = RUN("synthetic", "--json", "--method", "sqcqp", "--init-lower", "--iters", "200",
                      "--w", "0.01", "--tau0", "0.01", "--log", log, "--monitor-every", "20");
   cr_assert_eq(r.status, 0, "stderr: %s", r.err);
   json_obj o;
@@ -381,7 +327,7 @@ Test(cli, sqcqp_runs_with_the_same_summary) {
   cr_expect(F1 < F0, "||F|| %g -> %g", F0, F1);
   cr_expect(fabs(F1 - json_num(&o, "hypergrad_norm")) <= 1e-6 * F0, "log %g, summary %g", F1,
             json_num(&o, "hypergrad_norm"));
-  run_free(&r);
+  test_run_free(&r);
 
   EXPECT_USAGE_ERROR("--w: w", "synthetic", "--method", "sqcqp", "--w", "-1");
   EXPECT_USAGE_ERROR("--iters: max_iters", "synthetic", "--method", "sqcqp", "--iters", "0");
@@ -389,17 +335,17 @@ Test(cli, sqcqp_runs_with_the_same_summary) {
 }
 
 Test(cli, steps_bound_the_run) {
-  run_result r = RUN("synthetic", "--json", "--steps", "7");
+  test_run_result r = RUN("synthetic", "--json", "--steps", "7");
   cr_assert_eq(r.status, 0, "stderr: %s", r.err);
   json_obj o;
   cr_assert_eq(json_parse(r.out, &o), 0, "%s", r.out);
   cr_expect_str_eq(json_str(&o, "exit"), "max_steps");
   cr_expect_eq(json_num(&o, "steps"), 7);
-  run_free(&r);
+  test_run_free(&r);
 }
 
 Test(cli, table_and_progress) {
-  run_result r = RUN("synthetic", "--t-final", "0.2", "--monitor-every", "5", "--progress");
+  test_run_result r = RUN("synthetic", "--t-final", "0.2", "--monitor-every", "5", "--progress");
   cr_assert_eq(r.status, 0, "stderr: %s", r.err);
   const char *rows[] = {"method", "integrator", "steps", "||grad_y g||", "||F||", "evals", "exit"};
   for (size_t i = 0; i < sizeof rows / sizeof rows[0]; ++i)
@@ -408,7 +354,7 @@ Test(cli, table_and_progress) {
   /* Monitoring points at steps 0, 5, ..., 20. */
   cr_expect_eq(count_lines(r.err), 5, "progress lines: %s", r.err);
   cr_expect_eq(strncmp(r.err, "step", 4), 0, "%s", r.err);
-  run_free(&r);
+  test_run_free(&r);
 }
 
 /* The paper's setting (section 4.1): RXGF, alpha = eps = 0.1, dt = 0.01, T = 10, starting on
@@ -416,7 +362,7 @@ Test(cli, table_and_progress) {
    exceeds eps^2; and the surrogate hypergradient ||F|| decreases. */
 Test(cli, rxgf_paper_run_stays_in_eps_set_and_reduces_hypergradient) {
   const char *log = path_in("rxgf.csv");
-  run_result r = RUN("synthetic", "--method", "rxgf", "--alpha", "0.1", "--eps", "0.1", "--dt",
+  test_run_result r = RUN("synthetic", "--method", "rxgf", "--alpha", "0.1", "--eps", "0.1", "--dt",
                      "0.01", "--t-final", "10", "--init-lower", "--json", "--log", log);
   cr_assert_eq(r.status, 0, "stderr: %s", r.err);
   json_obj o;
@@ -432,18 +378,18 @@ Test(cli, rxgf_paper_run_stays_in_eps_set_and_reduces_hypergradient) {
   cr_expect_float_eq(t1, 10.0, 1e-9);
   cr_expect(isfinite(F0) && isfinite(F1) && F1 < F0, "||F||: %g at t = 0, %g at t = 10", F0, F1);
   cr_expect_float_eq(F1, json_num(&o, "hypergrad_norm"), 1e-12 * fmax(1.0, F1));
-  run_free(&r);
+  test_run_free(&r);
 }
 
 Test(cli, malformed_npy_names_the_file) {
   const char *bad = path_in("broken_H.npy");
   static const char bytes[] = "\x93NUMPY\x01\x00\x10\x00{'descr': '<f8'";
   write_bytes(bad, bytes, sizeof bytes - 1);
-  run_result r = RUN("synthetic", "--H", bad);
+  test_run_result r = RUN("synthetic", "--H", bad);
   cr_expect_neq(r.status, 0);
   cr_expect_eq(r.status, 2, "stderr: %s", r.err);
   cr_expect_not_null(strstr(r.err, "broken_H.npy"), "stderr: %s", r.err);
-  run_free(&r);
+  test_run_free(&r);
 }
 
 Test(cli, missing_file_is_a_usage_error) {
@@ -458,7 +404,7 @@ Test(cli, npy_inputs_set_the_problem) {
   write_npy_f64(path_in("c.npy"), 1, &n, c);
   write_npy_f64(path_in("d.npy"), 2, col, d); /* a column vector is a vector too */
   write_npy_f64(path_in("x0.npy"), 1, &n, x0);
-  run_result r = RUN("synthetic", "--json", "--t-final", "0.5", "--H", path_in("H.npy"), "--c",
+  test_run_result r = RUN("synthetic", "--json", "--t-final", "0.5", "--H", path_in("H.npy"), "--c",
                      path_in("c.npy"), "--d", path_in("d.npy"), "--x0", path_in("x0.npy"));
   cr_assert_eq(r.status, 0, "stderr: %s", r.err);
   json_obj o;
@@ -468,14 +414,14 @@ Test(cli, npy_inputs_set_the_problem) {
   const double g[3] = {-0.1, -(0.4 + 0.15), -0.9};
   cr_expect_float_eq(json_num(&o, "init_grad_g_norm"),
                      sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]), 1e-6);
-  run_free(&r);
+  test_run_free(&r);
 
   /* A subset: only c; n follows from it, H and d are drawn. */
   r = RUN("synthetic", "--json", "--t-final", "0.1", "--c", path_in("c.npy"));
   cr_assert_eq(r.status, 0, "stderr: %s", r.err);
   cr_assert_eq(json_parse(r.out, &o), 0, "%s", r.out);
   cr_expect_eq(json_num(&o, "n"), 3);
-  run_free(&r);
+  test_run_free(&r);
 }
 
 Test(cli, dimension_mismatches_are_usage_errors) {
@@ -484,30 +430,30 @@ Test(cli, dimension_mismatches_are_usage_errors) {
   write_npy_f64(path_in("H.npy"), 2, sq, H);
   write_npy_f64(path_in("Hrect.npy"), 2, rect, H);
   write_npy_f64(path_in("y4.npy"), 1, &four, v);
-  run_result r = RUN("synthetic", "--H", path_in("H.npy"), "--y0", path_in("y4.npy"));
+  test_run_result r = RUN("synthetic", "--H", path_in("H.npy"), "--y0", path_in("y4.npy"));
   expect_usage_error(&r, "--y0");
   cr_expect_not_null(strstr(r.err, "length 4"), "%s", r.err);
-  run_free(&r);
+  test_run_free(&r);
   EXPECT_USAGE_ERROR("--dim", "synthetic", "--H", path_in("H.npy"), "--dim", "5");
   r = RUN("synthetic", "--c", path_in("y4.npy"));
   cr_expect_eq(r.status, 0, "a length-4 c alone sets n = 4: %s", r.err);
-  run_free(&r);
+  test_run_free(&r);
   EXPECT_USAGE_ERROR("--c", "synthetic", "--dim", "20", "--c", path_in("y4.npy"));
   r = RUN("synthetic", "--H", path_in("Hrect.npy"));
   cr_expect_eq(r.status, 2);
   cr_expect_not_null(strstr(r.err, "square"), "%s", r.err);
-  run_free(&r);
+  test_run_free(&r);
   r = RUN("synthetic", "--H", path_in("y4.npy"));
   cr_expect_eq(r.status, 2);
   cr_expect_not_null(strstr(r.err, "y4.npy"), "%s", r.err);
-  run_free(&r);
+  test_run_free(&r);
 }
 
 Test(cli, solver_failure_exits_1_with_the_message) {
   const char *log = path_in("no_such_dir/log.csv");
-  run_result r = RUN("synthetic", "--t-final", "0.1", "--log", log);
+  test_run_result r = RUN("synthetic", "--t-final", "0.1", "--log", log);
   cr_expect_eq(r.status, 1, "stderr: %s", r.err);
   cr_expect_not_null(strstr(r.err, sgfblo_status_string(SGFBLO_ERR_IO)), "%s", r.err);
   cr_expect_not_null(strstr(r.err, "no_such_dir"), "%s", r.err);
-  run_free(&r);
+  test_run_free(&r);
 }

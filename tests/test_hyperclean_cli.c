@@ -3,16 +3,12 @@
    clean labels given. Checks the JSON summary and its rows, that the flow's cleaning beats
    chance by far, that AID-BiO got the flow's oracle evaluations, the saved weights and
    figures, and that bad inputs exit 2 naming the file or the option. */
-#define _POSIX_C_SOURCE 200809L /* fork, execv, waitpid, setenv */
-
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "sgfblo/sgfblo_io.h"
 #include "support.h"
@@ -31,70 +27,19 @@ enum { C = 4, D = 8, N_TRAIN = 300, N_VAL = 150, N_TEST = 150 };
 
 /* ------------------------------------------------------------ subprocess -- */
 
-typedef struct {
-  int status; /* exit status, or -1 if the tool did not exit normally */
-  char *out;  /* stdout */
-  char *err;  /* stderr */
-} run_result;
-
 static char work_dir[512];
 
 static void make_work_dir(void) { test_temp_dir_make(work_dir, sizeof work_dir, "hccli"); }
 static void remove_work_dir(void) { test_temp_dir_remove(work_dir); }
 
-static const char *path_in(const char *name) {
-  static char bufs[16][600];
-  static int k = 0;
-  char *p = bufs[k++ % 16];
-  snprintf(p, sizeof bufs[0], "%s/%s", work_dir, name);
-  return p;
-}
-
-static char *slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
-  cr_assert_not_null(f, "cannot open %s", path);
-  fseek(f, 0, SEEK_END);
-  const long len = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *s = malloc((size_t)len + 1);
-  cr_assert_not_null(s);
-  const size_t got = fread(s, 1, (size_t)len, f);
-  s[got] = '\0';
-  fclose(f);
-  return s;
-}
+static const char *path_in(const char *name) { return test_path_in(work_dir, name); }
 
 /* Run the tool; path_env, when not NULL, replaces PATH in the child. */
-static run_result run_env(const char *path_env, const char *const *args) {
-  const char *out_path = path_in("stdout.txt"), *err_path = path_in("stderr.txt");
-  char *argv[80];
-  int argc = 0;
-  argv[argc++] = (char *)SGFBLO_CLI_PATH;
-  for (; args[argc - 1] && argc < 79; ++argc) argv[argc] = (char *)args[argc - 1];
-  argv[argc] = NULL;
-  fflush(NULL);
-  const pid_t pid = fork();
-  cr_assert(pid >= 0, "fork failed");
-  if (pid == 0) {
-    if (!freopen(out_path, "w", stdout) || !freopen(err_path, "w", stderr)) _exit(126);
-    if (path_env && setenv("PATH", path_env, 1) != 0) _exit(126);
-    execv(SGFBLO_CLI_PATH, argv);
-    _exit(127);
-  }
-  int wstatus = 0;
-  cr_assert(waitpid(pid, &wstatus, 0) == pid, "waitpid failed");
-  run_result r = {WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1, slurp(out_path),
-                  slurp(err_path)};
-  cr_assert(r.status != 127 && r.status != 126, "could not run %s", SGFBLO_CLI_PATH);
-  return r;
+static test_run_result run_env(const char *path_env, const char *const *args) {
+  return test_run_tool(SGFBLO_CLI_PATH, work_dir, path_env, args);
 }
 
 #define RUN(...) run_env(NULL, (const char *const[]){"hyperclean", __VA_ARGS__, NULL})
-
-static void run_free(run_result *r) {
-  free(r->out);
-  free(r->err);
-}
 
 /* ------------------------------------------------------------- the data -- */
 
@@ -301,7 +246,7 @@ static const char *const ROW_KEYS[] = {"name",   "kind",      "available", "stat
 
 Test(hyperclean_cli, npy_run_cleans_and_compares_at_equal_oracle_evaluations) {
   const char *weights = path_in("w.npy");
-  run_result r = RUN(FILES, "--no-pca", "--json", "--quiet", "--save-weights", weights);
+  test_run_result r = RUN(FILES, "--no-pca", "--json", "--quiet", "--save-weights", weights);
   cr_assert_eq(r.status, 0, "exit %d, stderr: %s", r.status, r.err);
   cr_expect_str_empty(r.err, "--quiet, yet stderr: %s", r.err);
   json_doc d;
@@ -371,13 +316,13 @@ Test(hyperclean_cli, npy_run_cleans_and_compares_at_equal_oracle_evaluations) {
   cr_expect_eq(below, row_num(&d, "rxgf", "flagged"));
   free(v);
   sgfblo_array_free(&w);
-  run_free(&r);
+  test_run_free(&r);
 }
 
 /* --method sqcqp is a method row like a flow's: it cleans, and AID-BiO gets its oracle
    evaluations. */
 Test(hyperclean_cli, sqcqp_method_row) {
-  run_result r = RUN(FILES, "--no-pca", "--json", "--quiet", "--method", "sqcqp", "--iters", "200");
+  test_run_result r = RUN(FILES, "--no-pca", "--json", "--quiet", "--method", "sqcqp", "--iters", "200");
   cr_assert_eq(r.status, 0, "exit %d, stderr: %s", r.status, r.err);
   json_doc d;
   json_load(r.out, &d);
@@ -398,11 +343,11 @@ Test(hyperclean_cli, sqcqp_method_row) {
   const double aid_evals = row_num(&d, "aidbio", "oracle_evals");
   cr_expect(evals > 0 && aid_evals >= evals && aid_evals < evals + AID_ITER_COST,
             "aidbio %g vs sqcqp %g oracle evaluations", aid_evals, evals);
-  run_free(&r);
+  test_run_free(&r);
 }
 
 Test(hyperclean_cli, table_and_progress_lines) {
-  run_result r = RUN(FILES, "--no-pca", "--t-final", "20", "--monitor-every", "5",
+  test_run_result r = RUN(FILES, "--no-pca", "--t-final", "20", "--monitor-every", "5",
                      "--save-classifier", path_in("y.npy"));
   cr_assert_eq(r.status, 0, "exit %d, stderr: %s", r.status, r.err);
   const char *const rows[] = {"\nfloor ", "\nrxgf ", "\naidbio ", "\nceiling ", "test acc",
@@ -424,19 +369,19 @@ Test(hyperclean_cli, table_and_progress_lines) {
   cr_expect_eq(y.shape[0], D);
   cr_expect_eq(y.shape[1], C);
   sgfblo_array_free(&y);
-  run_free(&r);
+  test_run_free(&r);
 }
 
 /* A bad input exits 2 with one message that names what is wrong. */
-static void expect_input_error(run_result *r, const char *needle) {
+static void expect_input_error(test_run_result *r, const char *needle) {
   cr_expect_eq(r->status, 2, "exit %d, stderr: %s", r->status, r->err);
   cr_expect_not_null(strstr(r->err, needle), "'%s' not in: %s", needle, r->err);
   cr_expect_str_empty(r->out, "stdout: %s", r->out);
-  run_free(r);
+  test_run_free(r);
 }
 
 Test(hyperclean_cli, bad_inputs_exit_2_naming_the_file) {
-  run_result r = RUN("--train-x", path_in("missing_x.npy"), "--train-y", path_in("train_y.npy"),
+  test_run_result r = RUN("--train-x", path_in("missing_x.npy"), "--train-y", path_in("train_y.npy"),
                      "--val-x", path_in("val_x.npy"), "--val-y", path_in("val_y.npy"));
   expect_input_error(&r, "missing_x.npy");
 
@@ -489,10 +434,10 @@ Test(hyperclean_cli, bad_options_exit_2_naming_the_option) {
       {"--save-weights", "/no/such/dir/w.npy", "--save-weights"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
-    run_result r = RUN(FILES, cases[i][0], cases[i][1]);
+    test_run_result r = RUN(FILES, cases[i][0], cases[i][1]);
     expect_input_error(&r, cases[i][2]);
   }
-  run_result r = RUN(FILES, "--p", "0.2");
+  test_run_result r = RUN(FILES, "--p", "0.2");
   expect_input_error(&r, "--train-clean-y");
   r = RUN(FILES, "--no-pca", "--pca-k", "3");
   expect_input_error(&r, "--no-pca");
@@ -509,7 +454,7 @@ Test(hyperclean_cli, bad_options_exit_2_naming_the_option) {
 /* A flow that blows up: exit 1, its row says why, the references are still computed, and the
    baseline, whose budget would have come from the flow, is marked unavailable. */
 Test(hyperclean_cli, solver_failure_exits_1_and_keeps_the_other_rows) {
-  run_result r = RUN(FILES, "--no-pca", "--json", "--quiet", "--alpha", "1e4");
+  test_run_result r = RUN(FILES, "--no-pca", "--json", "--quiet", "--alpha", "1e4");
   cr_assert_eq(r.status, 1, "exit %d, stderr: %s", r.status, r.err);
   cr_expect_not_null(strstr(r.err, "diverged"), "stderr: %s", r.err);
   json_doc d;
@@ -520,7 +465,7 @@ Test(hyperclean_cli, solver_failure_exits_1_and_keeps_the_other_rows) {
   cr_expect_str_eq(row_text(&d, "aidbio", "available"), "false");
   cr_expect(row_num(&d, "floor", "test_acc") > 0.5);
   cr_expect(row_num(&d, "ceiling", "test_acc") > 0.5);
-  run_free(&r);
+  test_run_free(&r);
 }
 
 /* The directory that holds the binary: PATH set to it alone finds no gnuplot. */
@@ -533,18 +478,18 @@ static void binary_dir(char *dir, size_t len) {
 Test(hyperclean_cli, plot_without_gnuplot_names_it) {
   char dir[512];
   binary_dir(dir, sizeof dir);
-  run_result r = run_env(dir, (const char *const[]){"hyperclean", FILES, "--no-pca", "--quiet",
+  test_run_result r = run_env(dir, (const char *const[]){"hyperclean", FILES, "--no-pca", "--quiet",
                                                     "--plot", path_in("plots"), NULL});
   cr_expect_neq(r.status, 0, "stderr: %s", r.err);
   cr_expect_not_null(strstr(r.err, "gnuplot"), "stderr: %s", r.err);
   cr_expect_not_null(strstr(r.err, "gnuplot-nox"), "stderr: %s", r.err);
   cr_expect_str_empty(r.out, "the runs went ahead: %s", r.out);
-  run_free(&r);
+  test_run_free(&r);
 }
 
 Test(hyperclean_cli, plot_draws_the_figures_when_gnuplot_exists) {
   if (system("command -v gnuplot >/dev/null 2>&1") != 0) cr_skip_test("gnuplot is not installed");
-  run_result r = RUN(FILES, "--no-pca", "--quiet", "--t-final", "10", "--plot", work_dir);
+  test_run_result r = RUN(FILES, "--no-pca", "--quiet", "--t-final", "10", "--plot", work_dir);
   cr_assert_eq(r.status, 0, "exit %d, stderr: %s", r.status, r.err);
   const char *const files[] = {"val_loss_vs_time.png", "val_loss_vs_oracle.png",
                                "test_acc_vs_time.png", "test_acc_vs_oracle.png",
@@ -556,11 +501,11 @@ Test(hyperclean_cli, plot_draws_the_figures_when_gnuplot_exists) {
     cr_expect(stat(path_in(files[i]), &st) == 0 && st.st_size > 0, "%s missing or empty",
               files[i]);
   }
-  char *csv = slurp(path_in("curve_rxgf.csv"));
+  char *csv = test_slurp(path_in("curve_rxgf.csv"));
   cr_expect_eq(strncmp(csv, "t,seconds,oracle_evals,val_loss,test_acc,grad_g_norm\n", 53), 0,
                "%s", csv);
   free(csv);
-  run_free(&r);
+  test_run_free(&r);
 }
 
 Test(hyperclean_cli, help_lists_the_options) {
@@ -572,15 +517,15 @@ Test(hyperclean_cli, help_lists_the_options) {
       "save-classifier", "baseline", "aid-beta-in", "aid-beta-out", "aid-inner", "aid-cg",
       "plot", "quiet", "json", "monitor-every", "w", "gamma", "sigma", "tau0", "delta",
       "iters"};
-  run_result r = run_env(NULL, (const char *const[]){"hyperclean", "--help", NULL});
+  test_run_result r = run_env(NULL, (const char *const[]){"hyperclean", "--help", NULL});
   cr_assert_eq(r.status, 0, "stderr: %s", r.err);
   for (size_t i = 0; i < sizeof options / sizeof options[0]; ++i) {
     char line_start[64];
     snprintf(line_start, sizeof line_start, "\n  --%s ", options[i]);
     cr_expect_not_null(strstr(r.out, line_start), "--help does not list --%s", options[i]);
   }
-  run_free(&r);
+  test_run_free(&r);
   r = run_env(NULL, (const char *const[]){"--help", NULL});
   cr_expect_not_null(strstr(r.out, "hyperclean"), "%s", r.out);
-  run_free(&r);
+  test_run_free(&r);
 }
