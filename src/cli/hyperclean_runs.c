@@ -66,77 +66,123 @@ int hc_run_reference(const hc_data *d, const hc_opts *o, int ceiling, hc_row *r)
   return hc_row_evaluate(d, r);
 }
 
+/* What a method run holds besides its solver: the problem, the monitor and, for the discrete
+   methods, the capture wrapper through which the monitor sees their iterate. */
+typedef struct {
+  sgfblo_problem p; /* the instance's callbacks */
+  sgfblo_problem q; /* p through the capture wrapper (discrete methods) */
+  hc_capture cap;
+  hc_monitor m;
+} hc_method_run;
+
+/* The problem, the monitor, the row's x and y and, with capture, the wrapper; on failure the
+   row says why. @return CLI_EXIT_* */
+static int method_open(hc_method_run *c, const hc_data *d, const hc_opts *o, hc_row *r,
+                       int capture) {
+  memset(c, 0, sizeof *c);
+  sgfblo_status st = sgfblo_hyperclean_problem(d->hc, &c->p);
+  c->p.x0 = d->x0;
+  c->p.y0 = d->y0;
+  c->p.x0_mem = SGFBLO_MEM_HOST;
+  if (st != SGFBLO_OK || hc_monitor_init(&c->m, d, r, !o->quiet) != 0 ||
+      (capture && hc_capture_init(&c->cap, &c->p, &c->q) != 0) ||
+      !(r->x = alloc_reals(hc_N(d))) || !(r->y = alloc_reals(hc_dim(d) * hc_classes(d)))) {
+    fail_row(r, st != SGFBLO_OK ? st : SGFBLO_ERR_ALLOC, "setup",
+             st != SGFBLO_OK ? "" : "out of memory");
+    return CLI_EXIT_FAILURE;
+  }
+  return CLI_EXIT_OK;
+}
+
+/* A discrete method starts at (x_start, y_start): the row's x and y, and what the monitor
+   shows until the method first evaluates f. */
+static void method_start_at(hc_method_run *c, const hc_data *d, hc_row *r,
+                            const sgfblo_real *x_start, const sgfblo_real *y_start) {
+  const size_t m_dim = (size_t)(hc_dim(d) * hc_classes(d));
+  memcpy(r->x, x_start, sizeof *r->x * (size_t)hc_N(d));
+  memcpy(r->y, y_start, sizeof *r->y * m_dim);
+  memcpy(c->cap.y_seen, y_start, sizeof *r->y * m_dim);
+  c->m.y_seen = c->cap.y_seen;
+}
+
+/* After the run: the row's exit, time and counts from info (NULL: none), then its failure
+   (stage and the solver's message) when st is not SGFBLO_OK. @return CLI_EXIT_* */
+static int method_ended(hc_method_run *c, hc_row *r, const sgfblo_info *info, double t_end,
+                        sgfblo_status st, const char *stage, const char *msg) {
+  hc_monitor_done(&c->m);
+  if (info) {
+    r->exit = sgfblo_exit_flag_name(info->exit_flag);
+    r->seconds = info->solve_seconds;
+    r->t_end = t_end;
+    r->grad_g_norm = info->last.grad_g_norm;
+    r->oracle_evals = info->n_grad + info->n_prod; /* not the start, not monitoring */
+  }
+  if (st == SGFBLO_OK) return CLI_EXIT_OK;
+  fail_row(r, st, stage, msg);
+  return CLI_EXIT_FAILURE;
+}
+
+/* The metrics of a run that ended well. @return CLI_EXIT_* */
+static int method_evaluate(const hc_method_run *c, const hc_data *d, hc_row *r) {
+  if (c->m.failed)
+    fprintf(stderr, "%s: %s: out of memory: some monitoring points were not kept\n", HC_PROG,
+            r->name);
+  return hc_row_evaluate(d, r);
+}
+
+static void method_close(hc_method_run *c) {
+  hc_monitor_done(&c->m);
+  hc_capture_free(&c->cap);
+}
+
 int hc_run_flow(const hc_data *d, hc_opts *o, hc_row *r, sgfblo_real *x_start,
                 sgfblo_real *y_start) {
   sgfblo_solver *s = NULL;
-  sgfblo_problem p;
   sgfblo_info info;
-  hc_monitor m;
-  int rc = CLI_EXIT_OK;
+  hc_method_run c;
   sgfblo_settings set = o->run.set;
-  const int64_t N = hc_N(d), m_dim = hc_dim(d) * hc_classes(d);
-  if (hc_monitor_init(&m, d, r, !o->quiet) != 0 || !(r->x = alloc_reals(N)) ||
-      !(r->y = alloc_reals(m_dim))) {
-    fail_row(r, SGFBLO_ERR_ALLOC, "setup", "out of memory");
-    hc_monitor_done(&m);
-    return CLI_EXIT_FAILURE;
-  }
+  memset(&info, 0, sizeof info);
+  int rc = method_open(&c, d, o, r, 0);
+  if (rc != CLI_EXIT_OK) goto cleanup;
   if (!o->monitor_every_given) {
     double steps = set.t_final < 1e299 ? ceil(set.t_final / set.dt - 1e-9) : (double)set.max_steps;
     if ((double)set.max_steps < steps) steps = (double)set.max_steps;
     set.monitor_every = (int)updates_every((int64_t)fmin(steps, 1e9));
   }
   set.monitor = hc_monitor_cb;
-  set.monitor_data = &m;
+  set.monitor_data = &c.m;
   set.monitor_hypergrad = 0; /* ||F|| costs a Hyy solve per point; the table does not use it */
-  m.t_final = set.t_final;
-  m.max_steps = set.max_steps < SGFBLO_DEFAULT_MAX_STEPS ? set.max_steps : 0;
-  sgfblo_status st = sgfblo_hyperclean_problem(d->hc, &p);
-  if (st == SGFBLO_OK) {
-    p.x0 = d->x0;
-    p.y0 = d->y0;
-    p.x0_mem = SGFBLO_MEM_HOST;
-    st = sgfblo_solver_create(&s);
-  }
+  c.m.t_final = set.t_final;
+  c.m.max_steps = set.max_steps < SGFBLO_DEFAULT_MAX_STEPS ? set.max_steps : 0;
+  sgfblo_status st = sgfblo_solver_create(&s);
   if (st != SGFBLO_OK) {
     fail_row(r, st, "solver creation", "");
     rc = CLI_EXIT_FAILURE;
     goto cleanup;
   }
-  m.solver = s;
-  st = sgfblo_solver_setup(s, &p, &set);
+  c.m.solver = s;
+  st = sgfblo_solver_setup(s, &c.p, &set);
   if (st == SGFBLO_OK) st = sgfblo_solver_get_state(s, x_start, y_start);
   if (st != SGFBLO_OK) {
     fail_row(r, st, "setup", sgfblo_solver_last_error(s));
     rc = CLI_EXIT_FAILURE;
     goto cleanup;
   }
-  m.wall0 = hc_now();
+  c.m.wall0 = hc_now();
   st = sgfblo_solver_solve(s);
-  hc_monitor_done(&m);
-  if (sgfblo_solver_get_info(s, &info) == SGFBLO_OK) {
-    r->exit = sgfblo_exit_flag_name(info.exit_flag);
-    r->seconds = info.solve_seconds;
-    r->t_end = info.last.t;
-    r->grad_g_norm = info.last.grad_g_norm;
-    r->oracle_evals = info.n_grad + info.n_prod; /* not setup, not monitoring */
-  }
-  if (st != SGFBLO_OK) {
-    fail_row(r, st, "solve", sgfblo_solver_last_error(s));
-    rc = CLI_EXIT_FAILURE;
-    goto cleanup;
-  }
+  const int have_info = sgfblo_solver_get_info(s, &info) == SGFBLO_OK;
+  rc = method_ended(&c, r, have_info ? &info : NULL, info.last.t, st, "solve",
+                    sgfblo_solver_last_error(s));
+  if (rc != CLI_EXIT_OK) goto cleanup;
   st = sgfblo_solver_get_state(s, r->x, r->y);
   if (st != SGFBLO_OK) {
     fail_row(r, st, "reading the state", sgfblo_solver_last_error(s));
     rc = CLI_EXIT_FAILURE;
     goto cleanup;
   }
-  if (m.failed) fprintf(stderr, "%s: %s: out of memory: some monitoring points were not kept\n",
-                        HC_PROG, r->name);
-  rc = hc_row_evaluate(d, r);
+  rc = method_evaluate(&c, d, r);
 cleanup:
-  hc_monitor_done(&m);
+  method_close(&c);
   sgfblo_solver_destroy(s);
   return rc;
 }
@@ -144,94 +190,49 @@ cleanup:
 int hc_run_sqcqp(const hc_data *d, const hc_opts *o, hc_row *r, sgfblo_real *x_start,
                  sgfblo_real *y_start) {
   sgfblo_errmsg err = {{0}};
-  sgfblo_problem p, q;
   sgfblo_info info;
-  hc_capture cap;
-  hc_monitor m;
-  int rc = CLI_EXIT_OK;
+  hc_method_run c;
   sgfblo_sqcqp_settings set = o->run.sq;
-  const int64_t N = hc_N(d), m_dim = hc_dim(d) * hc_classes(d);
-  memset(&cap, 0, sizeof cap);
-  memset(&m, 0, sizeof m);
   memset(&info, 0, sizeof info);
-  sgfblo_status st = sgfblo_hyperclean_problem(d->hc, &p);
-  if (st != SGFBLO_OK || hc_monitor_init(&m, d, r, !o->quiet) != 0 ||
-      hc_capture_init(&cap, &p, &q) != 0 || !(r->x = alloc_reals(N)) ||
-      !(r->y = alloc_reals(m_dim))) {
-    fail_row(r, st != SGFBLO_OK ? st : SGFBLO_ERR_ALLOC, "setup", "");
-    rc = CLI_EXIT_FAILURE;
-    goto cleanup;
-  }
+  int rc = method_open(&c, d, o, r, 1);
+  if (rc != CLI_EXIT_OK) goto cleanup;
   /* The start a flow would have: a solver set up with the shared options, read back. */
-  p.x0 = d->x0;
-  p.y0 = d->y0;
-  p.x0_mem = SGFBLO_MEM_HOST;
-  st = cli_start_state(&p, &o->run.set, x_start, y_start, &err);
+  sgfblo_status st = cli_start_state(&c.p, &o->run.set, x_start, y_start, &err);
   if (st != SGFBLO_OK) {
     fail_row(r, st, "setup", err.msg);
     rc = CLI_EXIT_FAILURE;
     goto cleanup;
   }
-  memcpy(r->x, x_start, sizeof *r->x * (size_t)N);
-  memcpy(r->y, y_start, sizeof *r->y * (size_t)m_dim);
-  memcpy(cap.y_seen, y_start, sizeof *r->y * (size_t)m_dim);
+  method_start_at(&c, d, r, x_start, y_start);
   if (!o->monitor_every_given) {
     const int64_t every = updates_every(set.max_iters);
     set.monitor_every = every < INT32_MAX ? (int)every : INT32_MAX;
   }
   set.monitor = hc_monitor_cb;
-  set.monitor_data = &m;
+  set.monitor_data = &c.m;
   set.monitor_hypergrad = 0; /* ||F|| costs a Hyy solve per point; the table does not use it */
   /* The monitor reads the classifier SQCQP last evaluated f at: at a monitoring point, f is
      evaluated at the current iterate just before the callback. */
-  m.y_seen = cap.y_seen;
-  m.max_iters = set.max_iters;
-  m.wall0 = hc_now();
-  st = sgfblo_sqcqp_run(&q, &set, r->x, r->y, &info, &err);
-  hc_monitor_done(&m);
-  r->exit = sgfblo_exit_flag_name(info.exit_flag);
-  r->seconds = info.solve_seconds;
-  r->t_end = (double)info.last.step;
-  r->grad_g_norm = info.last.grad_g_norm;
-  r->oracle_evals = info.n_grad + info.n_prod; /* not the start, not monitoring */
-  if (st != SGFBLO_OK) {
-    fail_row(r, st, "SQCQP", err.msg);
-    rc = CLI_EXIT_FAILURE;
-    goto cleanup;
-  }
-  if (m.failed) fprintf(stderr, "%s: %s: out of memory: some monitoring points were not kept\n",
-                        HC_PROG, r->name);
-  rc = hc_row_evaluate(d, r);
+  c.m.max_iters = set.max_iters;
+  c.m.wall0 = hc_now();
+  st = sgfblo_sqcqp_run(&c.q, &set, r->x, r->y, &info, &err);
+  rc = method_ended(&c, r, &info, (double)info.last.step, st, "SQCQP", err.msg);
+  if (rc == CLI_EXIT_OK) rc = method_evaluate(&c, d, r);
 cleanup:
-  hc_monitor_done(&m);
-  hc_capture_free(&cap);
+  method_close(&c);
   return rc;
 }
 
 int hc_run_aidbio(const hc_data *d, const hc_opts *o, int64_t budget, const sgfblo_real *x_start,
                   const sgfblo_real *y_start, hc_row *r) {
   sgfblo_errmsg err = {{0}};
-  sgfblo_problem p, q;
   sgfblo_info info;
-  hc_capture cap;
-  hc_monitor m;
-  int rc = CLI_EXIT_OK;
+  hc_method_run c;
   sgfblo_aidbio_settings set = o->aid;
-  const int64_t N = hc_N(d), m_dim = hc_dim(d) * hc_classes(d);
-  memset(&cap, 0, sizeof cap);
-  memset(&m, 0, sizeof m);
   memset(&info, 0, sizeof info);
-  sgfblo_status st = sgfblo_hyperclean_problem(d->hc, &p);
-  if (st != SGFBLO_OK || hc_monitor_init(&m, d, r, !o->quiet) != 0 ||
-      hc_capture_init(&cap, &p, &q) != 0 || !(r->x = alloc_reals(N)) ||
-      !(r->y = alloc_reals(m_dim))) {
-    fail_row(r, st != SGFBLO_OK ? st : SGFBLO_ERR_ALLOC, "setup", "");
-    rc = CLI_EXIT_FAILURE;
-    goto cleanup;
-  }
-  memcpy(r->x, x_start, sizeof *r->x * (size_t)N);
-  memcpy(r->y, y_start, sizeof *r->y * (size_t)m_dim);
-  memcpy(cap.y_seen, y_start, sizeof *r->y * (size_t)m_dim);
+  int rc = method_open(&c, d, o, r, 1);
+  if (rc != CLI_EXIT_OK) goto cleanup;
+  method_start_at(&c, d, r, x_start, y_start);
   /* Equal oracle evaluations: the budget binds, not the iteration limit. */
   set.max_oracle_evals = budget;
   if (budget > 0 && set.max_iters < budget) set.max_iters = budget;
@@ -241,29 +242,15 @@ int hc_run_aidbio(const hc_data *d, const hc_opts *o, int64_t budget, const sgfb
   else
     set.monitor_every = o->run.set.monitor_every;
   set.monitor = hc_monitor_cb;
-  set.monitor_data = &m;
+  set.monitor_data = &c.m;
   set.log_path = NULL;
-  m.y_seen = cap.y_seen;
-  m.budget = budget;
-  m.max_iters = budget > 0 ? 0 : set.max_iters;
-  m.wall0 = hc_now();
-  st = sgfblo_aidbio_run(&q, &set, r->x, r->y, &info, &err);
-  hc_monitor_done(&m);
-  r->exit = sgfblo_exit_flag_name(info.exit_flag);
-  r->seconds = info.solve_seconds;
-  r->t_end = (double)info.last.step;
-  r->grad_g_norm = info.last.grad_g_norm;
-  r->oracle_evals = info.n_grad + info.n_prod;
-  if (st != SGFBLO_OK) {
-    fail_row(r, st, "AID-BiO", err.msg);
-    rc = CLI_EXIT_FAILURE;
-    goto cleanup;
-  }
-  if (m.failed) fprintf(stderr, "%s: %s: out of memory: some monitoring points were not kept\n",
-                        HC_PROG, r->name);
-  rc = hc_row_evaluate(d, r);
+  c.m.budget = budget;
+  c.m.max_iters = budget > 0 ? 0 : set.max_iters;
+  c.m.wall0 = hc_now();
+  const sgfblo_status st = sgfblo_aidbio_run(&c.q, &set, r->x, r->y, &info, &err);
+  rc = method_ended(&c, r, &info, (double)info.last.step, st, "AID-BiO", err.msg);
+  if (rc == CLI_EXIT_OK) rc = method_evaluate(&c, d, r);
 cleanup:
-  hc_monitor_done(&m);
-  hc_capture_free(&cap);
+  method_close(&c);
   return rc;
 }
