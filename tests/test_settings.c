@@ -36,6 +36,9 @@ SPOIL(dtneg, s->dt = -0.01)
 SPOIL(dtinf, s->dt = INFINITY)
 SPOIL(tfinal, s->t_final = 0)
 SPOIL(maxsteps, s->max_steps = 0)
+SPOIL(maxsecneg, s->max_seconds = -1)
+SPOIL(maxsecnan, s->max_seconds = NAN)
+SPOIL(maxsecinf, s->max_seconds = INFINITY)
 SPOIL(tol, s->tol = -1e-3)
 SPOIL(div, s->div_limit = 0)
 SPOIL(rtol, s->rtol = 0)
@@ -65,6 +68,8 @@ static const bad_case CASES[] = {
     {"mu1", spoil_mu1},            {"mu2", spoil_mu2},          {"dt", spoil_dt0},
     {"dt", spoil_dtneg},           {"dt", spoil_dtinf},         {"t_final", spoil_tfinal},
     {"max_steps", spoil_maxsteps}, {"tol", spoil_tol},          {"div_limit", spoil_div},
+    {"max_seconds", spoil_maxsecneg}, {"max_seconds", spoil_maxsecnan},
+    {"max_seconds", spoil_maxsecinf},
     {"rtol", spoil_rtol},          {"atol", spoil_atol},        {"dt_min", spoil_dtmin},
     {"dt_min", spoil_dtmin_gt_dt}, {"step_control", spoil_stepctl}, {"linsolve", spoil_linsolve},
     {"cg_tol", spoil_cgtol},       {"cg_maxit", spoil_cgmaxit}, {"init", spoil_init},

@@ -85,7 +85,8 @@ SGFBLO_API sgfblo_status sgfblo_solver_setup(sgfblo_solver *s, const sgfblo_prob
  * Integrate the flow from the current state until a stopping rule fires. A second call
  * continues from where the first stopped (t_final and max_steps count from t = 0, step 0).
  * @return SGFBLO_OK when the solve ended by a stopping rule (see sgfblo_info.exit_flag:
- *         T_FINAL, MAX_STEPS, CONVERGED, INTERRUPTED); SGFBLO_ERR_DIVERGED or
+ *         T_FINAL, MAX_STEPS, CONVERGED, TIME_LIMIT (settings.max_seconds, counted per call),
+ *         INTERRUPTED); SGFBLO_ERR_DIVERGED or
  *         SGFBLO_ERR_NONFINITE when the state blew up; SGFBLO_ERR_NOT_SETUP, SGFBLO_ERR_CALLBACK,
  *         SGFBLO_ERR_NOT_SPD, SGFBLO_ERR_STEP_TOO_SMALL, SGFBLO_ERR_IO otherwise.
  */

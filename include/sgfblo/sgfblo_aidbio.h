@@ -47,6 +47,8 @@ extern "C" {
 #define SGFBLO_AIDBIO_DEFAULT_CG_STEPS 10
 #define SGFBLO_AIDBIO_DEFAULT_MAX_ITERS 1000
 #define SGFBLO_AIDBIO_DEFAULT_MAX_ORACLE_EVALS 0
+/** No wall-clock limit. */
+#define SGFBLO_AIDBIO_DEFAULT_MAX_SECONDS 0.0
 /** Same divergence test as the flows (SGFBLO_DEFAULT_DIV_LIMIT). */
 #define SGFBLO_AIDBIO_DEFAULT_DIV_LIMIT 1e12
 #define SGFBLO_AIDBIO_DEFAULT_MONITOR_EVERY 10
@@ -62,6 +64,13 @@ typedef struct {
                             ///< once n_grad + n_prod >= this (exit MAX_STEPS): the run ends
                             ///< at the budget or past it by less than one iteration's cost,
                             ///< for comparisons at equal oracle evaluations
+  double max_seconds;       ///< wall-clock limit of the run in seconds, >= 0 and finite;
+                            ///< 0 = none. Otherwise checked after every iteration on a
+                            ///< monotonic clock: no new iteration starts once the run has lasted
+                            ///< this long (exit TIME_LIMIT), so it ends past the limit by at
+                            ///< most one iteration and the final report; at least one iteration
+                            ///< is done. The clock is the one of info->solve_seconds (from entry
+                            ///< to return), for comparisons at equal wall time
   double div_limit;         ///< stop with SGFBLO_ERR_DIVERGED when ||(x, y)||_inf > this; > 0
   int monitor_every;        ///< outer iterations between monitor calls / log rows, >= 1
   sgfblo_monitor_fn monitor; ///< optional progress callback (NULL: none); nonzero return stops
@@ -82,8 +91,8 @@ SGFBLO_API sgfblo_status sgfblo_aidbio_settings_validate(const sgfblo_aidbio_set
                                                          char *msg, size_t msg_len);
 
 /**
- * Run AID-BiO from (x, y) until max_iters outer iterations, the oracle budget, the monitor or
- * an error stops it. problem.x0 / y0 are ignored: the start is x, y. All buffers are allocated
+ * Run AID-BiO from (x, y) until max_iters outer iterations, the oracle budget, the time limit,
+ * the monitor or an error stops it. problem.x0 / y0 are ignored: the start is x, y. All buffers are allocated
  * before the first iteration; the loop allocates nothing (the CSV log is written with stdio).
  *
  * Progress (sgfblo_progress, handed to set->monitor and written as a CSV row with the columns
@@ -96,7 +105,8 @@ SGFBLO_API sgfblo_status sgfblo_aidbio_settings_validate(const sgfblo_aidbio_set
  *   n_rhs = outer iterations done, n_oracle = n_grad + n_prod.
  *
  * Exit flags (info->exit_flag): MAX_STEPS (max_iters or the oracle budget reached; status OK),
- * INTERRUPTED (the monitor returned nonzero; status OK), NONFINITE / DIVERGED (status
+ * TIME_LIMIT (max_seconds reached; status OK), INTERRUPTED (the monitor returned nonzero;
+ * status OK), NONFINITE / DIVERGED (status
  * SGFBLO_ERR_NONFINITE / SGFBLO_ERR_DIVERGED: the iterate became NaN/Inf or left the
  * div_limit ball; also NONFINITE when CG meets a NaN curvature), ERROR (any other failure).
  *

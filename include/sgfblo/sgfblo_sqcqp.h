@@ -38,7 +38,8 @@
  *
  * Stopping: CONVERGED when the subproblem is feasible and ||d||_inf <= tol (the direction is
  * computed at the current iterate, which is not moved); MAX_STEPS at max_iters iterations or
- * once the oracle budget is spent; INTERRUPTED by the monitor.
+ * once the oracle budget is spent; TIME_LIMIT after max_seconds of wall time; INTERRUPTED by
+ * the monitor.
  *
  * Oracle counts (what sgfblo_info holds after a run):
  *  - n_grad: per iteration one grad_f at z_k, one grad_g at z_k (skipped when the previous
@@ -110,6 +111,8 @@ extern "C" {
 #define SGFBLO_SQCQP_DEFAULT_TAU_MIN 1e-10
 #define SGFBLO_SQCQP_DEFAULT_MAX_ITERS 400
 #define SGFBLO_SQCQP_DEFAULT_MAX_ORACLE_EVALS 0
+/** No wall-clock limit. */
+#define SGFBLO_SQCQP_DEFAULT_MAX_SECONDS 0.0
 #define SGFBLO_SQCQP_DEFAULT_TOL 0.0
 /** Same divergence test as the flows (SGFBLO_DEFAULT_DIV_LIMIT). */
 #define SGFBLO_SQCQP_DEFAULT_DIV_LIMIT 1e12
@@ -131,6 +134,13 @@ typedef struct {
                             ///< n_grad + n_prod >= this (exit MAX_STEPS): the run ends at the
                             ///< budget or past it by less than one iteration's cost (which
                             ///< varies with the line search), for equal-evaluation comparisons
+  double max_seconds;       ///< wall-clock limit of the run in seconds, >= 0 and finite;
+                            ///< 0 = none. Otherwise checked after every iteration on a
+                            ///< monotonic clock: no new iteration starts once the run has lasted
+                            ///< this long (exit TIME_LIMIT), so it ends past the limit by at
+                            ///< most one iteration and the final report; at least one iteration
+                            ///< is done. The clock is the one of info->solve_seconds (from entry
+                            ///< to return), for comparisons at equal wall time
   double tol;               ///< stop (CONVERGED) when ||d||_inf <= tol with a feasible
                             ///< subproblem; >= 0 and finite (0: only at d = 0 exactly)
   double div_limit;         ///< stop with SGFBLO_ERR_DIVERGED when ||(x, y)||_inf > this; > 0
@@ -157,8 +167,8 @@ SGFBLO_API sgfblo_status sgfblo_sqcqp_settings_validate(const sgfblo_sqcqp_setti
                                                         char *msg, size_t msg_len);
 
 /**
- * Run SQCQP from (x, y) until max_iters iterations, the oracle budget, the stationarity test,
- * the monitor or an error stops it. problem.x0 / y0 are ignored: the start is x, y. All
+ * Run SQCQP from (x, y) until max_iters iterations, the oracle budget, the time limit, the
+ * stationarity test, the monitor or an error stops it. problem.x0 / y0 are ignored: the start is x, y. All
  * buffers are allocated before the first iteration; the loop allocates nothing (the CSV log
  * is written with stdio).
  *
@@ -174,8 +184,8 @@ SGFBLO_API sgfblo_status sgfblo_sqcqp_settings_validate(const sgfblo_sqcqp_setti
  *   n_oracle = n_grad + n_prod. At the end info->last.zdot_norm is ||d||_inf of the last
  *   computed direction (on CONVERGED, the one at the final iterate, <= tol).
  *
- * Exit flags (info->exit_flag): CONVERGED, MAX_STEPS (max_iters or the budget), INTERRUPTED
- * (the monitor returned nonzero) with status OK; NONFINITE / DIVERGED (status
+ * Exit flags (info->exit_flag): CONVERGED, MAX_STEPS (max_iters or the budget), TIME_LIMIT
+ * (max_seconds), INTERRUPTED (the monitor returned nonzero) with status OK; NONFINITE / DIVERGED (status
  * SGFBLO_ERR_NONFINITE / SGFBLO_ERR_DIVERGED: the iterate, f(z_k) or the direction became
  * NaN/Inf, or the iterate left the div_limit ball); ERROR for any other failure, including
  * SGFBLO_ERR_STEP_TOO_SMALL.

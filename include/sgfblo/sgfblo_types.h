@@ -59,7 +59,8 @@ typedef enum {
   SGFBLO_EXIT_DIVERGED,    /**< state left the ball of radius settings.div_limit */
   SGFBLO_EXIT_NONFINITE,   /**< NaN/Inf appeared in the state or the vector field */
   SGFBLO_EXIT_INTERRUPTED, /**< the monitor callback asked to stop */
-  SGFBLO_EXIT_ERROR        /**< an error status ended the solve (see last_error) */
+  SGFBLO_EXIT_ERROR,       /**< an error status ended the solve (see last_error) */
+  SGFBLO_EXIT_TIME_LIMIT   /**< ran for settings.max_seconds of wall time (status OK) */
 } sgfblo_exit_flag;
 
 /* ------------------------------------------------------------------ enums -- */
@@ -219,6 +220,13 @@ typedef struct {
   double dt;                    /**< (initial) step, > 0 */
   double t_final;               /**< final time, > 0 */
   int64_t max_steps;            /**< step limit, >= 1 */
+  double max_seconds;           /**< wall-clock limit of one sgfblo_solver_solve call, in seconds;
+                                     >= 0 and finite, 0: none (the default). Checked after every
+                                     accepted step on a monotonic clock: no step starts once the
+                                     call has run this long (exit TIME_LIMIT), so it ends past
+                                     the limit by at most one step and the final report; at
+                                     least one step is taken. On CUDA the clock sees when steps
+                                     are queued, not when the device finishes them */
   double tol;                   /**< stop when ||zdot||_inf <= tol; >= 0 (0: never) */
   double div_limit;             /**< stop with DIVERGED when ||z||_inf > div_limit; > 0 */
   double rtol, atol;            /**< dopri5 error tolerances, > 0 */

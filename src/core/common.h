@@ -16,7 +16,7 @@
 #define SGFBLO_REAL_EPSILON DBL_EPSILON
 #endif
 
-/** Wall-clock seconds (C11 timespec_get). */
+/** Seconds on a monotonic clock (CLOCK_MONOTONIC, else C11 timespec_get): for durations. */
 double sgfblo_now_seconds(void);
 
 /* In a validator with parameters (s, msg, msg_len): on a failed check write the message and
@@ -31,6 +31,9 @@ double sgfblo_now_seconds(void);
 #define SGFBLO_CHECK_POS(field)                                                            \
   SGFBLO_CHECK(s->field > 0 && isfinite(s->field), #field " must be > 0 (got %g)",         \
                (double)s->field)
+#define SGFBLO_CHECK_SECONDS(field)                                                        \
+  SGFBLO_CHECK(s->field >= 0 && isfinite(s->field),                                        \
+               #field " must be >= 0 and finite (0: no limit) (got %g)", (double)s->field)
 #define SGFBLO_CHECK_FLAG(field)                                                           \
   SGFBLO_CHECK(s->field == 0 || s->field == 1, #field " must be 0 or 1 (got %d)", (int)s->field)
 

@@ -20,6 +20,7 @@ void sgfblo_settings_default(sgfblo_settings *s) {
   s->dt = SGFBLO_DEFAULT_DT;
   s->t_final = SGFBLO_DEFAULT_T_FINAL;
   s->max_steps = SGFBLO_DEFAULT_MAX_STEPS;
+  s->max_seconds = SGFBLO_DEFAULT_MAX_SECONDS;
   s->tol = SGFBLO_DEFAULT_TOL;
   s->div_limit = SGFBLO_DEFAULT_DIV_LIMIT;
   s->rtol = SGFBLO_DEFAULT_RTOL;
@@ -66,6 +67,7 @@ sgfblo_status sgfblo_settings_validate(const sgfblo_settings *s, char *msg, size
   SGFBLO_CHECK_POS(dt);
   SGFBLO_CHECK_POS(t_final);
   SGFBLO_CHECK(s->max_steps >= 1, "max_steps must be >= 1 (got %lld)", (long long)s->max_steps);
+  SGFBLO_CHECK_SECONDS(max_seconds);
   SGFBLO_CHECK(s->tol >= 0 && isfinite(s->tol), "tol must be >= 0 (got %g)", s->tol);
   SGFBLO_CHECK_POS(div_limit);
   SGFBLO_CHECK_POS(rtol);

@@ -21,6 +21,7 @@ const char *sgfblo_exit_flag_name(sgfblo_exit_flag e) {
     case SGFBLO_EXIT_NONFINITE: return "nonfinite";
     case SGFBLO_EXIT_INTERRUPTED: return "interrupted";
     case SGFBLO_EXIT_ERROR: return "error";
+    case SGFBLO_EXIT_TIME_LIMIT: return "time_limit";
   }
   return "unknown";
 }

@@ -21,6 +21,7 @@ void sgfblo_aidbio_settings_default(sgfblo_aidbio_settings *s) {
   s->cg_steps = SGFBLO_AIDBIO_DEFAULT_CG_STEPS;
   s->max_iters = SGFBLO_AIDBIO_DEFAULT_MAX_ITERS;
   s->max_oracle_evals = SGFBLO_AIDBIO_DEFAULT_MAX_ORACLE_EVALS;
+  s->max_seconds = SGFBLO_AIDBIO_DEFAULT_MAX_SECONDS;
   s->div_limit = SGFBLO_AIDBIO_DEFAULT_DIV_LIMIT;
   s->monitor_every = SGFBLO_AIDBIO_DEFAULT_MONITOR_EVERY;
   s->monitor = NULL;
@@ -43,6 +44,7 @@ sgfblo_status sgfblo_aidbio_settings_validate(const sgfblo_aidbio_settings *s, c
   SGFBLO_CHECK(s->max_iters >= 1, "max_iters must be >= 1 (got %lld)", (long long)s->max_iters);
   SGFBLO_CHECK(s->max_oracle_evals >= 0, "max_oracle_evals must be >= 0 (0: no limit) (got %lld)",
         (long long)s->max_oracle_evals);
+  SGFBLO_CHECK_SECONDS(max_seconds);
   SGFBLO_CHECK_POS(div_limit);
   SGFBLO_CHECK(s->monitor_every >= 1, "monitor_every must be >= 1 (got %d)", s->monitor_every);
   return SGFBLO_OK;

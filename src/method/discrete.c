@@ -138,6 +138,10 @@ sgfblo_status sgfblo_discrete_run(sgfblo_discrete *D, const sgfblo_problem *p, s
     }
     SGFBLO_TRY(check_state(D, info));
     if (D->iter % lim->monitor_every == 0) SGFBLO_TRY(report(D, &stop));
+    if (lim->max_seconds > 0 && sgfblo_now_seconds() - t0 >= lim->max_seconds) {
+      info->exit_flag = SGFBLO_EXIT_TIME_LIMIT;
+      break;
+    }
   }
   if (stop) info->exit_flag = SGFBLO_EXIT_INTERRUPTED;
   if (D->reported_iter != D->iter) {

@@ -21,6 +21,7 @@ typedef struct sgfblo_discrete sgfblo_discrete;
 typedef struct {
   int64_t max_iters;         /* >= 1 */
   int64_t max_oracle_evals;  /* >= 0; 0: no limit */
+  double max_seconds;        /* >= 0; 0: no limit */
   double div_limit;          /* > 0 */
   int monitor_every;         /* >= 1 */
   sgfblo_monitor_fn monitor; /* or NULL */
@@ -32,6 +33,7 @@ typedef struct {
 #define SGFBLO_DISCRETE_LIMITS_OF(set)                                                     \
   ((sgfblo_discrete_limits){.max_iters = (set)->max_iters,                                 \
                             .max_oracle_evals = (set)->max_oracle_evals,                   \
+                            .max_seconds = (set)->max_seconds,                             \
                             .div_limit = (set)->div_limit,                                 \
                             .monitor_every = (set)->monitor_every,                         \
                             .monitor = (set)->monitor,                                     \
@@ -83,7 +85,8 @@ struct sgfblo_discrete {
 /**
  * Run the method from (x, y) (host, lengths p->n and p->m) until a stopping rule, the
  * monitor or an error ends it: MAX_STEPS (lim.max_iters or lim.max_oracle_evals), CONVERGED
- * (the method's test), INTERRUPTED. D must be zeroed with D->method set. Statuses, exit flags and what
+ * (the method's test), TIME_LIMIT (lim.max_seconds of wall time since entry, checked after
+ * every iteration), INTERRUPTED. D must be zeroed with D->method set. Statuses, exit flags and what
  * x, y and info receive are those documented for sgfblo_aidbio_run and sgfblo_sqcqp_run.
  */
 sgfblo_status sgfblo_discrete_run(sgfblo_discrete *D, const sgfblo_problem *p, sgfblo_real *x,

@@ -28,6 +28,7 @@ void sgfblo_sqcqp_settings_default(sgfblo_sqcqp_settings *s) {
   s->tau_min = SGFBLO_SQCQP_DEFAULT_TAU_MIN;
   s->max_iters = SGFBLO_SQCQP_DEFAULT_MAX_ITERS;
   s->max_oracle_evals = SGFBLO_SQCQP_DEFAULT_MAX_ORACLE_EVALS;
+  s->max_seconds = SGFBLO_SQCQP_DEFAULT_MAX_SECONDS;
   s->tol = SGFBLO_SQCQP_DEFAULT_TOL;
   s->div_limit = SGFBLO_SQCQP_DEFAULT_DIV_LIMIT;
   s->monitor_every = SGFBLO_SQCQP_DEFAULT_MONITOR_EVERY;
@@ -59,6 +60,7 @@ sgfblo_status sgfblo_sqcqp_settings_validate(const sgfblo_sqcqp_settings *s, cha
   SGFBLO_CHECK(s->max_iters >= 1, "max_iters must be >= 1 (got %lld)", (long long)s->max_iters);
   SGFBLO_CHECK(s->max_oracle_evals >= 0, "max_oracle_evals must be >= 0 (0: no limit) (got %lld)",
         (long long)s->max_oracle_evals);
+  SGFBLO_CHECK_SECONDS(max_seconds);
   SGFBLO_CHECK(s->tol >= 0 && isfinite(s->tol), "tol must be >= 0 (got %g)", s->tol);
   SGFBLO_CHECK_POS(div_limit);
   SGFBLO_CHECK(s->monitor_every >= 1, "monitor_every must be >= 1 (got %d)", s->monitor_every);

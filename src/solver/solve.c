@@ -267,8 +267,11 @@ sgfblo_status sgfblo_solver_solve(sgfblo_solver *s) {
       s->k0_valid = 0;
     }
     if (s->step % s->set.check_every == 0) SGFBLO_TRY(check_state(s, 0));
+    if (s->info.exit_flag == SGFBLO_EXIT_NONE && s->set.max_seconds > 0 &&
+        sgfblo_now_seconds() - t0 >= s->set.max_seconds)
+      s->info.exit_flag = SGFBLO_EXIT_TIME_LIMIT;
     if (s->step % s->set.monitor_every == 0) SGFBLO_TRY(sgfblo_monitor_report(s, &stop));
-    if (s->info.exit_flag == SGFBLO_EXIT_CONVERGED) break;
+    if (s->info.exit_flag != SGFBLO_EXIT_NONE) break; /* CONVERGED (FSAL) or TIME_LIMIT */
   }
   if (stop) s->info.exit_flag = SGFBLO_EXIT_INTERRUPTED;
   SGFBLO_TRY(check_state(s, 1));
