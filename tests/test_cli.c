@@ -202,7 +202,7 @@ Test(cli, help_mentions_every_option) {
       "mu2",   "dt",         "t-final",  "steps",  "tol",        "rtol",         "atol",
       "step-control", "linsolve", "init", "init-lower", "log",   "monitor-every", "progress",
       "json",  "help",       "version", "w",          "gamma",        "sigma",
-      "tau0",  "delta",      "iters"};
+      "tau0",  "delta",      "iters", "time-limit"};
   test_run_result r = RUN("synthetic", "--help");
   cr_assert_eq(r.status, 0, "stderr: %s", r.err);
   for (size_t i = 0; i < sizeof options / sizeof options[0]; ++i) {
@@ -332,6 +332,35 @@ Test(cli, sqcqp_runs_with_the_same_summary) {
   EXPECT_USAGE_ERROR("--w: w", "synthetic", "--method", "sqcqp", "--w", "-1");
   EXPECT_USAGE_ERROR("--iters: max_iters", "synthetic", "--method", "sqcqp", "--iters", "0");
   EXPECT_USAGE_ERROR("--method sqcqp", "synthetic", "--w", "0.1");
+}
+
+/* --time-limit: a limit far below one step's time ends the run after its first step, with
+   exit time_limit and status 0; alone, it lifts the final time (and SQCQP's iterations). Bad
+   values are usage errors naming the option. */
+Test(cli, time_limit_ends_the_run) {
+  const char *const methods[] = {"rxgf", "sqcqp"};
+  for (size_t i = 0; i < sizeof methods / sizeof methods[0]; ++i) {
+    test_run_result r = RUN("synthetic", "--json", "--method", methods[i], "--time-limit", "1e-9");
+    cr_assert_eq(r.status, 0, "%s: stderr: %s", methods[i], r.err);
+    json_obj o;
+    cr_assert_eq(json_parse(r.out, &o), 0, "%s", r.out);
+    cr_expect_str_eq(json_str(&o, "exit"), "time_limit", "%s", methods[i]);
+    cr_expect_str_eq(json_str(&o, "status"), sgfblo_status_string(SGFBLO_OK));
+    cr_expect_eq(json_num(&o, "steps"), 1, "%s: %s", methods[i], r.out);
+    cr_expect(json_num(&o, "seconds") >= 1e-9);
+    test_run_free(&r);
+  }
+  /* A limit the run does not reach leaves it as it was. */
+  test_run_result r = RUN("synthetic", "--json", "--t-final", "1", "--time-limit", "1000");
+  cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+  json_obj o;
+  cr_assert_eq(json_parse(r.out, &o), 0, "%s", r.out);
+  cr_expect_str_eq(json_str(&o, "exit"), "t_final");
+  cr_expect_eq(json_num(&o, "steps"), 100);
+  test_run_free(&r);
+  const char *const bad[] = {"0", "-1", "inf", "nan", "abc", "1e999", ""};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i)
+    EXPECT_USAGE_ERROR("--time-limit", "synthetic", "--time-limit", bad[i]);
 }
 
 Test(cli, steps_bound_the_run) {

@@ -346,6 +346,45 @@ Test(hyperclean_cli, sqcqp_method_row) {
   test_run_free(&r);
 }
 
+/* --time-limit: the method and AID-BiO each run for the limit (their own bounds lifted), so
+   both end with exit time_limit after at least that long; the summary says what was held
+   equal. Only lower bounds on the seconds are checked: a loaded machine may run longer. */
+Test(hyperclean_cli, time_limit_gives_every_method_the_same_wall_time) {
+  const char *const methods[] = {"rxgf", "sqcqp"};
+  for (size_t i = 0; i < sizeof methods / sizeof methods[0]; ++i) {
+    test_run_result r = RUN(FILES, "--no-pca", "--json", "--quiet", "--method", methods[i],
+                            "--time-limit", "0.2");
+    cr_assert_eq(r.status, 0, "%s: exit %d, stderr: %s", methods[i], r.status, r.err);
+    json_doc d;
+    json_load(r.out, &d);
+    cr_expect_str_eq(json_text(&d, "baseline.budget"), "seconds");
+    cr_expect_float_eq(json_num(&d, "baseline.time_limit"), 0.2, 1e-12);
+    cr_expect_float_eq(json_num(&d, "flow.time_limit"), 0.2, 1e-12);
+    const char *const rows[] = {methods[i], "aidbio"};
+    for (int k = 0; k < 2; ++k) {
+      cr_expect_str_eq(row_text(&d, rows[k], "exit"), "time_limit", "%s", rows[k]);
+      cr_expect(row_num(&d, rows[k], "seconds") >= 0.2, "%s: %g s", rows[k],
+                row_num(&d, rows[k], "seconds"));
+      cr_expect(row_num(&d, rows[k], "oracle_evals") > 0);
+    }
+    const double f1 = row_num(&d, methods[i], "f1"), f1_chance = row_num(&d, methods[i], "f1_random");
+    cr_expect(f1 >= f1_chance + 0.2, "%s F1 %g, chance %g", methods[i], f1, f1_chance);
+    test_run_free(&r);
+  }
+  /* Without --time-limit the baseline is held to the method's oracle evaluations. */
+  test_run_result r = RUN(FILES, "--no-pca", "--json", "--quiet", "--t-final", "5");
+  cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+  json_doc d;
+  json_load(r.out, &d);
+  cr_expect_str_eq(json_text(&d, "baseline.budget"), "oracle_evals");
+  cr_expect_str_eq(json_text(&d, "flow.time_limit"), "null");
+  test_run_free(&r);
+  r = RUN(FILES, "--time-limit", "0");
+  cr_expect_eq(r.status, 2, "exit %d, stderr: %s", r.status, r.err);
+  cr_expect_not_null(strstr(r.err, "--time-limit"), "%s", r.err);
+  test_run_free(&r);
+}
+
 Test(hyperclean_cli, table_and_progress_lines) {
   test_run_result r = RUN(FILES, "--no-pca", "--t-final", "20", "--monitor-every", "5",
                      "--save-classifier", path_in("y.npy"));
@@ -516,7 +555,7 @@ Test(hyperclean_cli, help_lists_the_options) {
       "integrator", "step-control", "linsolve", "init-lower", "log", "save-weights",
       "save-classifier", "baseline", "aid-beta-in", "aid-beta-out", "aid-inner", "aid-cg",
       "plot", "quiet", "json", "monitor-every", "w", "gamma", "sigma", "tau0", "delta",
-      "iters"};
+      "iters", "time-limit"};
   test_run_result r = run_env(NULL, (const char *const[]){"hyperclean", "--help", NULL});
   cr_assert_eq(r.status, 0, "stderr: %s", r.err);
   for (size_t i = 0; i < sizeof options / sizeof options[0]; ++i) {

@@ -98,6 +98,7 @@ enum {
   CLI_KEY_DT,
   CLI_KEY_T_FINAL,
   CLI_KEY_STEPS,
+  CLI_KEY_TIME_LIMIT,
   CLI_KEY_TOL,
   CLI_KEY_RTOL,
   CLI_KEY_ATOL,
@@ -125,9 +126,12 @@ typedef struct {
   sgfblo_settings set; /**< starts from sgfblo_settings_default */
   int t_final_given;   /**< --t-final was on the command line */
   int steps_given;     /**< --steps was on the command line */
+  int time_limit_given; /**< --time-limit S: set.max_seconds = S (and sq.max_seconds) */
+  int iters_given;     /**< --iters was on the command line */
   int sqcqp;           /**< --method sqcqp: the discrete method, not a flow */
-  sgfblo_sqcqp_settings sq; /**< its settings; --alpha, --eps, --tol, --log and
-                                 --monitor-every are copied in from set by _finish */
+  sgfblo_sqcqp_settings sq; /**< its settings; --alpha, --eps, --tol, --log,
+                                 --monitor-every and --time-limit are copied in from set by
+                                 _finish */
   int sq_option_given; /**< one of --w ... --iters was given (they need --method sqcqp) */
   int json;            /**< --json: final summary as one JSON object */
   int progress;        /**< --progress: a line on stderr at every monitoring point */
@@ -149,8 +153,13 @@ void cli_run_opts_init(cli_run_opts *o);
  */
 int cli_run_option(const char *prog, int key, const char *arg, cli_run_opts *o);
 
+/** The run is bounded by --time-limit alone: no --t-final or --steps (flows), no --iters
+    (--method sqcqp). */
+int cli_bounded_by_time_only(const cli_run_opts *o);
+
 /**
- * After parsing: reconcile --steps with --t-final and validate the settings with
+ * After parsing: reconcile --steps and --time-limit with --t-final (either alone leaves the
+ * final time unbounded; --time-limit alone also SQCQP's iterations), and validate the settings with
  * sgfblo_settings_validate (and, for --method sqcqp, the method's settings with
  * sgfblo_sqcqp_settings_validate after copying the shared options in); the usage error names
  * the option and the library's message.

@@ -146,6 +146,10 @@ static const char *flow_help(int key, const char *shared) {
     case CLI_KEY_INIT_LOWER:
       return "start the flow from y*(x0) (Newton solve of the lower level; the default unless "
              "--y0 is given)";
+    case CLI_KEY_TIME_LIMIT:
+      return "give every method row S seconds of wall time, > 0: the flow or SQCQP stops after "
+             "S s (exit time_limit; alone, this leaves --t-final / --iters unbounded) and "
+             "AID-BiO runs S s instead of to the method's oracle evaluations";
     case CLI_KEY_INIT:
       return "initial state: given (--x0/--y0, zeros where absent) | random (N(0,1) from "
              "--seed) (default given)";
@@ -170,7 +174,9 @@ static void usage(FILE *out, const cli_option_group *groups, int ngroups) {
         "only). A sample counts as flagged when sigma(x_i) < 1/2; precision, recall and\n"
         "F1 score the flags against the corrupted samples. --method sqcqp runs the\n"
         "sequential QCQP method (at most --iters iterations, default 400) from the same\n"
-        "start instead of a flow; AID-BiO then gets its oracle evaluations.\n",
+        "start instead of a flow; AID-BiO then gets its oracle evaluations.\n"
+        "--time-limit S compares at equal wall time instead: the method and AID-BiO each\n"
+        "run S seconds (the method's own bounds are lifted unless given).\n",
         out);
   cli_print_option_groups(out, groups, ngroups);
   fputs("\n"
@@ -409,12 +415,17 @@ static int run_all(hc_opts *o, const hc_data *d, hc_row *rows, int *nrows) {
                          : hc_run_flow(d, o, flow, x_start, y_start);
   if (step_rc != CLI_EXIT_OK) rc = step_rc;
   if (aid) {
-    if (flow->status == SGFBLO_OK && flow->oracle_evals > 0) {
-      step_rc = hc_run_aidbio(d, o, flow->oracle_evals, x_start, y_start, aid);
+    /* Equal wall time (--time-limit): AID-BiO's budget is the limit; else the method's
+       oracle evaluations. Either way it starts where the method started. */
+    const int by_time = o->run.time_limit_given;
+    if (flow->status == SGFBLO_OK && (by_time || flow->oracle_evals > 0)) {
+      step_rc = hc_run_aidbio(d, o, by_time ? 0 : flow->oracle_evals, x_start, y_start, aid);
       if (step_rc != CLI_EXIT_OK) rc = step_rc;
     } else {
       aid->available = 0;
-      aid->note = "its budget is the method's oracle evaluations, and the method failed";
+      aid->note = by_time ? "it starts where the method started, and the method failed"
+                          : "its budget is the method's oracle evaluations, and the method "
+                            "failed";
     }
   }
   step_rc = hc_run_reference(d, o, 1, ceil_row);

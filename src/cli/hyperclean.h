@@ -157,7 +157,10 @@ int hc_run_flow(const hc_data *d, hc_opts *o, hc_row *r, sgfblo_real *x_start,
 int hc_run_sqcqp(const hc_data *d, const hc_opts *o, hc_row *r, sgfblo_real *x_start,
                  sgfblo_real *y_start);
 
-/** AID-BiO from (x_start, y_start) with the oracle budget `budget` (0: none). @return CLI_EXIT_* */
+/**
+ * AID-BiO from (x_start, y_start) with the oracle budget `budget` (0: none), or, with
+ * --time-limit, for the limit's seconds (then budget is ignored). @return CLI_EXIT_*
+ */
 int hc_run_aidbio(const hc_data *d, const hc_opts *o, int64_t budget, const sgfblo_real *x_start,
                   const sgfblo_real *y_start, hc_row *r);
 
@@ -175,6 +178,7 @@ typedef struct {
   int64_t max_steps;             /**< ... or step / max_steps, whichever is further */
   int64_t budget;                /**< AID-BiO, SQCQP: progress is oracle / budget (0: iterations) */
   int64_t max_iters;             /**< ... or iterations / max_iters */
+  double time_limit;             /**< any run: or seconds / time_limit (0: none) */
   int64_t reports;               /**< monitoring points so far */
   double wall0;                  /**< wall-clock start */
   sgfblo_real *y;                /**< scratch, d x C */

@@ -40,10 +40,11 @@ void hc_monitor_done(hc_monitor *m) {
 }
 
 /* Fraction of the run done, in [0, 1]. */
-static double fraction(const hc_monitor *m, const sgfblo_progress *p, int64_t oracle) {
-  double f = 0;
+static double fraction(const hc_monitor *m, const sgfblo_progress *p, const hc_point *pt) {
+  const int64_t oracle = pt->oracle;
+  double f = m->time_limit > 0 ? pt->seconds / m->time_limit : 0;
   if (m->solver) {
-    if (m->t_final > 0 && m->t_final < 1e299) f = p->t / m->t_final;
+    if (m->t_final > 0 && m->t_final < 1e299) f = fmax(f, p->t / m->t_final);
     if (m->max_steps > 0) f = fmax(f, (double)p->step / (double)m->max_steps);
   } else {
     if (m->budget > 0) f = (double)oracle / (double)m->budget;
@@ -116,6 +117,6 @@ int hc_monitor_cb(const sgfblo_progress *p, void *data) {
     sgfblo_hyperclean_loss_acc(te->n, te->d, te->num_classes, te->features, te->labels, y, NULL,
                                &pt.test_acc, NULL);
   if (hc_row_add_point(m->row, &pt) != 0) m->failed = 1;
-  if (m->show) show(m, p, &pt, fraction(m, p, pt.oracle));
+  if (m->show) show(m, p, &pt, fraction(m, p, &pt));
   return 0;
 }

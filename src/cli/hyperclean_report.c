@@ -69,9 +69,11 @@ static void print_data(FILE *out, const hc_opts *o, const hc_data *d) {
     fprintf(out, "which training labels are wrong is unknown (no --train-clean-y)\n");
   if (o->run.sqcqp) {
     const sgfblo_sqcqp_settings *q = &o->run.sq;
-    fprintf(out, "problem   lambda = %g; sqcqp, at most %lld iterations, w = %g, gamma = %g, "
-            "sigma = %g, tau0 = %g, delta = %g, ", o->lambda, (long long)q->max_iters, q->w,
-            q->gamma, q->sigma, q->tau0, q->delta);
+    fprintf(out, "problem   lambda = %g; sqcqp, ", o->lambda);
+    if (!cli_bounded_by_time_only(&o->run))
+      fprintf(out, "at most %lld iterations, ", (long long)q->max_iters);
+    fprintf(out, "w = %g, gamma = %g, sigma = %g, tau0 = %g, delta = %g, ", q->w, q->gamma,
+            q->sigma, q->tau0, q->delta);
   } else {
     fprintf(out, "problem   lambda = %g; flow %s, %s, dt = %g, ", o->lambda,
             sgfblo_method_name(o->run.set.method), sgfblo_integrator_name(o->run.set.integrator),
@@ -79,12 +81,18 @@ static void print_data(FILE *out, const hc_opts *o, const hc_data *d) {
     if (o->run.set.t_final < 1e299) fprintf(out, "T = %g, ", o->run.set.t_final);
     if (o->run.steps_given) fprintf(out, "at most %lld steps, ", (long long)o->run.set.max_steps);
   }
+  if (o->run.time_limit_given) fprintf(out, "at most %g s, ", o->run.set.max_seconds);
   fprintf(out, "alpha = %g, eps = %g%s\n", o->run.set.alpha, o->run.set.epsilon,
           o->run.set.init_lower ? ", starting from y*(x0)" : "");
-  if (o->baseline == HC_BASELINE_AIDBIO)
+  if (o->baseline == HC_BASELINE_AIDBIO) {
     fprintf(out, "baseline  AID-BiO: beta_in = %g, beta_out = %g, D = %d inner steps, K = %d CG "
-            "steps, budget = the method's oracle evaluations\n",
+            "steps, budget = ",
             o->aid.beta_in, o->aid.beta_out, o->aid.inner_steps, o->aid.cg_steps);
+    if (o->run.time_limit_given)
+      fprintf(out, "%g s of wall time, as the method (--time-limit)\n", o->run.set.max_seconds);
+    else
+      fprintf(out, "the method's oracle evaluations\n");
+  }
 }
 
 void hc_print_table(FILE *out, const hc_opts *o, const hc_data *d, const hc_row *rows, int nrows) {
@@ -194,8 +202,12 @@ static void json_settings(cli_json *j, const hc_opts *o) {
     cli_json_num(j, "sigma", o->run.sq.sigma);
     cli_json_num(j, "tau0", o->run.sq.tau0);
     cli_json_num(j, "delta", o->run.sq.delta);
-    cli_json_int(j, "iters", o->run.sq.max_iters);
+    if (cli_bounded_by_time_only(&o->run))
+      cli_json_null(j, "iters");
+    else
+      cli_json_int(j, "iters", o->run.sq.max_iters);
   }
+  json_num_or_null(j, "time_limit", o->run.time_limit_given, s->max_seconds);
   cli_json_close(j, '}');
   if (o->baseline != HC_BASELINE_AIDBIO) {
     cli_json_null(j, "baseline");
@@ -207,6 +219,9 @@ static void json_settings(cli_json *j, const hc_opts *o) {
   cli_json_num(j, "beta_out", o->aid.beta_out);
   cli_json_int(j, "inner_steps", o->aid.inner_steps);
   cli_json_int(j, "cg_steps", o->aid.cg_steps);
+  /* What the comparison holds equal: the method's oracle evaluations, or its wall time. */
+  cli_json_str(j, "budget", o->run.time_limit_given ? "seconds" : "oracle_evals");
+  json_num_or_null(j, "time_limit", o->run.time_limit_given, s->max_seconds);
   cli_json_close(j, '}');
 }
 

@@ -144,7 +144,8 @@ int hc_run_flow(const hc_data *d, hc_opts *o, hc_row *r, sgfblo_real *x_start,
   memset(&info, 0, sizeof info);
   int rc = method_open(&c, d, o, r, 0);
   if (rc != CLI_EXIT_OK) goto cleanup;
-  if (!o->monitor_every_given) {
+  /* ~20 monitoring points; a run bounded by time alone keeps the library's every 10 steps. */
+  if (!o->monitor_every_given && !cli_bounded_by_time_only(&o->run)) {
     double steps = set.t_final < 1e299 ? ceil(set.t_final / set.dt - 1e-9) : (double)set.max_steps;
     if ((double)set.max_steps < steps) steps = (double)set.max_steps;
     set.monitor_every = (int)updates_every((int64_t)fmin(steps, 1e9));
@@ -154,6 +155,7 @@ int hc_run_flow(const hc_data *d, hc_opts *o, hc_row *r, sgfblo_real *x_start,
   set.monitor_hypergrad = 0; /* ||F|| costs a Hyy solve per point; the table does not use it */
   c.m.t_final = set.t_final;
   c.m.max_steps = set.max_steps < SGFBLO_DEFAULT_MAX_STEPS ? set.max_steps : 0;
+  c.m.time_limit = set.max_seconds;
   sgfblo_status st = sgfblo_solver_create(&s);
   if (st != SGFBLO_OK) {
     fail_row(r, st, "solver creation", "");
@@ -204,7 +206,7 @@ int hc_run_sqcqp(const hc_data *d, const hc_opts *o, hc_row *r, sgfblo_real *x_s
     goto cleanup;
   }
   method_start_at(&c, d, r, x_start, y_start);
-  if (!o->monitor_every_given) {
+  if (!o->monitor_every_given && !cli_bounded_by_time_only(&o->run)) {
     const int64_t every = updates_every(set.max_iters);
     set.monitor_every = every < INT32_MAX ? (int)every : INT32_MAX;
   }
@@ -213,7 +215,8 @@ int hc_run_sqcqp(const hc_data *d, const hc_opts *o, hc_row *r, sgfblo_real *x_s
   set.monitor_hypergrad = 0; /* ||F|| costs a Hyy solve per point; the table does not use it */
   /* The monitor reads the classifier SQCQP last evaluated f at: at a monitoring point, f is
      evaluated at the current iterate just before the callback. */
-  c.m.max_iters = set.max_iters;
+  c.m.max_iters = cli_bounded_by_time_only(&o->run) ? 0 : set.max_iters;
+  c.m.time_limit = set.max_seconds;
   c.m.wall0 = hc_now();
   st = sgfblo_sqcqp_run(&c.q, &set, r->x, r->y, &info, &err);
   rc = method_ended(&c, r, &info, (double)info.last.step, st, "SQCQP", err.msg);
@@ -233,19 +236,28 @@ int hc_run_aidbio(const hc_data *d, const hc_opts *o, int64_t budget, const sgfb
   int rc = method_open(&c, d, o, r, 1);
   if (rc != CLI_EXIT_OK) goto cleanup;
   method_start_at(&c, d, r, x_start, y_start);
-  /* Equal oracle evaluations: the budget binds, not the iteration limit. */
-  set.max_oracle_evals = budget;
-  if (budget > 0 && set.max_iters < budget) set.max_iters = budget;
   const int64_t per_iter = (int64_t)set.inner_steps + set.cg_steps + 3;
-  if (!o->monitor_every_given)
-    set.monitor_every = (int)updates_every(budget > 0 ? budget / per_iter : set.max_iters);
-  else
-    set.monitor_every = o->run.set.monitor_every;
+  if (o->run.time_limit_given) {
+    /* Equal wall time: the method's limit binds, nothing else; monitoring every 10
+       iterations (the library's default) unless --monitor-every. */
+    budget = 0;
+    set.max_seconds = o->run.set.max_seconds;
+    set.max_oracle_evals = 0;
+    set.max_iters = INT64_MAX;
+  } else {
+    /* Equal oracle evaluations: the budget binds, not the iteration limit. */
+    set.max_oracle_evals = budget;
+    if (budget > 0 && set.max_iters < budget) set.max_iters = budget;
+    if (!o->monitor_every_given)
+      set.monitor_every = (int)updates_every(budget > 0 ? budget / per_iter : set.max_iters);
+  }
+  if (o->monitor_every_given) set.monitor_every = o->run.set.monitor_every;
   set.monitor = hc_monitor_cb;
   set.monitor_data = &c.m;
   set.log_path = NULL;
   c.m.budget = budget;
-  c.m.max_iters = budget > 0 ? 0 : set.max_iters;
+  c.m.max_iters = budget > 0 || o->run.time_limit_given ? 0 : set.max_iters;
+  c.m.time_limit = set.max_seconds;
   c.m.wall0 = hc_now();
   const sgfblo_status st = sgfblo_aidbio_run(&c.q, &set, r->x, r->y, &info, &err);
   rc = method_ended(&c, r, &info, (double)info.last.step, st, "AID-BiO", err.msg);

@@ -36,6 +36,9 @@ const cli_option cli_flow_options[] = {
     {"t-final", "T", CLI_KEY_T_FINAL,
      "final time, > 0 (default " CLI_STR(SGFBLO_DEFAULT_T_FINAL) "; unbounded with --steps alone)"},
     {"steps", "N", CLI_KEY_STEPS, "stop after N accepted steps (max steps), >= 1"},
+    {"time-limit", "S", CLI_KEY_TIME_LIMIT,
+     "stop after S seconds of wall time, > 0 (exit time_limit; checked after every step or "
+     "iteration); given alone, it leaves the final time (sqcqp: the iterations) unbounded"},
     {"tol", "TOL", CLI_KEY_TOL,
      "stop when ||zdot||_inf (sqcqp: ||d||_inf) <= TOL, >= 0 (default 0: never)"},
     {"rtol", "R", CLI_KEY_RTOL,
@@ -190,6 +193,12 @@ int cli_run_option(const char *prog, int key, const char *arg, cli_run_opts *o) 
     case CLI_KEY_TOL: return set_double(prog, key, arg, &s->tol);
     case CLI_KEY_RTOL: return set_double(prog, key, arg, &s->rtol);
     case CLI_KEY_ATOL: return set_double(prog, key, arg, &s->atol);
+    case CLI_KEY_TIME_LIMIT:
+      o->time_limit_given = 1;
+      rc = cli_parse_double(prog, "--time-limit", arg, &s->max_seconds);
+      if (rc == CLI_EXIT_OK && !(s->max_seconds > 0))
+        rc = cli_usage_error(prog, "--time-limit: the limit must be > 0 seconds (got %s)", arg);
+      return rc;
     case CLI_KEY_STEPS:
       o->steps_given = 1;
       return cli_parse_int64(prog, "--steps", arg, INT64_MIN, INT64_MAX, &s->max_steps);
@@ -208,6 +217,7 @@ int cli_run_option(const char *prog, int key, const char *arg, cli_run_opts *o) 
     case CLI_KEY_DELTA: o->sq_option_given = 1; return set_double(prog, key, arg, &o->sq.delta);
     case CLI_KEY_ITERS:
       o->sq_option_given = 1;
+      o->iters_given = 1;
       return cli_parse_int64(prog, "--iters", arg, INT64_MIN, INT64_MAX, &o->sq.max_iters);
     default: return -1;
   }
@@ -221,6 +231,7 @@ static const struct {
                      {"mu2", "--mu2"},         {"dt", "--dt"},
                      {"dt_min", "--dt"},       {"t_final", "--t-final"},
                      {"max_steps", "--steps"}, {"tol", "--tol"},
+                     {"max_seconds", "--time-limit"},
                      {"rtol", "--rtol"},       {"atol", "--atol"},
                      {"monitor_every", "--monitor-every"}};
 
@@ -243,8 +254,14 @@ static const struct {
     return cli_usage_error(prog, "invalid " what ": %s", msg);                         \
   } while (0)
 
+int cli_bounded_by_time_only(const cli_run_opts *o) {
+  if (!o->time_limit_given) return 0;
+  return o->sqcqp ? !o->iters_given : !o->t_final_given && !o->steps_given;
+}
+
 int cli_run_opts_finish(const char *prog, cli_run_opts *o) {
-  if (o->steps_given && !o->t_final_given) o->set.t_final = CLI_UNBOUNDED_T_FINAL;
+  if ((o->steps_given || o->time_limit_given) && !o->t_final_given)
+    o->set.t_final = CLI_UNBOUNDED_T_FINAL;
   char msg[256];
   if (sgfblo_settings_validate(&o->set, msg, sizeof msg) != SGFBLO_OK)
     NAMED_ERROR(prog, FIELD_OPTIONS, msg, "settings");
@@ -260,6 +277,8 @@ int cli_run_opts_finish(const char *prog, cli_run_opts *o) {
   o->sq.tol = o->set.tol;
   o->sq.log_path = o->set.log_path;
   o->sq.monitor_every = o->set.monitor_every;
+  o->sq.max_seconds = o->set.max_seconds;
+  if (cli_bounded_by_time_only(o)) o->sq.max_iters = INT64_MAX;
   if (sgfblo_sqcqp_settings_validate(&o->sq, msg, sizeof msg) != SGFBLO_OK)
     NAMED_ERROR(prog, SQCQP_FIELD_OPTIONS, msg, "SQCQP settings");
   return CLI_EXIT_OK;

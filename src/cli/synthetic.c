@@ -54,10 +54,11 @@ static void usage(FILE *out) {
         "\n"
         "--method sqcqp runs the sequential QCQP method (sgfblo_sqcqp_run) instead of a\n"
         "flow, from the same start (--x0/--y0, --init, --init-lower). It takes --alpha,\n"
-        "--eps, --tol, --log, --monitor-every, --progress and --json as the flows do, and\n"
-        "its own options below; the flows' time stepping (--integrator, --dt, --t-final,\n"
-        "--steps, --rtol, --atol, --step-control) does not apply. In its summary t and\n"
-        "steps are iterations, rejected counts line-search halvings, integrator is none.\n",
+        "--eps, --tol, --time-limit, --log, --monitor-every, --progress and --json as the\n"
+        "flows do, and its own options below; the flows' time stepping (--integrator,\n"
+        "--dt, --t-final, --steps, --rtol, --atol, --step-control) does not apply. In its\n"
+        "summary t and steps are iterations, rejected counts line-search halvings,\n"
+        "integrator is none.\n",
         out);
   cli_print_option_groups(out, GROUPS, NGROUPS);
   fputs("\n"
@@ -67,8 +68,8 @@ static void usage(FILE *out) {
         "grad_evals, prod_evals, rejected, seconds (a value that is not finite is null).\n"
         "\n"
         "Exit status: 0 when the solve ended by a stopping rule (t_final, max_steps,\n"
-        "converged), 1 when the solver failed (message on stderr), 2 for a usage error or a\n"
-        "bad input file.\n"
+        "converged, time_limit), 1 when the solver failed (message on stderr), 2 for a\n"
+        "usage error or a bad input file.\n"
         "\n"
         "Example (RXGF on the paper's setting, starting on the lower-level solution):\n"
         "  sgfblo synthetic --method rxgf --alpha 0.1 --eps 0.1 --dt 0.01 --t-final 10 \\\n"
