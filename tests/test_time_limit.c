@@ -210,14 +210,14 @@ Test(discrete_time_limit, validators_reject_bad_limits_naming_the_field) {
     sgfblo_aidbio_settings a;
     sgfblo_aidbio_settings_default(&a);
     a.max_seconds = bad[i];
-    cr_expect_eq(sgfblo_aidbio_settings_validate(&a, msg, sizeof msg),
-                 SGFBLO_ERR_INVALID_SETTINGS, "AID-BiO accepted %g", bad[i]);
+    cr_expect_eq(sgfblo_aidbio_settings_validate(&a, msg, sizeof msg), SGFBLO_ERR_INVALID_SETTINGS,
+                 "AID-BiO accepted %g", bad[i]);
     cr_expect(strstr(msg, "max_seconds") == msg, "%s", msg);
     sgfblo_sqcqp_settings q;
     sgfblo_sqcqp_settings_default(&q);
     q.max_seconds = bad[i];
-    cr_expect_eq(sgfblo_sqcqp_settings_validate(&q, msg, sizeof msg),
-                 SGFBLO_ERR_INVALID_SETTINGS, "SQCQP accepted %g", bad[i]);
+    cr_expect_eq(sgfblo_sqcqp_settings_validate(&q, msg, sizeof msg), SGFBLO_ERR_INVALID_SETTINGS,
+                 "SQCQP accepted %g", bad[i]);
     cr_expect(strstr(msg, "max_seconds") == msg, "%s", msg);
     /* The run itself refuses them before touching x and y. */
     sgfblo_errmsg err;

@@ -30,14 +30,14 @@ typedef struct {
 } sgfblo_discrete_limits;
 
 /** The limits of a method's settings struct, which has fields of the same names. */
-#define SGFBLO_DISCRETE_LIMITS_OF(set)                                                     \
-  ((sgfblo_discrete_limits){.max_iters = (set)->max_iters,                                 \
-                            .max_oracle_evals = (set)->max_oracle_evals,                   \
-                            .max_seconds = (set)->max_seconds,                             \
-                            .div_limit = (set)->div_limit,                                 \
-                            .monitor_every = (set)->monitor_every,                         \
-                            .monitor = (set)->monitor,                                     \
-                            .monitor_data = (set)->monitor_data,                           \
+#define SGFBLO_DISCRETE_LIMITS_OF(set)                                   \
+  ((sgfblo_discrete_limits){.max_iters = (set)->max_iters,               \
+                            .max_oracle_evals = (set)->max_oracle_evals, \
+                            .max_seconds = (set)->max_seconds,           \
+                            .div_limit = (set)->div_limit,               \
+                            .monitor_every = (set)->monitor_every,       \
+                            .monitor = (set)->monitor,                   \
+                            .monitor_data = (set)->monitor_data,         \
                             .log_path = (set)->log_path})
 
 /** A method, as the driver calls it. The run struct of a method starts with its
@@ -75,9 +75,9 @@ struct sgfblo_discrete {
   sgfblo_real *z;   /* the iterate (x, y), length nz, backend memory; a method may swap it */
   sgfblo_real *mgy; /* grad_y g at a report, length m */
   FILE *log;
-  int64_t iter;          /* iterations done */
-  int64_t reported_iter; /* iteration of the last report (-1: none) */
-  sgfblo_progress last;  /* the last report */
+  int64_t iter;                                 /* iterations done */
+  int64_t reported_iter;                        /* iteration of the last report (-1: none) */
+  sgfblo_progress last;                         /* the last report */
   sgfblo_real **bufs[SGFBLO_DISCRETE_MAX_BUFS]; /* what sgfblo_discrete_alloc allocated */
   int nbufs;
 };
