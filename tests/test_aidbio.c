@@ -388,6 +388,8 @@ Test(aidbio, invalid_settings_are_named) {
   EXPECT_BAD("max_oracle_evals", set.max_oracle_evals = -1);
   EXPECT_BAD("div_limit", set.div_limit = 0);
   EXPECT_BAD("div_limit", set.div_limit = NAN);
+  EXPECT_BAD("backend", set.backend = (sgfblo_backend)7);
+  EXPECT_BAD("device_id", set.device_id = -1);
   EXPECT_BAD("monitor_every", set.monitor_every = 0);
 #undef EXPECT_BAD
   cr_assert(strstr(msg, "(got 0)"), "the value is quoted: %s", msg);

@@ -115,6 +115,19 @@ Test(cuda_parity, unavailable_backend_is_reported_not_crashed) {
   cr_expect_eq(sgfblo_solver_setup(s, &p, &set), SGFBLO_ERR_NO_BACKEND);
   cr_expect(strlen(sgfblo_solver_last_error(s)) > 0);
   sgfblo_solver_destroy(s);
+  /* So do the discrete methods, leaving x untouched. */
+  sgfblo_real x[4] = {1, 2, 3, 4}, y[4] = {0, 0, 0, 0};
+  sgfblo_errmsg err = {{0}};
+  sgfblo_sqcqp_settings sq;
+  sgfblo_sqcqp_settings_default(&sq);
+  sq.backend = SGFBLO_BACKEND_CUDA;
+  cr_expect_eq(sgfblo_sqcqp_run(&p, &sq, x, y, NULL, &err), SGFBLO_ERR_NO_BACKEND, "%s", err.msg);
+  cr_expect(strlen(err.msg) > 0);
+  sgfblo_aidbio_settings ai;
+  sgfblo_aidbio_settings_default(&ai);
+  ai.backend = SGFBLO_BACKEND_CUDA;
+  cr_expect_eq(sgfblo_aidbio_run(&p, &ai, x, y, NULL, &err), SGFBLO_ERR_NO_BACKEND, "%s", err.msg);
+  cr_expect_eq(x[0], 1);
   sgfblo_synthetic_destroy(sp);
 }
 
@@ -833,6 +846,73 @@ Test(cuda_parity, graph_replay_matches_host_launches) {
   hc_instance in = hc_make(500, 100, 9, 4, seed + 1);
   sgfblo_hyperclean_problem(in.hc, &p);
   check_graph_matches_host("hyperclean", &p, SGFBLO_METHOD_RXGF, 1.0, 30.5);
+  hc_free(&in);
+}
+
+/* The discrete methods on both backends from the same start: the same iterations and counts,
+   iterates within tolerance (SQCQP's line search takes the same branches as long as its
+   tests do not fall within rounding of their thresholds, which random starts make unlikely). */
+static void check_discrete(const char *name, const sgfblo_problem *p, uint64_t seed) {
+  const int64_t n = p->n, m = p->m;
+  sgfblo_real *x0 = hrand(n, seed, 0.3), *y0 = hrand(m, seed + 1, 0.3);
+  sgfblo_real *xc = hvec(n), *yc = hvec(m), *xg = hvec(n), *yg = hvec(m);
+  for (int method = 0; method < 2; ++method) {
+    sgfblo_info ic, ig;
+    sgfblo_errmsg ec = {{0}}, eg = {{0}};
+    memcpy(xc, x0, sizeof *xc * (size_t)n);
+    memcpy(yc, y0, sizeof *yc * (size_t)m);
+    memcpy(xg, x0, sizeof *xg * (size_t)n);
+    memcpy(yg, y0, sizeof *yg * (size_t)m);
+    sgfblo_status sc, sg;
+    if (method == 0) {
+      sgfblo_sqcqp_settings set;
+      sgfblo_sqcqp_settings_default(&set);
+      set.max_iters = 30;
+      sc = sgfblo_sqcqp_run(p, &set, xc, yc, &ic, &ec);
+      set.backend = SGFBLO_BACKEND_CUDA;
+      sg = sgfblo_sqcqp_run(p, &set, xg, yg, &ig, &eg);
+    } else {
+      sgfblo_aidbio_settings set;
+      sgfblo_aidbio_settings_default(&set);
+      set.max_iters = 20;
+      set.beta_out = 0.05;
+      sc = sgfblo_aidbio_run(p, &set, xc, yc, &ic, &ec);
+      set.backend = SGFBLO_BACKEND_CUDA;
+      sg = sgfblo_aidbio_run(p, &set, xg, yg, &ig, &eg);
+    }
+    const char *mname = method == 0 ? "sqcqp" : "aidbio";
+    cr_assert_eq(sc, SGFBLO_OK, "%s %s CPU: %s", name, mname, ec.msg);
+    cr_assert_eq(sg, SGFBLO_OK, "%s %s CUDA: %s", name, mname, eg.msg);
+    cr_expect_eq(ig.exit_flag, ic.exit_flag);
+    cr_expect_eq(ig.last.step, ic.last.step);
+    cr_expect_eq(ig.n_grad, ic.n_grad, "%s %s: line-search branches differ", name, mname);
+    cr_expect_eq(ig.n_prod, ic.n_prod);
+    char what[96];
+    snprintf(what, sizeof what, "%s %s: x", name, mname);
+    expect_close(what, xg, xc, n, 100 * PARITY_TOL);
+    snprintf(what, sizeof what, "%s %s: y", name, mname);
+    expect_close(what, yg, yc, m, 100 * PARITY_TOL);
+  }
+  free(x0);
+  free(y0);
+  free(xc);
+  free(yc);
+  free(xg);
+  free(yg);
+}
+
+Test(cuda_parity, sqcqp_and_aidbio_runs) {
+  REQUIRE_CUDA();
+  const uint64_t seed = fresh_seed("discrete");
+  sgfblo_synthetic *sp = NULL;
+  cr_assert_eq(sgfblo_synthetic_random(20, seed, &sp, NULL), SGFBLO_OK);
+  sgfblo_problem p;
+  sgfblo_synthetic_problem(sp, &p);
+  check_discrete("synthetic", &p, seed + 2);
+  sgfblo_synthetic_destroy(sp);
+  hc_instance in = hc_make(200, 60, 6, 3, seed + 1);
+  sgfblo_hyperclean_problem(in.hc, &p);
+  check_discrete("hyperclean", &p, seed + 3);
   hc_free(&in);
 }
 

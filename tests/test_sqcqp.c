@@ -804,6 +804,8 @@ Test(sqcqp, invalid_settings_are_named) {
   EXPECT_BAD("tol", set.tol = NAN);
   EXPECT_BAD("div_limit", set.div_limit = 0);
   EXPECT_BAD("monitor_every", set.monitor_every = 0);
+  EXPECT_BAD("backend", set.backend = (sgfblo_backend)7);
+  EXPECT_BAD("device_id", set.device_id = -1);
   EXPECT_BAD("monitor_hypergrad", set.monitor_hypergrad = 2);
 #undef EXPECT_BAD
   cr_assert(strstr(msg, "(got 2)"), "the value is quoted: %s", msg);

@@ -76,6 +76,10 @@ typedef struct {
   sgfblo_monitor_fn monitor; ///< optional progress callback (NULL: none); nonzero return stops
   void *monitor_data;       ///< handed to monitor
   const char *log_path;     ///< optional CSV log (the flows' columns); NULL: none
+  sgfblo_backend backend;   ///< where the iterate and every buffer live: SGFBLO_BACKEND_CPU
+                            ///< (default) or _CUDA (device memory; the problem's prepare hook
+                            ///< runs first, as at a flow's setup; x and y stay host arrays)
+  int device_id;            ///< CUDA device ordinal, >= 0; ignored on the CPU
   /* Adding a field: update sgfblo_aidbio_settings_default, _validate and tests/test_aidbio.c. */
 } sgfblo_aidbio_settings;
 

@@ -232,6 +232,8 @@ int hc_run_aidbio(const hc_data *d, const hc_opts *o, int64_t budget, const sgfb
   sgfblo_info info;
   hc_method_run c;
   sgfblo_aidbio_settings set = o->aid;
+  set.backend = o->run.set.backend; /* the baseline runs where the method runs */
+  set.device_id = o->run.set.device_id;
   memset(&info, 0, sizeof info);
   int rc = method_open(&c, d, o, r, 1);
   if (rc != CLI_EXIT_OK) goto cleanup;

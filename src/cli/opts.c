@@ -278,6 +278,8 @@ int cli_run_opts_finish(const char *prog, cli_run_opts *o) {
   o->sq.log_path = o->set.log_path;
   o->sq.monitor_every = o->set.monitor_every;
   o->sq.max_seconds = o->set.max_seconds;
+  o->sq.backend = o->set.backend;
+  o->sq.device_id = o->set.device_id;
   if (cli_bounded_by_time_only(o)) o->sq.max_iters = INT64_MAX;
   if (sgfblo_sqcqp_settings_validate(&o->sq, msg, sizeof msg) != SGFBLO_OK)
     NAMED_ERROR(prog, SQCQP_FIELD_OPTIONS, msg, "SQCQP settings");

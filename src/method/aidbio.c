@@ -45,6 +45,10 @@ sgfblo_status sgfblo_aidbio_settings_validate(const sgfblo_aidbio_settings *s, c
   SGFBLO_CHECK(s->max_oracle_evals >= 0, "max_oracle_evals must be >= 0 (0: no limit) (got %lld)",
         (long long)s->max_oracle_evals);
   SGFBLO_CHECK_SECONDS(max_seconds);
+  SGFBLO_CHECK(s->backend == SGFBLO_BACKEND_CPU || s->backend == SGFBLO_BACKEND_CUDA,
+               "backend must be SGFBLO_BACKEND_CPU or SGFBLO_BACKEND_CUDA (got %d)",
+               (int)s->backend);
+  SGFBLO_CHECK(s->device_id >= 0, "device_id must be >= 0 (got %d)", s->device_id);
   SGFBLO_CHECK_POS(div_limit);
   SGFBLO_CHECK(s->monitor_every >= 1, "monitor_every must be >= 1 (got %d)", s->monitor_every);
   return SGFBLO_OK;
@@ -177,7 +181,6 @@ static sgfblo_status setup(sgfblo_discrete *D) {
   R->w_is_zero = 1;
   R->last_F = NAN;
   R->last_dz = NAN;
-  SGFBLO_TRY(sgfblo_oracle_prepare(&D->orc, 0));
   for (size_t i = 0; i < sizeof nbufs / sizeof nbufs[0]; ++i)
     SGFBLO_TRY(sgfblo_discrete_alloc(D, nbufs[i], D->n));
   for (size_t i = 0; i < sizeof mbufs / sizeof mbufs[0]; ++i)

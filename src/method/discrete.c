@@ -71,6 +71,8 @@ static void release(sgfblo_discrete *D) {
       D->ops->release(&D->bctx, *D->bufs[i]);
       *D->bufs[i] = NULL;
     }
+    if (D->sc) D->ops->scalars_release(&D->bctx, D->sc);
+    D->sc = NULL;
     D->ops->close(&D->bctx);
   }
   D->nbufs = 0;
@@ -111,12 +113,15 @@ sgfblo_status sgfblo_discrete_run(sgfblo_discrete *D, const sgfblo_problem *p, s
   D->nz = p->n + p->m;
   D->reported_iter = -1;
   D->bctx.err = err;
-  SGFBLO_TRY(sgfblo_backend_open(SGFBLO_BACKEND_CPU, 0, &D->ops, &D->bctx));
+  SGFBLO_TRY(sgfblo_backend_open(lim->backend, lim->device_id, &D->ops, &D->bctx));
   D->orc = (sgfblo_oracle){.p = *p, .err = err};
   D->orc.ctx = (sgfblo_eval_ctx){D->ops->mem, D->bctx.stream, p->user_data};
+  /* As a flow's setup: the problem places its data where the backend computes. */
+  SGFBLO_TRY(sgfblo_oracle_prepare(&D->orc, lim->device_id));
   D->mon = D->orc;
   SGFBLO_TRY(sgfblo_discrete_alloc(D, &D->z, D->nz));
   SGFBLO_TRY(sgfblo_discrete_alloc(D, &D->mgy, D->m));
+  SGFBLO_TRY(D->ops->scalars_alloc(&D->bctx, &D->sc, SGFBLO_DISCRETE_NSC));
   SGFBLO_TRY(M->setup(D));
   if (lim->log_path) SGFBLO_TRY(sgfblo_log_open(lim->log_path, &D->log, err));
   SGFBLO_TRY(D->ops->from_host(&D->bctx, D->n, D->z, x));

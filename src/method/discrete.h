@@ -1,4 +1,4 @@
-/* The run every discrete method shares (AID-BiO, SQCQP): argument checks, the CPU backend and
+/* The run every discrete method shares (AID-BiO, SQCQP): argument checks, the backend and
    the two oracles (the method's calls and the monitoring calls, counted apart), the iterate
    z = (x, y) and the buffers, the loop with its stopping rules, the reports (measure, CSV
    row, monitor callback), the state checks, and the hand-back of the last iterate and the
@@ -11,6 +11,9 @@
 #include "backend/backend.h"
 #include "problem/oracle.h"
 #include "sgfblo/sgfblo.h"
+
+/* Backend scalars the driver gives every method (D->sc). */
+#define SGFBLO_DISCRETE_NSC 8
 
 /* More than AID-BiO and SQCQP allocate (11 and 13) plus the driver's two. */
 #define SGFBLO_DISCRETE_MAX_BUFS 24
@@ -27,6 +30,8 @@ typedef struct {
   sgfblo_monitor_fn monitor; /* or NULL */
   void *monitor_data;
   const char *log_path; /* or NULL */
+  sgfblo_backend backend;
+  int device_id;
 } sgfblo_discrete_limits;
 
 /** The limits of a method's settings struct, which has fields of the same names. */
@@ -38,7 +43,9 @@ typedef struct {
                             .monitor_every = (set)->monitor_every,       \
                             .monitor = (set)->monitor,                   \
                             .monitor_data = (set)->monitor_data,         \
-                            .log_path = (set)->log_path})
+                            .log_path = (set)->log_path,                 \
+                            .backend = (set)->backend,                   \
+                            .device_id = (set)->device_id})
 
 /** A method, as the driver calls it. The run struct of a method starts with its
     sgfblo_discrete, so the hooks cast the pointer back. */
@@ -74,6 +81,7 @@ struct sgfblo_discrete {
   int64_t n, m, nz;
   sgfblo_real *z;   /* the iterate (x, y), length nz, backend memory; a method may swap it */
   sgfblo_real *mgy; /* grad_y g at a report, length m */
+  double *sc;       /* SGFBLO_DISCRETE_NSC backend scalars a method may use (batched reads) */
   FILE *log;
   int64_t iter;                                 /* iterations done */
   int64_t reported_iter;                        /* iteration of the last report (-1: none) */

@@ -61,6 +61,10 @@ sgfblo_status sgfblo_sqcqp_settings_validate(const sgfblo_sqcqp_settings *s, cha
   SGFBLO_CHECK(s->max_oracle_evals >= 0, "max_oracle_evals must be >= 0 (0: no limit) (got %lld)",
         (long long)s->max_oracle_evals);
   SGFBLO_CHECK_SECONDS(max_seconds);
+  SGFBLO_CHECK(s->backend == SGFBLO_BACKEND_CPU || s->backend == SGFBLO_BACKEND_CUDA,
+               "backend must be SGFBLO_BACKEND_CPU or SGFBLO_BACKEND_CUDA (got %d)",
+               (int)s->backend);
+  SGFBLO_CHECK(s->device_id >= 0, "device_id must be >= 0 (got %d)", s->device_id);
   SGFBLO_CHECK(s->tol >= 0 && isfinite(s->tol), "tol must be >= 0 (got %g)", s->tol);
   SGFBLO_CHECK_POS(div_limit);
   SGFBLO_CHECK(s->monitor_every >= 1, "monitor_every must be >= 1 (got %d)", s->monitor_every);
@@ -259,8 +263,8 @@ static sgfblo_status iterate(sgfblo_discrete *D, int *converged) {
   SGFBLO_TRY(sgfblo_oracle_hyy(&D->orc, x, y, R->gy, R->gh + n));
   SGFBLO_TRY(o->axpby(bc, D->nz, 2.0, R->gh, 0.0, R->gh)); /* grad h = 2 J^T grad_y g */
   SGFBLO_TRY(sgfblo_sqcqp_direction_ops(o, bc, D->nz, R->F, R->gh, -set->alpha * R->hz, set->w,
-                                        R->d, &dir));
-  SGFBLO_TRY(o->nrminf(bc, D->nz, R->d, &dinf));
+                                        D->sc, R->d, &dir));
+  dinf = dir.dinf;
   R->last_dinf = dinf;
   if (!isfinite(dinf) || !isfinite(R->hz))
     SGFBLO_FAIL(D->err, SGFBLO_ERR_NONFINITE,

@@ -12,6 +12,7 @@ void sgfblo_sqcqp_classify(double FF, double Fgh, double ghgh, double c, double 
   const double r2 = ghgh / (4.0 * w * w) + c / w;
   out->mu = NAN;
   out->Fd = NAN;
+  out->dinf = NAN;
   if (!(r2 >= 0.0)) {
     out->kase = SGFBLO_SQCQP_INFEASIBLE;
     out->r = NAN;
@@ -24,18 +25,24 @@ void sgfblo_sqcqp_classify(double FF, double Fgh, double ghgh, double c, double 
 
 sgfblo_status sgfblo_sqcqp_direction_ops(const sgfblo_ops *o, sgfblo_bctx *b, int64_t len,
                                          const sgfblo_real *F, const sgfblo_real *gh, double c,
-                                         double w, sgfblo_real *d, sgfblo_sqcqp_dir *out) {
+                                         double w, double *d_sc, sgfblo_real *d,
+                                         sgfblo_sqcqp_dir *out) {
   sgfblo_status st = SGFBLO_OK;
-  double FF, Fgh, ghgh;
+  double v[3];
   const double ic = 1.0 / (2.0 * w); /* centre = -ic gh */
-  SGFBLO_TRY(o->dot(b, len, F, F, &FF));
-  SGFBLO_TRY(o->dot(b, len, F, gh, &Fgh));
-  SGFBLO_TRY(o->dot(b, len, gh, gh, &ghgh));
+  /* The three dots on the backend, then one read for all of them. */
+  SGFBLO_TRY(o->dot_dev(b, len, F, F, d_sc));
+  SGFBLO_TRY(o->dot_dev(b, len, F, gh, d_sc + 1));
+  SGFBLO_TRY(o->dot_dev(b, len, gh, gh, d_sc + 2));
+  SGFBLO_TRY(o->scalars_read(b, 3, d_sc, v));
+  const double FF = v[0], Fgh = v[1], ghgh = v[2];
   sgfblo_sqcqp_classify(FF, Fgh, ghgh, c, w, out);
   if (out->kase == SGFBLO_SQCQP_INTERIOR) {
     out->mu = 0.0;
-    out->Fd = -FF; /* d = -F is exact */
     SGFBLO_TRY(o->lincomb(b, len, 1, (const double[]){-1.0}, (const sgfblo_real *const[]){F}, d));
+    SGFBLO_TRY(o->nrminf_dev(b, len, d, d_sc + 1));
+    SGFBLO_TRY(o->scalars_read(b, 1, d_sc + 1, &out->dinf));
+    out->Fd = -FF; /* d = -F is exact */
     goto cleanup;
   }
   if (out->kase == SGFBLO_SQCQP_INFEASIBLE) {
@@ -61,8 +68,13 @@ sgfblo_status sgfblo_sqcqp_direction_ops(const sgfblo_ops *o, sgfblo_bctx *b, in
     SGFBLO_TRY(o->lincomb(b, len, 2, (const double[]){-s, -(1.0 - s) * ic},
                           (const sgfblo_real *const[]){F, gh}, d));
   }
-  /* The slope of the d actually stored (rounded to sgfblo_real), for the Armijo test. */
-  SGFBLO_TRY(o->dot(b, len, F, d, &out->Fd));
+  /* The slope of the d actually stored (rounded to sgfblo_real), for the Armijo test; with
+     ||d||_inf, for the caller's stationarity test, in the same read. */
+  SGFBLO_TRY(o->dot_dev(b, len, F, d, d_sc));
+  SGFBLO_TRY(o->nrminf_dev(b, len, d, d_sc + 1));
+  SGFBLO_TRY(o->scalars_read(b, 2, d_sc, v));
+  out->Fd = v[0];
+  out->dinf = v[1];
 cleanup:
   return st;
 }
@@ -71,7 +83,9 @@ sgfblo_status sgfblo_sqcqp_direction(int64_t len, const sgfblo_real *F, const sg
                                      double c, double w, sgfblo_real *d, sgfblo_sqcqp_dir *out) {
   sgfblo_sqcqp_dir local;
   sgfblo_bctx b = {NULL, NULL, NULL};
+  double sc[3]; /* the CPU backend's scalars are host doubles */
   if (!F || !gh || !d) return SGFBLO_ERR_NULL_ARG;
   if (len < 1 || !(w > 0.0) || !isfinite(w) || !isfinite(c)) return SGFBLO_ERR_INVALID_ARG;
-  return sgfblo_sqcqp_direction_ops(sgfblo_cpu_ops(), &b, len, F, gh, c, w, d, out ? out : &local);
+  return sgfblo_sqcqp_direction_ops(sgfblo_cpu_ops(), &b, len, F, gh, c, w, sc, d,
+                                    out ? out : &local);
 }

@@ -20,6 +20,7 @@ typedef struct {
   double r;  /**< ball radius (NAN when infeasible) */
   double mu; /**< multiplier: d + F + mu (gh + 2 w d) = 0, mu >= 0 (NAN when infeasible) */
   double Fd; /**< F'd (the Armijo slope) */
+  double dinf; /**< ||d||_inf (+Inf if d has a NaN/Inf) */
 } sgfblo_sqcqp_dir;
 
 /**
@@ -33,13 +34,16 @@ void sgfblo_sqcqp_classify(double FF, double Fgh, double ghgh, double c, double 
 
 /**
  * d (length len, backend memory) from F and gh (length len, backend memory; d must alias
- * neither) with the ops table: three dot products, then one or two fused combinations.
+ * neither) with the ops table: three dot products read back together, one or two fused
+ * combinations, then F'd and ||d||_inf read back together (two host reads in all, three in
+ * the rare cancellation case). d_sc: 3 backend scalars of scratch.
  * c must be finite and w > 0 (not checked here; the settings validation guarantees w).
  * @return the ops' status (SGFBLO_OK on the CPU)
  */
 sgfblo_status sgfblo_sqcqp_direction_ops(const sgfblo_ops *ops, sgfblo_bctx *b, int64_t len,
                                          const sgfblo_real *F, const sgfblo_real *gh, double c,
-                                         double w, sgfblo_real *d, sgfblo_sqcqp_dir *out);
+                                         double w, double *d_sc, sgfblo_real *d,
+                                         sgfblo_sqcqp_dir *out);
 
 /**
  * The same on host arrays (the CPU backend's ops).
