@@ -224,8 +224,8 @@ Test(api, nan_in_the_vector_field_stops_the_solve) {
   sgfblo_solver_destroy(s);
 }
 
-Test(api, divergence_is_detected) {
-  /* Euler with a step far beyond stability on SGF makes the state blow up. */
+/* Euler with a step far beyond stability on SGF makes the state blow up. */
+static sgfblo_settings blowup_settings(void) {
   sgfblo_settings set;
   sgfblo_settings_default(&set);
   set.method = SGFBLO_METHOD_SGF_CHOL;
@@ -236,6 +236,11 @@ Test(api, divergence_is_detected) {
   set.div_limit = 1e8;
   set.init = SGFBLO_INIT_RANDOM;
   set.monitor_hypergrad = 0;
+  return set;
+}
+
+Test(api, divergence_is_detected) {
+  sgfblo_settings set = blowup_settings();
   sgfblo_solver *s = make_solver(&P, &set);
   const sgfblo_status st = sgfblo_solver_solve(s);
   cr_assert(st == SGFBLO_ERR_DIVERGED || st == SGFBLO_ERR_NONFINITE, "got %s", sgfblo_status_string(st));
@@ -250,18 +255,9 @@ Test(api, divergence_between_check_points_is_reported_as_divergence) {
   /* The same blow-up with stop tests only every 1000 steps: by then the state has long
      overflowed, but the watch kept on the backend recorded the first state above div_limit,
      so the solve ends DIVERGED (not NaN/Inf) and names that state's size. */
-  sgfblo_settings set;
-  sgfblo_settings_default(&set);
-  set.method = SGFBLO_METHOD_SGF_CHOL;
-  set.integrator = SGFBLO_INTEG_EULER;
-  set.alpha = 50;
-  set.dt = 1.0;
-  set.t_final = 1e6;
-  set.div_limit = 1e8;
+  sgfblo_settings set = blowup_settings();
   set.check_every = 1000;
   set.monitor_every = 1000;
-  set.init = SGFBLO_INIT_RANDOM;
-  set.monitor_hypergrad = 0;
   sgfblo_solver *s = make_solver(&P, &set);
   const sgfblo_status st = sgfblo_solver_solve(s);
   const char *msg = sgfblo_solver_last_error(s);
