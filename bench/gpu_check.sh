@@ -178,10 +178,15 @@ san() {
 }
 if want sanitizer; then
   if [ -n "$SAN" ]; then
-    for m in rxgf sgf-chol pc; do
+    # rxgf replays its steps from a CUDA Graph; --no-graph runs the same launches from the
+    # host; sgf-cg and pc run conjugate gradients on device scalars; sqcqp the discrete driver.
+    for m in rxgf sgf-chol sgf-cg pc; do
       san memcheck memcheck sanitizer.log "$CLI" synthetic --backend cuda --method "$m" \
         --dt 0.05 --t-final 1
     done
+    san memcheck memcheck sanitizer.log "$CLI" synthetic --backend cuda --no-graph --dt 0.05 \
+      --t-final 1
+    san memcheck memcheck sanitizer.log "$CLI" synthetic --backend cuda --method sqcqp --iters 20
     san racecheck racecheck sanitizer.log "$CLI" synthetic --backend cuda --dt 0.05 --t-final 0.2
     if run_env "$CLI" --help 2>&1 | grep -q hyperclean; then
       run_env "$CLI" hyperclean --help >"$LOGS/hyperclean_help.txt" 2>&1
