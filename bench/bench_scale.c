@@ -36,7 +36,38 @@
 
 #define GIB (1024.0 * 1024.0 * 1024.0)
 
-/* Measure the ceilings and the caps of this run; print what was found. Returns 0 or -1. */
+/* Measure the two ceilings into *bw, *rate and print them ("at the start" / "at the end":
+   the machine may be shared, and a change between the two says its load changed). */
+static void ceilings(const bench_env *e, const bench_scale_opts *o, const char *when, double *bw,
+                     double *rate) {
+  const char *how;
+  const int threads = bench_blas_threads(&how);
+  *bw = *rate = NAN;
+  if (!e->cuda) {
+    const double bytes = fmin(GIB, (double)bench_mem_available() / 8);
+    double one, all;
+    if (bench_cpu_copy_bandwidth((size_t)bytes, threads, &one, &all) == 0) *bw = fmax(one, all);
+    const int n = o->gemm_n ? o->gemm_n : 3072;
+    *rate = bench_cpu_gemm_rate(n);
+    printf("ceilings %s: memcpy %.2f GB/s (read + write of %.0f MiB; %.2f GB/s on 1 thread, "
+           "%.2f GB/s on %d), %s %.1f GFLOP/s (n = %d, %d BLAS threads); load average %.2f\n",
+           when, *bw / 1e9, bytes / (1 << 20), one / 1e9, all / 1e9, threads,
+           sizeof(sgfblo_real) == 8 ? "dgemm" : "sgemm", *rate / 1e9, n, threads,
+           bench_load_average());
+  } else {
+#ifdef SGFBLO_HAVE_CUDA
+    *bw = bench_cuda_copy_bandwidth((size_t)GIB);
+    const int n = o->gemm_n ? o->gemm_n : 8192;
+    *rate = bench_cuda_gemm_rate(n);
+    printf("ceilings %s (CUDA events): cudaMemcpy device-to-device %.1f GB/s (read + write of "
+           "1 GiB), cublas%sgemm %.1f GFLOP/s (n = %d)\n",
+           when, *bw / 1e9, sizeof(sgfblo_real) == 8 ? "D" : "S", *rate / 1e9, n);
+#endif
+  }
+}
+
+/* The machine, the ceilings (used by every row's floor) and the caps of this run; printed.
+   Returns 0 or -1. */
 static int machine(bench_env *e, const bench_scale_opts *o, double *cache, double *phys) {
   char model[256];
   const char *how;
@@ -46,39 +77,23 @@ static int machine(bench_env *e, const bench_scale_opts *o, double *cache, doubl
   const double avail = (double)bench_mem_available();
   *cache = o->cache_mib > 0 ? o->cache_mib * (1 << 20) : (double)bench_cpu_cache_bytes();
   printf("host: %s, %d online processors, BLAS threads %d (%s; kernels %s), %.1f GiB physical, "
-         "%.1f GiB available, load average %.2f\n", model, bench_cpu_count(), threads, how,
-         bench_blas_core(), *phys / GIB, avail / GIB, bench_load_average());
+         "%.1f GiB available\n", model, bench_cpu_count(), threads, how, bench_blas_core(),
+         *phys / GIB, avail / GIB);
   e->host_cap = o->max_gib > 0 ? o->max_gib * GIB : fmin(0.7 * *phys, 0.9 * avail);
-  if (!e->cuda) {
-    const double bytes = fmin(GIB, avail / 8);
-    double one, all;
-    if (bench_cpu_copy_bandwidth((size_t)bytes, threads, &one, &all) != 0) return -1;
-    e->bandwidth = fmax(one, all);
-    const int n = o->gemm_n ? o->gemm_n : 3072;
-    e->rate = bench_cpu_gemm_rate(n);
-    printf("ceilings (this run): memcpy bandwidth %.2f GB/s (read + write of %.0f MiB; %.2f GB/s "
-           "on 1 thread, %.2f GB/s on %d), %s %.1f GFLOP/s (n = %d, %d BLAS threads)\n",
-           e->bandwidth / 1e9, bytes / (1 << 20), one / 1e9, all / 1e9, threads,
-           sizeof(sgfblo_real) == 8 ? "dgemm" : "sgemm", e->rate / 1e9, n, threads);
-  } else {
 #ifdef SGFBLO_HAVE_CUDA
+  if (e->cuda) {
     char name[256];
     int64_t total, l2, freeb;
     if (bench_cuda_device_info(name, sizeof name, &total, &l2) || bench_cuda_mem_info(&freeb, &total))
       return -1;
     if (o->cache_mib <= 0) *cache = (double)l2;
     e->dev_cap = o->max_gib > 0 ? o->max_gib * GIB : 0.9 * (double)freeb;
-    e->bandwidth = bench_cuda_copy_bandwidth((size_t)GIB);
-    const int n = o->gemm_n ? o->gemm_n : 8192;
-    e->rate = bench_cuda_gemm_rate(n);
     if (!(e->timer = bench_cuda_timer_create())) return -1;
     printf("device: %s, %.1f GiB (%.1f GiB free), L2 %.0f MiB\n", name, (double)total / GIB,
            (double)freeb / GIB, (double)l2 / (1 << 20));
-    printf("ceilings (this run, CUDA events): cudaMemcpy device-to-device %.1f GB/s (read + write "
-           "of 1 GiB), cublas%sgemm %.1f GFLOP/s (n = %d)\n",
-           e->bandwidth / 1e9, sizeof(sgfblo_real) == 8 ? "D" : "S", e->rate / 1e9, n);
-#endif
   }
+#endif
+  ceilings(e, o, "at the start (the floors use these)", &e->bandwidth, &e->rate);
   if (!(e->bandwidth > 0) || !(e->rate > 0)) {
     fprintf(stderr, "bench_scale: measuring the ceilings failed\n");
     return -1;
@@ -163,7 +178,9 @@ int main(int argc, char **argv) {
         bench_group_destroy(g);
       }
   bench_report_fit(rows, count, e.cuda, e.host_cap, phys, e.dev_cap);
-  printf("\nload average at the end: %.2f\n", bench_load_average());
+  double bw_end, rate_end;
+  printf("\n");
+  ceilings(&e, &o, "at the end", &bw_end, &rate_end);
   if (csv) fclose(csv);
 #ifdef SGFBLO_HAVE_CUDA
   bench_cuda_timer_destroy(e.timer);
