@@ -104,13 +104,21 @@ static int machine(bench_env *e, const bench_scale_opts *o, double *cache, doubl
 }
 
 /* Copies to rotate between: their data together at least twice the cache, at most
-   max_copies, and at most a quarter of the memory caps. */
+   max_copies, and their estimated memory (the largest of the methods that fit the caps with
+   one copy) at most a quarter of the caps. */
 static int copies_for(const bench_env *e, const bench_size *z, double cache) {
   const double data = (double)(z->N + z->Nv) * (double)z->d * sizeof(sgfblo_real);
-  double k = ceil(2 * cache / data);
+  double k = ceil(2 * cache / data), host = 0, dev = 0;
+  for (int i = 0; i < e->o->m_count; ++i) {
+    double h, dv;
+    bench_memory_estimate(e->o->methods[i], z, sizeof(sgfblo_real), e->cuda, 1, &h, &dv);
+    if (h > e->host_cap || (e->cuda && dv > e->dev_cap)) continue; /* skipped anyway */
+    host = fmax(host, h - data); /* one copy, without the generator's transient */
+    dev = fmax(dev, dv);
+  }
   k = fmin(k, fmin(e->o->max_copies, BENCH_MAX_COPIES));
-  k = fmin(k, floor(0.25 * e->host_cap / data));
-  if (e->cuda) k = fmin(k, floor(0.25 * e->dev_cap / data));
+  if (host > 0) k = fmin(k, floor(0.25 * e->host_cap / host));
+  if (e->cuda && dev > 0) k = fmin(k, floor(0.25 * e->dev_cap / dev));
   return k < 1 ? 1 : (int)k;
 }
 

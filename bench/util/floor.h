@@ -72,8 +72,9 @@ double bench_floor_seconds(bench_cost cost, double bandwidth, double rate, const
 void bench_expected_counts(bench_method m, const bench_size *z, bench_counts *c);
 
 /** Estimated peak bytes of one row with `copies` problem copies: on the host (data, the
-    generator's arrays while an instance is created, workspaces, solver) and on the device
-    (CUDA backend; 0 on the CPU). For the memory cap. */
+    generator's arrays while an instance is created, the workspaces the method writes,
+    solver) and on the device (CUDA backend; 0 on the CPU). For the memory cap and the
+    number of copies. */
 void bench_memory_estimate(bench_method m, const bench_size *z, size_t real_size, int cuda,
                            int copies, double *host, double *device);
 

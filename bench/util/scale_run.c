@@ -296,6 +296,7 @@ void bench_run_row(const bench_env *e, bench_group *g, bench_method m, bench_row
   /* The memory run on copy 0, which is also the first warm-up: peak reset, setup, one RHS
      (or AID-BiO iteration) to predict the rest, then the whole solve if it fits a third of
      the cap (else one step). */
+  const double w0 = bench_now(); /* the warm-up budget counts the memory run */
   bench_mem_trim();
   const int64_t rss0 = bench_mem_rss();
   int64_t dev0 = -1, dev1 = -1, total = 0;
@@ -334,8 +335,8 @@ void bench_run_row(const bench_env *e, bench_group *g, bench_method m, bench_row
   for (int k = 1; !aid && k < K; ++k)
     if (make_solver(&R, k)) goto cleanup;
 
-  /* Warm-up rounds over every copy, within a tenth of the cap; they refine the estimates. */
-  const double w0 = bench_now();
+  /* Warm-up rounds over every copy, until a tenth of the cap has gone on the memory run and
+     them (none when the memory run took that long); they refine the estimates. */
   for (int w = 0; w < o->warmup; ++w)
     for (int k = 0; k < K && bench_now() - w0 < 0.1 * cap; ++k) {
       const double a = run_region(&R, k, aid ? R_AID : R_RHS, 1);
