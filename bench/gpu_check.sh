@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One script for a session on a machine with a GPU: build sgfblo for sm_90, run the test suite
 # (the CUDA parity tests run there instead of skipping), run compute-sanitizer on short CUDA
-# solves, and run the benchmark on both backends. Run from anywhere:
+# solves, and run the benchmarks (bench_step, bench_scale) on both backends. Run from anywhere:
 #
 #     bash bench/gpu_check.sh                 # everything; logs under $OUT (default ./out)
 #     STEPS="deps configure build ctest" bash bench/gpu_check.sh
@@ -25,6 +25,11 @@
 #                  (tools/gather_gpu_debs.sh --verify uses it to prove the prefix suffices)
 #   JOBS           parallel build jobs (default: nproc)
 #   SAN_TIMEOUT    seconds allowed to each compute-sanitizer run (default 240)
+#   SCALE_SWEEPS   bench_scale sweeps of the bench and float steps, ';'-separated argument
+#                  sets (default: the two below, about 3 minutes per precision on an H100
+#                  machine with 16 cores); SCALE_COMMON is added to each (default --quick
+#                  --max-seconds 6). Each sweep runs on the cpu backend, then on cuda with
+#                  the cpu CSV as --baseline: the CUDA table has the GPU over CPU speed-up.
 #
 # Prints a summary table last; exits non-zero if any step failed.
 set -uo pipefail
@@ -38,6 +43,11 @@ DEPS_PREFIX=${DEPS_PREFIX:-/tmp/sgfblo-deps}
 CUDA_ARCH=${CUDA_ARCH:-90}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 4)}
 SAN_TIMEOUT=${SAN_TIMEOUT:-240}
+# The paper's size and N up to 1e6 at d = 82 and 784 (C = 10: the 70%-of-floor target row is
+# rxgf N = 1e6, d = 784 in float32), then d = 2048 and C = 100 at N = 1e5.
+SCALE_SWEEPS=${SCALE_SWEEPS:-"--n-list 1e3,5e3,1e5,1e6 --d-list 82,784 --c-list 10;--n-list 1e5 --d-list 2048 --c-list 10,100 --methods rxgf,invfree,sgf-cg,pc,aidbio"}
+SCALE_COMMON=${SCALE_COMMON:-"--quick --max-seconds 6"}
+COMMIT=$(git -C "$ROOT" log -1 --format='commit %h' 2>/dev/null || echo "commit unknown")
 EXTRA_CMAKE_ARGS=${EXTRA_CMAKE_ARGS:-}
 mkdir -p "$OUT"
 LOGS=$(mktemp -d /tmp/sgfblo-gpu-logs.XXXXXX)
@@ -203,10 +213,32 @@ if want sanitizer; then
 fi
 
 # ----------------------------------------------------------------- bench --
+# scale_runs DIR TAG: bench_scale of the build in DIR (TAG float64 | float32), each sweep of
+# SCALE_SWEEPS on the cpu backend, then on cuda with the cpu CSV as baseline (the speed-up
+# columns). Tables append to scale_{cpu,cuda}_TAG.md; the CSVs go into the tarball.
+scale_runs() {
+  local dir=$1 tag=$2 k=0 sweep base
+  local -a sweeps
+  IFS=';' read -ra sweeps <<<"$SCALE_SWEEPS"
+  for sweep in "${sweeps[@]}"; do
+    k=$((k + 1))
+    local cpu_csv=$LOGS/scale_cpu_${tag}_$k.csv cuda_csv=$LOGS/scale_cuda_${tag}_$k.csv
+    # shellcheck disable=SC2086
+    run_logged "scale-cpu-$tag" "scale_cpu_$tag.md" run_env "$dir/bench/bench_scale" \
+      --backend cpu $SCALE_COMMON $sweep --label "$COMMIT" --csv "$cpu_csv"
+    base=()
+    [ -s "$cpu_csv" ] && base=(--baseline "$cpu_csv")
+    # shellcheck disable=SC2086
+    run_logged "scale-cuda-$tag" "scale_cuda_$tag.md" run_env "$dir/bench/bench_scale" \
+      --backend cuda $SCALE_COMMON $sweep --label "$COMMIT" --csv "$cuda_csv" "${base[@]}"
+  done
+}
+
 if want bench; then
   for b in cpu cuda; do
     run_logged "bench-$b" "bench_step_$b.md" run_env "$ROOT/$BUILD_DIR/bench/bench_step" 11 "$b"
   done
+  scale_runs "$ROOT/$BUILD_DIR" float64
 fi
 
 # ---------------------------------------------------------- float build --
@@ -217,12 +249,15 @@ if want float; then
      run_logged float-build float.log cmake --build "$FDIR" -j"$JOBS"; then
     run_logged float-parity float_parity.log run_env "$FDIR/tests/test_cuda_parity" --verbose -j1
     run_logged float-ctest float.log run_env ctest --test-dir "$FDIR" --output-on-failure -j4
+    scale_runs "$FDIR" float32
   fi
 fi
 
 # ---------------------------------------------------------------- results --
 tar -czf "$OUT/gpu_check_logs.tar.gz" -C "$LOGS" . 2>/dev/null
-for f in summary.txt parity.log ctest.log bench_step_cuda.md float_parity.log; do
+# At most 8 files come back: these 7 and the tarball.
+for f in summary.txt parity.log ctest.log bench_step_cuda.md float_parity.log \
+  scale_cuda_float64.md scale_cuda_float32.md; do
   [ -f "$LOGS/$f" ] && cp "$LOGS/$f" "$OUT/"
 done
 echo
@@ -230,5 +265,13 @@ echo "=== summary ($failures failed; logs in $OUT, all of them in $OUT/gpu_check
 cat "$SUMMARY"
 for f in bench_step_cpu.md bench_step_cuda.md; do
   [ -f "$LOGS/$f" ] && { echo; grep -E '^\||backend' "$LOGS/$f"; }
+done
+# The CUDA scale tables, cut to method, sizes, step time, its floor and the speed-up over
+# the cpu backend (the full tables are in $OUT).
+for f in scale_cuda_float64.md scale_cuda_float32.md; do
+  [ -f "$LOGS/$f" ] || continue
+  echo
+  echo "$f: method N d C | RK4 step ms | step floor ms | % of floor | step speed-up over cpu"
+  awk -F'|' '/^\| [a-z-]+ \| [0-9]/ && $8 ~ /[0-9]/ { printf "%s%s%s%s |%s|%s|%s|%s\n", $2, $3, $4, $5, $8, $10, $12, $18 }' "$LOGS/$f"
 done
 [ "$failures" -eq 0 ]

@@ -1,0 +1,159 @@
+#include "floor.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char *const METHOD_NAMES[BENCH_METHOD_COUNT] = {
+    [BENCH_RXGF] = "rxgf",         [BENCH_INVFREE] = "invfree", [BENCH_SGF_CHOL] = "sgf-chol",
+    [BENCH_SGF_CG] = "sgf-cg",     [BENCH_PC] = "pc",           [BENCH_STABLE] = "stable",
+    [BENCH_AIDBIO] = "aidbio"};
+
+const char *bench_method_name(bench_method m) {
+  return m >= 0 && m < BENCH_METHOD_COUNT ? METHOD_NAMES[m] : "?";
+}
+
+int bench_method_from_name(const char *name, bench_method *out) {
+  for (int m = 0; m < BENCH_METHOD_COUNT; ++m)
+    if (strcmp(name, METHOD_NAMES[m]) == 0) {
+      *out = (bench_method)m;
+      return 0;
+    }
+  return -1;
+}
+
+/* Per call of each hyper-cleaning callback, from MATH.md "Problem 2" ("every product above is
+   one or two passes over A"), counted as src/problem/hyperclean_oracles.c makes them:
+     a, av   passes over A (N x d) and over Av (Nv x d)
+     ka, kv  GEMM columns summed over those passes, in units of C: flops 2 N d C ka (+ Av's)
+     nv      N-vectors of reals read or written (x, u, an output of length N)
+     lab     training labels read (int32, N);  vlab: validation labels read (int32, Nv)
+     mv      d x C vectors read or written (y, v, an output of length m = dC)
+   g_val 1 pass, grad_g 2, hyy_mv 2, jyx_mv 2, jyxT_mv 1; f_val 1 and grad_f 2 over Av.
+   hyy_dense reads A once here: its other C passes go over blocks of 256 rows that are still
+   in cache; its O(N m^2) SYRK flops and m x m output are added below.
+   Not counted: the N x C intermediates (logits, softmax), which a fused implementation keeps
+   in registers between its passes, and the O(N C) row-wise exp/log work. */
+static const struct {
+  double a, av, ka, kv, nv, lab, vlab, mv;
+} ORC[BENCH_ORACLE_COUNT] = {
+    [BENCH_F_VAL] = {0, 1, 0, 1, 0, 0, 1, 1},  [BENCH_G_VAL] = {1, 0, 1, 0, 1, 1, 0, 1},
+    [BENCH_GRAD_F] = {0, 2, 0, 2, 1, 0, 1, 2}, [BENCH_GRAD_G] = {2, 0, 2, 0, 1, 1, 0, 2},
+    [BENCH_HYY] = {2, 0, 3, 0, 1, 0, 0, 3},    [BENCH_JYX] = {2, 0, 2, 0, 2, 1, 0, 2},
+    [BENCH_JYXT] = {1, 0, 2, 0, 2, 1, 0, 2},   [BENCH_HYY_DENSE] = {1, 0, 1, 0, 1, 0, 0, 1},
+};
+
+/* AID-BiO's inner gradient steps D and CG steps K (sgfblo hyperclean's defaults). */
+#define AID_D 10.0
+#define AID_K 10.0
+
+double bench_counts_calls(const bench_counts *c) {
+  double s = 0;
+  for (int k = 0; k < BENCH_ORACLE_COUNT; ++k) s += c->call[k];
+  return s;
+}
+
+bench_cost bench_floor_cost(bench_method m, const bench_size *z, size_t real_size,
+                            const bench_counts *c) {
+  const double s = (double)real_size, N = (double)z->N, Nv = (double)z->Nv, d = (double)z->d,
+               C = (double)z->C, mm = d * C, nz = N + mm;
+  bench_cost cost = {0, 0};
+  for (int k = 0; k < BENCH_ORACLE_COUNT; ++k) {
+    const double n = c->call[k];
+    if (n == 0) continue;
+    cost.bytes += n * ((ORC[k].a * N + ORC[k].av * Nv) * d * s + ORC[k].nv * N * s +
+                       (ORC[k].lab * N + ORC[k].vlab * Nv) * 4.0 + ORC[k].mv * mm * s);
+    cost.flops += n * 2.0 * d * C * (ORC[k].ka * N + ORC[k].kv * Nv);
+  }
+  /* hyy_dense: the SYRK of the off-diagonal blocks (N m^2) and of the C diagonal blocks
+     (N C d^2), and its m x m output. */
+  cost.flops += c->call[BENCH_HYY_DENSE] * (N * mm * mm + N * C * d * d);
+  cost.bytes += c->call[BENCH_HYY_DENSE] * mm * mm * s;
+  if (m == BENCH_AIDBIO) {
+    /* Per iteration: the x update (read 2, write 1 N-vectors) and the m-vector updates of
+       the D inner steps and K + 2 CG steps (about 3 m-vectors each). */
+    cost.bytes += c->iters * (3.0 * N + 3.0 * (AID_D + AID_K + 2.0) * mm) * s;
+    return cost;
+  }
+  /* Flows: each RHS ends in one combination of (n+m)-vectors (read 2, write 1); each RK4
+     step adds 3 stage sums (read 2, write 1) and the final sum (read 5, write 1). */
+  cost.bytes += (3.0 * c->rhs + 15.0 * c->steps) * nz * s;
+  if (m == BENCH_SGF_CHOL) {
+    /* Per RHS, J J^T = Jd Jd^T + Hd Hd (2 m^2 N + 2 m^3), its Cholesky (m^3 / 3), the
+       products with Jd (4 m N) and Hd (4 m^2): Jd (m x N) read 3 times, Hd, K 4 m^2 reals. */
+    cost.flops += c->rhs * (2.0 * mm * mm * N + 2.0 * mm * mm * mm + mm * mm * mm / 3.0 +
+                            4.0 * mm * N + 4.0 * mm * mm);
+    cost.bytes += c->rhs * (3.0 * mm * N + 4.0 * mm * mm) * s;
+  }
+  return cost;
+}
+
+double bench_floor_seconds(bench_cost cost, double bandwidth, double rate, const char **bound) {
+  const double tb = cost.bytes / bandwidth, tf = cost.flops / rate;
+  *bound = tf > tb ? "flop" : "bw";
+  return fmax(tb, tf);
+}
+
+void bench_expected_counts(bench_method m, const bench_size *z, bench_counts *c) {
+  const double cg = 10; /* assumed CG iterations per solve */
+  memset(c, 0, sizeof *c);
+  c->rhs = 1;
+  switch (m) {
+    case BENCH_RXGF:
+    case BENCH_INVFREE:
+      c->call[BENCH_GRAD_F] = c->call[BENCH_GRAD_G] = c->call[BENCH_JYXT] = c->call[BENCH_HYY] = 1;
+      break;
+    case BENCH_SGF_CHOL: /* no dense Jyx callback: Jyx is formed from N products */
+      c->call[BENCH_GRAD_F] = c->call[BENCH_GRAD_G] = c->call[BENCH_HYY_DENSE] = 1;
+      c->call[BENCH_JYX] = (double)z->N;
+      break;
+    case BENCH_SGF_CG: /* (1 + cg) products with J J^T: Jyx^T, Jyx, 2 Hyy each */
+      c->call[BENCH_GRAD_F] = c->call[BENCH_GRAD_G] = 1;
+      c->call[BENCH_JYX] = 1 + (1 + cg);
+      c->call[BENCH_HYY] = 2 + 2 * (1 + cg);
+      c->call[BENCH_JYXT] = 1 + (1 + cg);
+      break;
+    case BENCH_PC:
+    case BENCH_STABLE: /* two Hyy solves of (1 + cg) products */
+      c->call[BENCH_GRAD_F] = c->call[BENCH_GRAD_G] = c->call[BENCH_JYX] = c->call[BENCH_JYXT] = 1;
+      c->call[BENCH_HYY] = 2 * (1 + cg);
+      break;
+    default: /* AID-BiO, one outer iteration */
+      c->rhs = 0;
+      c->iters = 1;
+      c->call[BENCH_GRAD_G] = AID_D;
+      c->call[BENCH_GRAD_F] = c->call[BENCH_JYXT] = 1;
+      c->call[BENCH_HYY] = AID_K + 1;
+      break;
+  }
+}
+
+void bench_memory_estimate(bench_method m, const bench_size *z, size_t real_size, int cuda,
+                           int copies, double *host, double *device) {
+  const double s = (double)real_size, N = (double)z->N, Nv = (double)z->Nv, d = (double)z->d,
+               C = (double)z->C, mm = d * C, nz = N + mm, mx = fmax(N, mm), nb = fmin(N, 256);
+  /* Data (features and labels) and the instance's workspaces (sgfblo_hyperclean_create).
+     The dense-Hyy workspace (nb (m + d) + d^2 C reals, 3.8 GB in float64 at d = 2048,
+     C = 100) is written only by SGF-Cholesky: on the host its pages are never touched by the
+     other methods and take no memory; on the device cudaMalloc commits it for all. */
+  const double data = (N + Nv) * (d * s + 4.0);
+  const double ws = (2 * d * C + 2 * N * C + Nv * C + 2 * N + fmax(N, Nv)) * s;
+  const double dense_ws = (nb * (mm + d) + d * d * C) * s;
+  /* Solver: z, z_new, z_stage and 4 RK4 stages; the monitor's 2n + 2m; the method's own. */
+  double solver = (7 * nz + 2 * N + 2 * mm) * s;
+  switch (m) {
+    case BENCH_RXGF:
+    case BENCH_INVFREE: solver += (2 * nz + mm) * s; break;
+    case BENCH_SGF_CG: solver += (nz + 7 * mm + mx) * s; break;
+    case BENCH_SGF_CHOL: solver += (nz + 4 * mm + 2 * mx + 2 * mm * mm + mm * N) * s; break;
+    case BENCH_AIDBIO: solver = (5 * N + 10 * mm) * s; break;
+    default: solver += (2 * N + 8 * mm) * s; break;
+  }
+  const double k = (double)copies, host_dense = m == BENCH_SGF_CHOL ? dense_ws : 0;
+  if (cuda) {
+    *device = k * (data + ws + dense_ws + solver);
+    *host = k * (data + ws + host_dense + nz * s) + data;
+  } else {
+    *device = 0;
+    *host = k * (data + ws + host_dense + solver) + data;
+  }
+}
