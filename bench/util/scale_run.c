@@ -230,6 +230,7 @@ static void aid_start(row_run *R) {
   R->aid.inner_steps = 10;
   R->aid.cg_steps = 10;
   R->aid.monitor_every = INT_MAX; /* f and ||grad_y g|| at the start and the end only */
+  R->aid.backend = R->e->cuda ? SGFBLO_BACKEND_CUDA : SGFBLO_BACKEND_CPU;
 }
 
 int bench_row_over_caps(const bench_env *e, const bench_size *z, int copies, bench_row *row) {
@@ -279,10 +280,6 @@ void bench_run_row(const bench_env *e, bench_group *g, bench_method m, bench_row
   row->t_rhs = row->t_step = row->t_solve = row->base_step = row->base_solve = NAN;
   row->floor_rhs = row->floor_step = row->floor_solve = NAN;
   row->peak_host = row->host_used = row->dev_used = -1;
-  if (aid && e->cuda) {
-    snprintf(row->skip, sizeof row->skip, "AID-BiO runs on host memory only (sgfblo_aidbio_run)");
-    return;
-  }
   if (bench_row_over_caps(e, &g->z, K, row)) return;
   R.x0 = malloc(sizeof *R.x0 * (size_t)g->z.N);
   R.y0 = malloc(sizeof *R.y0 * (size_t)mdim);
