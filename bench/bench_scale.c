@@ -143,8 +143,11 @@ int main(int argc, char **argv) {
   printf("rotation: copies of each size's data until they fill twice %.0f MiB (at most %d)\n",
          cache / (1 << 20), o.max_copies < BENCH_MAX_COPIES ? o.max_copies : BENCH_MAX_COPIES);
   printf("timing: %d warm-up round(s), medians of %d (RHS, RK4 step) and %d (solve of %d steps; "
-         "AID-BiO: %d iterations); time cap %.0f s per row; Nv = %lld\n\n",
+         "AID-BiO: %d iterations); time cap %.0f s per row; Nv = %lld\n",
          o.warmup, o.repeats, o.solve_repeats, o.steps, o.steps, o.max_seconds, (long long)o.nv);
+  printf("RXGF and inversion-free: %s\n\n",
+         o.unfused ? "grad_g, Jyx^T and Hyy called apart (--unfused: 5 passes over A per RHS)"
+                   : "the fused grad_g_curv (4 passes over A per RHS)");
   bench_baseline *base = NULL;
   if (o.baseline && !(base = bench_baseline_load(o.baseline))) return 2;
   FILE *csv = o.csv ? fopen(o.csv, "w") : NULL;
@@ -173,7 +176,7 @@ int main(int argc, char **argv) {
           r->t_step = NAN;
           fits |= !bench_row_over_caps(&e, &z, K, r);
         }
-        const int have = fits && bench_group_create(g, &z, K, o.seed, e.cuda) == 0;
+        const int have = fits && bench_group_create(g, &z, K, o.seed, e.cuda, o.unfused) == 0;
         for (int im = 0; im < o.m_count; ++im) {
           bench_row *r = &rows[count++];
           if (have) bench_run_row(&e, g, o.methods[im], r);

@@ -114,6 +114,42 @@ static __global__ void k_hc_jyxT_rows(int64_t rows, int64_t C, const sgfblo_real
   }
 }
 
+// The fused call's rows (hc_grad_g_curv on the host). First: p = softmax(z) kept in place,
+// r = sigma (p - e_b) into the columns C..2C-1 of the same row.
+static __global__ void k_hc_prob_resid_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
+                                            const int32_t *labels, const sgfblo_real *x) {
+  GRID_STRIDE(i, rows) {
+    sgfblo_real *p = Z + i * ld, *r = p + C, sig;
+    softmax_row(p, C, 0, nullptr, false);
+    sigmoid(x[i], &sig, nullptr);
+    const int32_t b = labels[i];
+    sgfblo_real others = 0;
+    for (int64_t k = 0; k < C; ++k) others += k != b ? p[k] : (sgfblo_real)0;
+    for (int64_t k = 0; k < C; ++k) r[k] = sig * p[k];
+    r[b] = -sig * others;
+  }
+}
+
+// Then, with U = A gy in the columns C..2C-1: the Jyx^T row sum into qx and the Hyy row over p.
+static __global__ void k_hc_curv_rows(int64_t rows, int64_t C, const sgfblo_real *x, sgfblo_real *Z,
+                                      int64_t ld, const int32_t *labels, sgfblo_real invN,
+                                      sgfblo_real *qx) {
+  GRID_STRIDE(i, rows) {
+    sgfblo_real *p = Z + i * ld, sig, dsig;
+    const sgfblo_real *u = p + C;
+    sigmoid(x[i], &sig, &dsig);
+    const sgfblo_real ub = u[labels[i]];
+    sgfblo_real s = 0;
+    for (int64_t k = 0; k < C; ++k) s += p[k] * (u[k] - ub);
+    qx[i] = invN * dsig * s;
+    int64_t t = 0;
+    for (int64_t k = 1; k < C; ++k) t = p[k] > p[t] ? k : t;
+    sgfblo_real pw = 0;
+    for (int64_t k = 0; k < C; ++k) pw += p[k] * (u[k] - u[t]);
+    for (int64_t k = 0; k < C; ++k) p[k] = sig * p[k] * ((u[k] - u[t]) - pw);
+  }
+}
+
 static __global__ void k_hc_sigmoid(int64_t n, const sgfblo_real *x, sgfblo_real *sig) {
   GRID_STRIDE(i, n) sigmoid(x[i], sig + i, nullptr);
 }
@@ -199,6 +235,24 @@ extern "C" int sgfblo_cuda_hc_jyxT_rows(int64_t rows, int64_t C, const sgfblo_re
   if (rows <= 0) return 0;
   k_hc_jyxT_rows<<<grid_for(rows), kThreads, 0, as_stream(stream)>>>(rows, C, x, Z, ld, labels,
                                                                      (sgfblo_real)invN, out);
+  return (int)cudaGetLastError();
+}
+
+extern "C" int sgfblo_cuda_hc_prob_resid_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
+                                              const int32_t *labels, const sgfblo_real *x,
+                                              void *stream) {
+  if (rows <= 0) return 0;
+  k_hc_prob_resid_rows<<<grid_for(rows), kThreads, 0, as_stream(stream)>>>(rows, C, Z, ld, labels,
+                                                                           x);
+  return (int)cudaGetLastError();
+}
+
+extern "C" int sgfblo_cuda_hc_curv_rows(int64_t rows, int64_t C, const sgfblo_real *x,
+                                        sgfblo_real *Z, int64_t ld, const int32_t *labels,
+                                        double invN, sgfblo_real *qx, void *stream) {
+  if (rows <= 0) return 0;
+  k_hc_curv_rows<<<grid_for(rows), kThreads, 0, as_stream(stream)>>>(rows, C, x, Z, ld, labels,
+                                                                     (sgfblo_real)invN, qx);
   return (int)cudaGetLastError();
 }
 

@@ -119,6 +119,16 @@ int sgfblo_cuda_hc_jyx_rows(int64_t rows, int64_t C, const sgfblo_real *x, const
 int sgfblo_cuda_hc_jyxT_rows(int64_t rows, int64_t C, const sgfblo_real *x, sgfblo_real *Z,
                              int64_t ld, const int32_t *labels, double invN, sgfblo_real *out,
                              void *stream);
+/** Fused grad_g_curv, first rows: Z[:, 0:C) becomes P = softmax, Z[:, C:2C) becomes
+    sigma(x_i) (p_i - e_{b_i}) (label entry minus the other probabilities). */
+int sgfblo_cuda_hc_prob_resid_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
+                                   const int32_t *labels, const sgfblo_real *x, void *stream);
+/** Fused grad_g_curv, second rows: with P = Z[:, 0:C) and U = Z[:, C:2C),
+    qx[i] = invN sigma'(x_i) sum_k p_ik (U_ik - U_ib), and Z[:, 0:C) becomes the Hyy rows of
+    sgfblo_cuda_hc_hyy_rows. */
+int sgfblo_cuda_hc_curv_rows(int64_t rows, int64_t C, const sgfblo_real *x, sgfblo_real *Z,
+                             int64_t ld, const int32_t *labels, double invN, sgfblo_real *qx,
+                             void *stream);
 /** sig[i] = sigma(x_i). */
 int sgfblo_cuda_hc_sigmoid(int64_t n, const sgfblo_real *x, sgfblo_real *sig, void *stream);
 /** Dense Hyy, block of `rows` samples: K (rows x m row-major, m = d C) with

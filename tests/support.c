@@ -121,6 +121,21 @@ void test_check_oracles(const sgfblo_problem *p, const sgfblo_real *x, const sgf
   cr_assert_eq(p->jyxT_mv(x, y, uy, prod, &ctx), 0);
   expect_close("(Jyx^T v) . u", dotv(prod, ux, n), vJu, tol);
 
+  /* The fused grad_y g + Jyx^T grad_y g + Hyy grad_y g against the three separate calls. */
+  if (p->grad_g_curv) {
+    sgfblo_real *qx = malloc(sizeof *qx * n), *qy = malloc(sizeof *qy * m);
+    cr_assert(qx && qy);
+    cr_assert_eq(p->grad_g_curv(x, y, gyp, qx, qy, &ctx), 0);
+    cr_assert_eq(p->grad_g(x, y, NULL, gy, &ctx), 0);
+    expect_vec_close("fused grad_y g", gyp, gy, m, TEST_TIGHT_TOL);
+    cr_assert_eq(p->jyxT_mv(x, y, gy, gx, &ctx), 0);
+    expect_vec_close("fused Jyx^T grad_y g", qx, gx, n, TEST_TIGHT_TOL);
+    cr_assert_eq(p->hyy_mv(x, y, gy, prod, &ctx), 0);
+    expect_vec_close("fused Hyy grad_y g", qy, prod, m, TEST_TIGHT_TOL);
+    free(qx);
+    free(qy);
+  }
+
   /* Dense blocks against the products, column by column. */
   if (p->hyy_dense || p->jyx_dense) {
     const int64_t cols = n > m ? n : m;

@@ -615,6 +615,16 @@ static void check_device_oracles(const char *name, const sgfblo_problem *p, uint
   cr_assert_eq(p->jyxT_mv(x, y, v, hb, &hctx), 0);
   cr_assert_eq(p->jyxT_mv(dx, dy, dv, db, &dctx), 0);
   CMP("Jyx^T v", n, hb, db);
+  if (p->grad_g_curv) { /* gy in ha[0..m), qx in hb, qy in ha[m..2m) */
+    sgfblo_real *dq = NULL;
+    GPU_OK(P.gpu->alloc(&P.bg, &dq, m));
+    cr_assert_eq(p->grad_g_curv(x, y, ha, hb, ha + m, &hctx), 0);
+    cr_assert_eq(p->grad_g_curv(dx, dy, da, db, dq, &dctx), 0);
+    CMP("fused grad_y g", m, ha, da);
+    CMP("fused Jyx^T grad_y g", n, hb, db);
+    CMP("fused Hyy grad_y g", m, ha + m, dq);
+    P.gpu->release(&P.bg, dq);
+  }
   if (p->hyy_dense) {
     cr_assert_eq(p->hyy_dense(x, y, ha, &hctx), 0);
     cr_assert_eq(p->hyy_dense(dx, dy, da, &dctx), 0);

@@ -250,6 +250,13 @@ static void check_instance(int64_t N, int64_t Nv, int64_t d, int64_t C, double f
       om[row] = (sgfblo_real)acc;
     }
     expect_vec_ref(om, r.hv, m, REF_TOL, "dense Hyy v");
+    /* The fused call, against the reference at v = the grad_y g it returns. */
+    cr_assert_eq(p.grad_g_curv(x, y, gy, on, om, ctx), 0);
+    cr_expect(all_finite(gy, m) && all_finite(on, N) && all_finite(om, m), "fused not finite");
+    expect_vec_ref(gy, r.gyg, m, REF_TOL, "fused grad_y g");
+    ref_oracles(&in, x, y, u, gy, &r);
+    expect_vec_ref(on, r.jtv, N, REF_TOL, "fused Jyx^T grad_y g");
+    expect_vec_ref(om, r.hv, m, REF_TOL, "fused Hyy grad_y g");
     if (fd_tol > 0) test_check_oracles(&p, x, y, s, fd_tol);
   }
   free(x); free(y); free(u); free(v); free(gx); free(gy); free(om); free(on); free(rbuf);
@@ -616,6 +623,7 @@ Test(hyperclean, problem_fields) {
   cr_expect_eq(p.m, 15);
   cr_expect(p.f_val && p.g_val && p.grad_f && p.grad_g && p.hyy_mv && p.jyx_mv && p.jyxT_mv);
   cr_expect_not_null(p.hyy_dense);
+  cr_expect_not_null(p.grad_g_curv);
   cr_expect_null(p.jyx_dense); /* m x N: too large in general */
   cr_expect_null(p.x0);
   cr_expect_null(p.y0);
@@ -669,10 +677,10 @@ Test(hyperclean, device_memory_is_refused) {
   sgfblo_problem p;
   cr_assert_eq(sgfblo_hyperclean_problem(hc, &p), SGFBLO_OK);
   const sgfblo_eval_ctx dev = {SGFBLO_MEM_DEVICE, NULL, p.user_data};
-  sgfblo_real x[8] = {0}, y[6] = {0}, v[8] = {0}, o1[8], o2[8], val = 42;
+  sgfblo_real x[8] = {0}, y[6] = {0}, v[8] = {0}, o1[8], o2[8], o3[8], val = 42;
   for (int pass = 0; pass < 2; ++pass) {
     const sgfblo_eval_ctx *ctx = pass == 0 ? &dev : NULL;
-    for (int k = 0; k < 8; ++k) o1[k] = o2[k] = 7;
+    for (int k = 0; k < 8; ++k) o1[k] = o2[k] = o3[k] = 7;
     cr_expect_neq(p.f_val(x, y, &val, ctx), 0);
     cr_expect_neq(p.g_val(x, y, &val, ctx), 0);
     cr_expect_neq(p.grad_f(x, y, o1, o2, ctx), 0);
@@ -680,8 +688,10 @@ Test(hyperclean, device_memory_is_refused) {
     cr_expect_neq(p.hyy_mv(x, y, y, o2, ctx), 0);
     cr_expect_neq(p.jyx_mv(x, y, v, o2, ctx), 0);
     cr_expect_neq(p.jyxT_mv(x, y, y, o1, ctx), 0);
+    cr_expect_neq(p.grad_g_curv(x, y, o2, o1, o3, ctx), 0);
     cr_expect_eq(val, 42);
-    for (int k = 0; k < 8; ++k) cr_expect(o1[k] == 7 && o2[k] == 7, "output written");
+    for (int k = 0; k < 8; ++k)
+      cr_expect(o1[k] == 7 && o2[k] == 7 && o3[k] == 7, "output written");
   }
   sgfblo_hyperclean_destroy(hc);
   instance_free(&in);

@@ -62,6 +62,13 @@ static int c_hyy_dense(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *
   return w->inner.hyy_dense(x, y, out, &c2);
 }
 
+static int c_grad_g_curv(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gy,
+                         sgfblo_real *qx, sgfblo_real *qy, const sgfblo_eval_ctx *ctx) {
+  INNER(ctx, w, c2);
+  w->counts->call[BENCH_GRAD_G_CURV] += 1;
+  return w->inner.grad_g_curv(x, y, gy, qx, qy, &c2);
+}
+
 static int c_prepare(int device_id, const sgfblo_eval_ctx *ctx) {
   INNER(ctx, w, c2);
   return w->inner.prepare(device_id, &c2);
@@ -83,4 +90,5 @@ void bench_counting_wrap(bench_counting *w, const sgfblo_problem *inner, bench_c
   out->hyy_dense = inner->hyy_dense ? c_hyy_dense : NULL;
   out->jyx_dense = NULL; /* the built-in problems have none; a wrapper would need one more */
   out->prepare = inner->prepare ? c_prepare : NULL;
+  out->grad_g_curv = inner->grad_g_curv ? c_grad_g_curv : NULL;
 }

@@ -28,7 +28,8 @@ int bench_method_from_name(const char *name, bench_method *out) {
      nv      N-vectors of reals read or written (x, u, an output of length N)
      lab     training labels read (int32, N);  vlab: validation labels read (int32, Nv)
      mv      d x C vectors read or written (y, v, an output of length m = dC)
-   g_val 1 pass, grad_g 2, hyy_mv 2, jyx_mv 2, jyxT_mv 1; f_val 1 and grad_f 2 over Av.
+   g_val 1 pass, grad_g 2, hyy_mv 2, jyx_mv 2, jyxT_mv 1, grad_g_curv 4 (C columns each: A y,
+   A^T R, A gy, A^T R'); f_val 1 and grad_f 2 over Av.
    hyy_dense reads A once here: its other C passes go over blocks of 256 rows that are still
    in cache; its O(N m^2) SYRK flops and m x m output are added below.
    Not counted: the N x C intermediates (logits, softmax), which a fused implementation keeps
@@ -40,6 +41,7 @@ static const struct {
     [BENCH_GRAD_F] = {0, 2, 0, 2, 1, 0, 1, 2}, [BENCH_GRAD_G] = {2, 0, 2, 0, 1, 1, 0, 2},
     [BENCH_HYY] = {2, 0, 3, 0, 1, 0, 0, 3},    [BENCH_JYX] = {2, 0, 2, 0, 2, 1, 0, 2},
     [BENCH_JYXT] = {1, 0, 2, 0, 2, 1, 0, 2},   [BENCH_HYY_DENSE] = {1, 0, 1, 0, 1, 0, 0, 1},
+    [BENCH_GRAD_G_CURV] = {4, 0, 4, 0, 2, 1, 0, 4},
 };
 
 /* AID-BiO's inner gradient steps D and CG steps K (sgfblo hyperclean's defaults). */
@@ -93,14 +95,18 @@ double bench_floor_seconds(bench_cost cost, double bandwidth, double rate, const
   return fmax(tb, tf);
 }
 
-void bench_expected_counts(bench_method m, const bench_size *z, bench_counts *c) {
+void bench_expected_counts(bench_method m, const bench_size *z, int fused, bench_counts *c) {
   const double cg = 10; /* assumed CG iterations per solve */
   memset(c, 0, sizeof *c);
   c->rhs = 1;
   switch (m) {
     case BENCH_RXGF:
     case BENCH_INVFREE:
-      c->call[BENCH_GRAD_F] = c->call[BENCH_GRAD_G] = c->call[BENCH_JYXT] = c->call[BENCH_HYY] = 1;
+      c->call[BENCH_GRAD_F] = 1;
+      if (fused)
+        c->call[BENCH_GRAD_G_CURV] = 1;
+      else
+        c->call[BENCH_GRAD_G] = c->call[BENCH_JYXT] = c->call[BENCH_HYY] = 1;
       break;
     case BENCH_SGF_CHOL: /* no dense Jyx callback: Jyx is formed from N products */
       c->call[BENCH_GRAD_F] = c->call[BENCH_GRAD_G] = c->call[BENCH_HYY_DENSE] = 1;

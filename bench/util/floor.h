@@ -37,6 +37,7 @@ typedef enum {
   BENCH_JYX,
   BENCH_JYXT,
   BENCH_HYY_DENSE,
+  BENCH_GRAD_G_CURV, /* grad_y g with Jyx^T and Hyy times it, fused */
   BENCH_ORACLE_COUNT
 } bench_oracle;
 
@@ -68,8 +69,9 @@ bench_cost bench_floor_cost(bench_method m, const bench_size *z, size_t real_siz
 double bench_floor_seconds(bench_cost cost, double bandwidth, double rate, const char **bound);
 
 /** Calls of one RHS evaluation (flows) or one outer iteration (AID-BiO, D = K = 10) before
-    anything ran: CG solves are assumed to take 10 iterations. For the time cap. */
-void bench_expected_counts(bench_method m, const bench_size *z, bench_counts *c);
+    anything ran: CG solves are assumed to take 10 iterations; fused: RXGF and inversion-free
+    call grad_g_curv. For the time cap. */
+void bench_expected_counts(bench_method m, const bench_size *z, int fused, bench_counts *c);
 
 /** Estimated peak bytes of one row with `copies` problem copies: on the host (data, the
     generator's arrays while an instance is created, the workspaces the method writes,

@@ -30,6 +30,8 @@ static const char USAGE[] =
     "  --max-copies K            most problem copies to rotate between (default 16, at most 64)\n"
     "  --gemm-n N                GEMM size of the flop-rate ceiling (default 3072; cuda 8192)\n"
     "  --seed S                  data seed (default 7)\n"
+    "  --unfused                 RXGF and inversion-free call grad_g, Jyx^T and Hyy apart\n"
+    "                            (5 passes over A per RHS) instead of the fused callback (4)\n"
     "  --csv FILE                also write every row as CSV\n"
     "  --baseline FILE           CSV of another run (e.g. the cpu backend): adds its time over\n"
     "                            this run's for the same method and sizes (speed-up)\n"
@@ -132,6 +134,9 @@ int bench_scale_parse(int argc, char **argv, bench_scale_opts *o) {
       fputs(USAGE, stdout);
       return 1;
     } else if (strcmp(a, "--quick") == 0) {
+      takes = 0;
+    } else if (strcmp(a, "--unfused") == 0) {
+      o->unfused = 1;
       takes = 0;
     } else if (!v) {
       fprintf(stderr, "bench_scale: %s needs a value (or is unknown)\n%s", a, USAGE);

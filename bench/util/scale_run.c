@@ -44,7 +44,8 @@ static void touch_workspaces(const sgfblo_problem *p, const bench_size *z) {
   free(gy);
 }
 
-int bench_group_create(bench_group *g, const bench_size *z, int copies, uint64_t seed, int cuda) {
+int bench_group_create(bench_group *g, const bench_size *z, int copies, uint64_t seed, int cuda,
+                       int unfused) {
   memset(g, 0, sizeof *g);
   g->z = *z;
   g->dev_copy0 = -1;
@@ -57,6 +58,7 @@ int bench_group_create(bench_group *g, const bench_size *z, int copies, uint64_t
       return -1;
     }
     sgfblo_hyperclean_problem(g->hc[k], &inner);
+    if (unfused) inner.grad_g_curv = NULL;
     bench_counting_wrap(&g->wrap[k], &inner, &g->live, &g->p[k]);
     g->copies = k + 1;
     if (k == 0) {
@@ -243,7 +245,7 @@ int bench_row_over_caps(const bench_env *e, const bench_size *z, int copies, ben
   }
   bench_counts c;
   const char *bound;
-  bench_expected_counts(row->method, z, &c);
+  bench_expected_counts(row->method, z, !e->o->unfused, &c);
   const double one = bench_floor_seconds(bench_floor_cost(row->method, z, sizeof(sgfblo_real), &c),
                                          e->bandwidth, e->rate, &bound);
   const double step = row->method == BENCH_AIDBIO ? one : 4 * one;

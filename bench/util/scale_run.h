@@ -37,9 +37,10 @@ typedef struct {
   int64_t dev_copy0;  /* device bytes of copy 0's device data (CUDA), else -1 */
 } bench_group;
 
-/** Generate `copies` instances of size z (seeds seed, seed+1, ...). Returns 0, or -1 with
-    everything freed. */
-int bench_group_create(bench_group *g, const bench_size *z, int copies, uint64_t seed, int cuda);
+/** Generate `copies` instances of size z (seeds seed, seed+1, ...); with unfused their
+    problems lack grad_g_curv. Returns 0, or -1 with everything freed. */
+int bench_group_create(bench_group *g, const bench_size *z, int copies, uint64_t seed, int cuda,
+                       int unfused);
 void bench_group_destroy(bench_group *g);
 
 /** The caps checked before a row runs: its memory estimate with `copies` copies against the

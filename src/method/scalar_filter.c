@@ -1,6 +1,7 @@
 /* The flows whose safety filter has one scalar constraint on h = ||grad_y g||^2:
-   inversion-free SGF (eq. 8) and relaxed RXGF (eq. RXGF). Per evaluation: grad f, grad_y g,
-   and two products (Jyx^T grad_y g, Hyy grad_y g); then one fused filter op. */
+   inversion-free SGF (eq. 8) and relaxed RXGF (eq. RXGF). Per evaluation: grad f, then grad_y g
+   with its two products (Jyx^T grad_y g, Hyy grad_y g), from shared passes when the problem
+   fuses them (sgfblo_problem.grad_g_curv); then one fused filter op. */
 #include <stdlib.h>
 
 #include "core/error.h"
@@ -42,10 +43,8 @@ static sgfblo_status scalar_rhs(sgfblo_solver *s, scalar_ws *ws, const sgfblo_re
   const int64_t n = s->n, m = s->m;
   const sgfblo_real *x = z, *y = z + n;
   SGFBLO_TRY(sgfblo_oracle_grad_f(&s->orc, x, y, ws->gf, ws->gf + n));
-  SGFBLO_TRY(sgfblo_oracle_grad_g(&s->orc, x, y, NULL, ws->gy));
+  SGFBLO_TRY(sgfblo_oracle_grad_g_curv(&s->orc, x, y, ws->gy, ws->q, ws->q + n));
   SGFBLO_TRY(s->ops->dot_dev(&s->bctx, m, ws->gy, ws->gy, d_h));
-  SGFBLO_TRY(sgfblo_oracle_jyxT(&s->orc, x, y, ws->gy, ws->q));
-  SGFBLO_TRY(sgfblo_oracle_hyy(&s->orc, x, y, ws->gy, ws->q + n));
   /* grad h = 2 q. The filter with q and alpha/2 gives the same velocity:
      [(-2 q'gf + alpha (h - eps^2)) / ||2q||^2] 2q = [(-q'gf + alpha/2 (h - eps^2)) / ||q||^2] q. */
   const double eps2 = relaxed ? s->set.epsilon * s->set.epsilon : 0.0;

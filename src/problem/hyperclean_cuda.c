@@ -197,6 +197,25 @@ int sgfblo_hc_dev_jyxT(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real
   return CB(sgfblo_cuda_hc_jyxT_rows(N, C, x, D->Z2, 2 * C, D->b, inv(N), out, stream));
 }
 
+/* Fused grad_y g, Jyx^T grad_y g, Hyy grad_y g in 4 passes over A (hc_grad_g_curv on the
+   host): A y -> P, R; gy = (1/N) A^T R + 2 lambda y; U = A gy; the Jyx^T and Hyy rows;
+   Hyy gy = (1/N) A^T R' + 2 lambda gy. R and then U live in Z2[:, C:2C), P in Z2[:, 0:C). */
+int sgfblo_hc_dev_grad_g_curv(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                              sgfblo_real *gy, sgfblo_real *qx, sgfblo_real *qy, void *stream) {
+  const int64_t N = D->N, C = D->C, ld = 2 * C, m = D->d * C;
+  const double two_lambda = (double)(sgfblo_real)(2 * D->lambda);
+  CB_TRY(logits(D, y, stream));
+  CB_TRY(sgfblo_cuda_hc_prob_resid_rows(N, C, D->Z2, ld, D->b, x, stream));
+  CB_TRY(sgfblo_cuda_axpby(m, two_lambda, y, 0.0, gy, stream));
+  CB_TRY(sgfblo_cuda_gemm_on(D->blas, stream, 0, 1, C, D->d, N, inv(N), D->Z2 + C, ld, D->A, D->d,
+                             1, gy, C));
+  CB_TRY(sgfblo_cuda_gemm_on(D->blas, stream, 0, 0, C, N, D->d, 1, gy, C, D->A, D->d, 0, D->Z2 + C,
+                             ld));
+  CB_TRY(sgfblo_cuda_hc_curv_rows(N, C, x, D->Z2, ld, D->b, inv(N), qx, stream));
+  CB_TRY(sgfblo_cuda_axpby(m, two_lambda, gy, 0.0, qy, stream));
+  return CB(at_r(D, inv(N), 1, qy, stream));
+}
+
 /* Dense Hyy in blocks of nb samples, as hc_hyy_dense on the host: -K^T K off the diagonal
    blocks, the C diagonal blocks D_k from their own SYRKs, then 2 lambda I and the mirror. */
 int sgfblo_hc_dev_hyy_dense(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,

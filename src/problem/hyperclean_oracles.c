@@ -3,7 +3,8 @@
 
    Every product is whole-matrix work: a skinny GEMM with A (N x d) and C or 2C columns, then
    row-wise work on N x C, then at most one GEMM with A^T. Passes over A per call:
-     g_val 1, grad_g 2, hyy_mv 2, jyx_mv 2, jyxT_mv 1; f_val 1 and grad_f 2 over Av;
+     g_val 1, grad_g 2, hyy_mv 2, jyx_mv 2, jyxT_mv 1, grad_g_curv 4 (for the three calls
+     grad_g + jyxT_mv + hyy_mv, which take 5); f_val 1 and grad_f 2 over Av;
    hyy_dense 1 + C over A in blocks (plus the O(N m^2) SYRK it cannot avoid).
    Nothing allocates: all buffers live in the sgfblo_hyperclean object. */
 #include <stddef.h>
@@ -252,6 +253,63 @@ static int hc_jyxT_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_r
   return 0;
 }
 
+/* The rows of the fused call's first pass: z_i -> p_i = softmax(z_i) kept in place, and
+   r_i = sigma_i (p_i - e_{b_i}) into R (its label entry as minus the other probabilities). */
+static void prob_and_residual_rows(sgfblo_hyperclean *hc, sgfblo_real *R) {
+  const int64_t N = hc->N, C = hc->C, ld = 2 * C;
+  sgfblo_hc_softmax_rows(N, C, hc->Z2, ld, NULL, NULL, 0);
+  for (int64_t i = 0; i < N; ++i) {
+    const sgfblo_real *p = hc->Z2 + i * ld;
+    sgfblo_real *r = R + i * ld;
+    const int32_t b = hc->b[i];
+    sgfblo_real others = 0;
+    for (int64_t k = 0; k < C; ++k) others += k != b ? p[k] : 0;
+    for (int64_t k = 0; k < C; ++k) r[k] = hc->sig[i] * p[k];
+    r[b] = -hc->sig[i] * others;
+  }
+}
+
+/* grad_y g, Jyx^T grad_y g and Hyy grad_y g (sgfblo_grad_curv_fn) in 4 passes over A with C
+   columns each, where grad_g + jyxT_mv + hyy_mv make 5 with 7C columns: A y once (P is kept in
+   Z2[:, 0:C) while R, then U = A gy, use Z2[:, C:2C)), A^T R for gy, A gy, A^T R' for Hyy gy.
+   The row formulas are those of the separate calls; Jyx^T's row sum needs no p - e_b:
+   sum_k (p - e_b)_k (u_k - u_b) = sum_k p_k (u_k - u_b), the label term being zero. */
+static int hc_grad_g_curv(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gy,
+                          sgfblo_real *qx, sgfblo_real *qy, const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_grad_g_curv, x, y, gy, qx, qy);
+  sgfblo_hyperclean *hc = host_instance(ctx);
+  if (!hc) return 1;
+  const int64_t N = hc->N, C = hc->C, ld = 2 * C, m = hc->d * C;
+  const int iN = (int)N, id = (int)hc->d, iC = (int)C, ild = (int)ld;
+  const sgfblo_real invN = (sgfblo_real)(1.0 / (double)N);
+  const sgfblo_real two_lambda = (sgfblo_real)(2 * hc->lambda);
+  sgfblo_real *U = hc->Z2 + C; /* R, then A gy */
+  sgfblo_hc_sigmoid(x, N, hc->sig, hc->dsig);
+  logits(hc, y);
+  prob_and_residual_rows(hc, U);
+  for (int64_t k = 0; k < m; ++k) gy[k] = two_lambda * y[k];
+  SGFBLO_CBLAS(gemm)(CblasRowMajor, CblasTrans, CblasNoTrans, id, iC, iN, invN, hc->A, id, U, ild,
+                 1, gy, iC);
+  SGFBLO_CBLAS(gemm)(CblasRowMajor, CblasNoTrans, CblasNoTrans, iN, iC, id, 1, hc->A, id, gy, iC, 0,
+                 U, ild);
+  for (int64_t i = 0; i < N; ++i) {
+    sgfblo_real *p = hc->Z2 + i * ld;
+    const sgfblo_real *u = p + C;
+    const sgfblo_real ub = u[hc->b[i]];
+    sgfblo_real s = 0;
+    for (int64_t k = 0; k < C; ++k) s += p[k] * (u[k] - ub);
+    qx[i] = invN * hc->dsig[i] * s;
+    int64_t t = 0; /* Hyy's row, as in hc_hyy_mv */
+    for (int64_t k = 1; k < C; ++k) t = p[k] > p[t] ? k : t;
+    sgfblo_real pw = 0;
+    for (int64_t k = 0; k < C; ++k) pw += p[k] * (u[k] - u[t]);
+    for (int64_t k = 0; k < C; ++k) p[k] = hc->sig[i] * p[k] * ((u[k] - u[t]) - pw);
+  }
+  for (int64_t k = 0; k < m; ++k) qy[k] = two_lambda * gy[k];
+  at_r(hc, invN, 1, qy);
+  return 0;
+}
+
 /* Dense Hyy (column-major m x m; symmetric, so row-major alike), index (j, k) -> j*C + k:
      Hyy = (1/N) sum_i sigma_i (a_i a_i') (x) (diag(p_i) - p_i p_i') + 2 lambda I.
    Off the diagonal blocks (k != k') this is -K^T K with K_i = sqrt(sigma_i / N) (a_i (x) p_i):
@@ -330,6 +388,7 @@ sgfblo_status sgfblo_hyperclean_problem(const sgfblo_hyperclean *hc, sgfblo_prob
       /* The callbacks write the workspaces: the object is only logically const. */
       .user_data = (void *)(uintptr_t)hc,
       .prepare = hc_prepare,
+      .grad_g_curv = hc_grad_g_curv,
   };
   *p = filled;
   return SGFBLO_OK;

@@ -84,6 +84,21 @@ sgfblo_status sgfblo_oracle_jyxT(sgfblo_oracle *o, const sgfblo_real *x, const s
   return check(o, o->p.jyxT_mv(x, y, v, out, &o->ctx), "jyxT_mv");
 }
 
+sgfblo_status sgfblo_oracle_grad_g_curv(sgfblo_oracle *o, const sgfblo_real *x,
+                                        const sgfblo_real *y, sgfblo_real *gy, sgfblo_real *qx,
+                                        sgfblo_real *qy) {
+  if (!o->p.grad_g_curv) {
+    sgfblo_status st = sgfblo_oracle_grad_g(o, x, y, NULL, gy);
+    if (st == SGFBLO_OK) st = sgfblo_oracle_jyxT(o, x, y, gy, qx);
+    if (st == SGFBLO_OK) st = sgfblo_oracle_hyy(o, x, y, gy, qy);
+    return st;
+  }
+  /* Counted as the three calls it replaces, so budgets and reports keep their meaning. */
+  o->n_grad++;
+  o->n_prod += 2;
+  return check(o, o->p.grad_g_curv(x, y, gy, qx, qy, &o->ctx), "grad_g_curv");
+}
+
 typedef sgfblo_status (*prod_fn)(sgfblo_oracle *, const sgfblo_real *, const sgfblo_real *,
                                  const sgfblo_real *, sgfblo_real *);
 

@@ -36,6 +36,11 @@ sgfblo_status sgfblo_oracle_jyx(sgfblo_oracle *o, const sgfblo_real *x, const sg
                                 const sgfblo_real *u, sgfblo_real *out);
 sgfblo_status sgfblo_oracle_jyxT(sgfblo_oracle *o, const sgfblo_real *x, const sgfblo_real *y,
                                  const sgfblo_real *v, sgfblo_real *out);
+/** gy = grad_y g, qx = Jyx^T gy, qy = Hyy gy: the problem's fused grad_g_curv when it has one,
+    else the three calls. Counted as one gradient and two products either way. */
+sgfblo_status sgfblo_oracle_grad_g_curv(sgfblo_oracle *o, const sgfblo_real *x,
+                                        const sgfblo_real *y, sgfblo_real *gy, sgfblo_real *qx,
+                                        sgfblo_real *qy);
 /** Dense Hyy (m x m) / Jyx (m x n), column-major, in backend memory: the problem's dense
     callback when it has one, else one product per column against unit vectors (e: scratch of
     max(n, m) reals, host_e: same on the host). */
