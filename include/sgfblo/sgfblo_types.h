@@ -260,7 +260,9 @@ typedef struct {
   sgfblo_monitor_fn monitor;    /**< optional progress callback */
   void *monitor_data;           /**< handed to monitor */
   const char *log_path;         /**< optional CSV trajectory log; copied by setup */
-  int device_id;                /**< CUDA device ordinal; ignored on CPU, >= 0 */
+  int device_id;                /**< CUDA device ordinal, >= 0; every solver call (and the
+                                     solve after each monitor callback) makes it current on
+                                     the calling thread and leaves it current; ignored on CPU */
   int cuda_graph;               /**< CUDA: record a fixed-size step of RXGF / inversion-free
                                      once into a CUDA Graph and replay it (0|1, default 1;
                                      0 runs every launch from the host, for debugging) */

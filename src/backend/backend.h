@@ -118,6 +118,11 @@ typedef struct sgfblo_ops {
   /** Host <-> backend copies (synchronising). */
   sgfblo_status (*to_host)(sgfblo_bctx *b, int64_t n, sgfblo_real *dst, const sgfblo_real *src);
   sgfblo_status (*from_host)(sgfblo_bctx *b, int64_t n, sgfblo_real *dst, const sgfblo_real *src);
+  /** Make the context's device current on the calling thread (CUDA: cudaSetDevice; CPU:
+      nothing), so that a solver keeps working after the application switched devices or
+      when it is driven from another thread. Every public entry point that touches the
+      backend calls it first. */
+  sgfblo_status (*make_current)(sgfblo_bctx *b);
   /** Release the context's private state. */
   void (*close)(sgfblo_bctx *b);
 } sgfblo_ops;

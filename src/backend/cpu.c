@@ -236,6 +236,11 @@ static sgfblo_status cpu_from_host(sgfblo_bctx *b, int64_t n, sgfblo_real *dst,
   return cpu_copy(b, n, src, dst);
 }
 
+static sgfblo_status cpu_make_current(sgfblo_bctx *b) {
+  (void)b;
+  return SGFBLO_OK;
+}
+
 static void cpu_close(sgfblo_bctx *b) { (void)b; }
 
 static const sgfblo_ops CPU_OPS = {
@@ -269,6 +274,7 @@ static const sgfblo_ops CPU_OPS = {
     /* no step graphs on the CPU: graph_begin and the others stay NULL */
     .to_host = cpu_to_host,
     .from_host = cpu_from_host,
+    .make_current = cpu_make_current,
     .close = cpu_close,
 };
 

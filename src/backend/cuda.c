@@ -515,6 +515,14 @@ static void cuda_graph_release(sgfblo_bctx *b, void *graph) {
   if (graph) (void)cudaGraphExecDestroy((cudaGraphExec_t)graph);
 }
 
+static sgfblo_status cuda_make_current(sgfblo_bctx *b) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_errmsg *err = b->err;
+  SGFBLO_CUDA_TRY(cudaSetDevice(IMPL(b)->device));
+cleanup:
+  return st;
+}
+
 static sgfblo_status cuda_to_host(sgfblo_bctx *b, int64_t n, sgfblo_real *dst,
                                   const sgfblo_real *src) {
   sgfblo_status st = SGFBLO_OK;
@@ -573,6 +581,7 @@ static const sgfblo_ops CUDA_OPS = {
     .graph_release = cuda_graph_release,
     .to_host = cuda_to_host,
     .from_host = cuda_from_host,
+    .make_current = cuda_make_current,
     .close = cuda_close,
 };
 

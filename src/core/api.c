@@ -22,6 +22,12 @@ sgfblo_status sgfblo_solver_create(sgfblo_solver **out) {
 
 /* Release everything setup built (also a half-built setup), keeping the empty shell. */
 static void teardown(sgfblo_solver *s) {
+  if (s->ops) { /* the buffers are freed on their device; a failure here has no one to tell */
+    sgfblo_errmsg scratch;
+    sgfblo_bctx b = s->bctx;
+    b.err = &scratch;
+    (void)s->ops->make_current(&b);
+  }
   if (s->method && s->mws) s->method->release(s, s->mws);
   s->mws = NULL;
   sgfblo_monitor_release(s);
@@ -107,8 +113,8 @@ sgfblo_status sgfblo_solver_get_state(const sgfblo_solver *s, sgfblo_real *x_hos
   if (!s) return SGFBLO_ERR_NULL_ARG;
   if (!s->is_setup) return SGFBLO_ERR_NOT_SETUP;
   sgfblo_bctx b = s->bctx; /* get_state is logically const: copies only */
-  sgfblo_status st = SGFBLO_OK;
-  if (x_host) st = s->ops->to_host(&b, s->n, x_host, s->z);
+  sgfblo_status st = s->ops->make_current(&b);
+  if (st == SGFBLO_OK && x_host) st = s->ops->to_host(&b, s->n, x_host, s->z);
   if (st == SGFBLO_OK && y_host) st = s->ops->to_host(&b, s->m, y_host, s->z + s->n);
   return st;
 }
@@ -131,6 +137,7 @@ sgfblo_status sgfblo_solver_set_state(sgfblo_solver *s, const sgfblo_real *x_hos
   for (int64_t i = 0; y_host && i < s->m; ++i)
     if (!isfinite((double)y_host[i]))
       return sgfblo_solver_fail(s, SGFBLO_ERR_NONFINITE, "y[%lld] is not finite", (long long)i);
+  SGFBLO_TRY(s->ops->make_current(&s->bctx));
   if (x_host) SGFBLO_TRY(s->ops->from_host(&s->bctx, s->n, s->z, x_host));
   if (y_host) SGFBLO_TRY(s->ops->from_host(&s->bctx, s->m, s->z + s->n, y_host));
   s->t = 0;
@@ -148,6 +155,7 @@ sgfblo_status sgfblo_solver_eval_rhs(sgfblo_solver *s, const sgfblo_real *z_host
   if (!z_host || !zdot_host) return sgfblo_solver_fail(s, SGFBLO_ERR_NULL_ARG, "z or zdot is NULL");
   if (!s->is_setup)
     return sgfblo_solver_fail(s, SGFBLO_ERR_NOT_SETUP, "eval_rhs called before a successful setup");
+  SGFBLO_TRY(s->ops->make_current(&s->bctx));
   SGFBLO_TRY(s->ops->from_host(&s->bctx, s->nz, s->z_stage, z_host));
   SGFBLO_TRY(sgfblo_solver_rhs(s, s->z_stage, s->k[0]));
   s->k0_valid = 0; /* k[0] no longer holds RHS of the current state */

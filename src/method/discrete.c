@@ -60,13 +60,20 @@ static sgfblo_status report(sgfblo_discrete *D, int *stop) {
   p->n_oracle = D->orc.n_grad + D->orc.n_prod;
   D->reported_iter = D->iter;
   if (D->log) SGFBLO_TRY(sgfblo_log_row(D->log, D->lim.log_path, p, D->err));
-  if (D->lim.monitor && D->lim.monitor(p, D->lim.monitor_data) != 0) *stop = 1;
+  if (D->lim.monitor) {
+    if (D->lim.monitor(p, D->lim.monitor_data) != 0) *stop = 1;
+    SGFBLO_TRY(D->ops->make_current(&D->bctx)); /* the callback may have switched devices */
+  }
 cleanup:
   return st;
 }
 
 static void release(sgfblo_discrete *D) {
   if (D->ops) {
+    sgfblo_errmsg scratch; /* the buffers are freed on their device; a failure has no one to tell */
+    sgfblo_bctx b = D->bctx;
+    b.err = &scratch;
+    (void)D->ops->make_current(&b);
     for (int i = 0; i < D->nbufs; ++i) {
       D->ops->release(&D->bctx, *D->bufs[i]);
       *D->bufs[i] = NULL;

@@ -87,7 +87,10 @@ sgfblo_status sgfblo_monitor_report(sgfblo_solver *s, int *stop) {
   s->info.last = p;
   s->reported_step = s->step;
   if (s->log) SGFBLO_TRY(sgfblo_log_row(s->log, s->set.log_path, &p, &s->err));
-  if (s->set.monitor && s->set.monitor(&p, s->set.monitor_data) != 0) *stop = 1;
+  if (s->set.monitor) {
+    if (s->set.monitor(&p, s->set.monitor_data) != 0) *stop = 1;
+    SGFBLO_TRY(s->ops->make_current(&s->bctx)); /* the callback may have switched devices */
+  }
 cleanup:
   return st;
 }

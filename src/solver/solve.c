@@ -211,6 +211,7 @@ sgfblo_status sgfblo_solver_solve(sgfblo_solver *s) {
   const double t_eps = 1e-12 * fmax(1.0, t_final);
   int stop = 0;
   s->info.exit_flag = SGFBLO_EXIT_NONE;
+  SGFBLO_TRY(s->ops->make_current(&s->bctx));
   SGFBLO_TRY(reset_watch(s));
   if (s->step == 0) {
     SGFBLO_TRY(sgfblo_monitor_report(s, &stop));
