@@ -163,6 +163,23 @@ static sgfblo_status copy_device_data(sgfblo_hyperclean *hc, const sgfblo_hyperc
 #ifdef SGFBLO_HAVE_CUDA
   sgfblo_status st = SGFBLO_OK;
   sgfblo_hc_dev *dev = NULL;
+  /* The byte counts of the device buffers must fit a size_t, as ALLOC_OR_FAIL checks for
+     the host ones (sgfblo_hc_dev_create relies on it). */
+  const int64_t m = hc->d * hc->C;
+  const struct {
+    int64_t rows, cols;
+    const char *what;
+  } bufs[] = {{hc->N, hc->d, "training features A (N x d)"},
+              {hc->Nv, hc->d, "validation features Av (Nv x d)"},
+              {hc->N, 2 * hc->C, "workspace A [y | v] (N x 2C)"},
+              {hc->Nv, hc->C, "workspace Av y (Nv x C)"},
+              {hc->nb, m, "dense-Hyy workspace (block x m)"},
+              {m, hc->d, "dense-Hyy workspace (C blocks of d x d)"}};
+  for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; ++i)
+    if (array_bytes(bufs[i].rows, bufs[i].cols, sizeof(sgfblo_real)) == 0)
+      SGFBLO_FAIL(err, SGFBLO_ERR_INVALID_ARG,
+                  "hyperclean: %s (%lld x %lld) is too large to allocate", bufs[i].what,
+                  (long long)bufs[i].rows, (long long)bufs[i].cols);
   SGFBLO_TRY(sgfblo_hc_dev_check_input(data, err));
   SGFBLO_TRY(sgfblo_hc_dev_create(hc, data, data->device_id, &dev, err));
   hc->dev = dev;
