@@ -140,7 +140,15 @@ static sgfblo_hyperclean *make_hyperclean(int64_t N, int64_t Nv, int64_t d, int6
     if (sgfblo_rng_uniform(&r) < 0.4) b[i] = (int32_t)((b[i] + 1 + (int64_t)sgfblo_rng_below(&r, (uint64_t)(C - 1))) % C);
   }
   for (int64_t i = 0; i < Nv; ++i) bv[i] = (int32_t)(i % C);
-  const sgfblo_hyperclean_data data = {N, Nv, d, C, A, b, Av, bv, 0.001};
+  const sgfblo_hyperclean_data data = {.N = N,
+                                       .Nv = Nv,
+                                       .d = d,
+                                       .C = C,
+                                       .A = A,
+                                       .labels = b,
+                                       .Av = Av,
+                                       .val_labels = bv,
+                                       .lambda = 0.001};
   sgfblo_hyperclean *hc = NULL;
   sgfblo_errmsg err;
   if (sgfblo_hyperclean_create(&data, &hc, &err) != SGFBLO_OK) fprintf(stderr, "%s\n", err.msg);

@@ -293,3 +293,45 @@ extern "C" int sgfblo_cuda_hc_dense_finish(int64_t d, int64_t C, const sgfblo_re
   k_hc_dense_symmetrize<<<grid_for(m * m), kThreads, 0, st>>>(m, (sgfblo_real)two_lambda, out);
   return (int)cudaGetLastError();
 }
+
+// Input validation of an instance made from device data (sgfblo_hyperclean_create with
+// mem = SGFBLO_MEM_DEVICE): entry i is bad when it is a label outside [0, C) (labels given)
+// or a feature that is NaN/Inf (X given). res[0] counts the bad entries, res[1] is the first
+// bad index (atomicMin; ULLONG_MAX when there is none). Each thread reduces its grid-stride
+// share first, so there is at most one pair of atomics per thread.
+static __global__ void k_hc_check(int64_t n, const int32_t *labels, int64_t C, const sgfblo_real *X,
+                                  unsigned long long *res) {
+  unsigned long long count = 0, first = ~0ull;
+  GRID_STRIDE(i, n) {
+    const bool bad = labels ? (labels[i] < 0 || labels[i] >= C) : !isfinite(X[i]);
+    if (bad) {
+      ++count;
+      if ((unsigned long long)i < first) first = (unsigned long long)i;
+    }
+  }
+  if (count) {
+    atomicAdd(res, count);
+    atomicMin(res + 1, first);
+  }
+}
+
+static int hc_check(int64_t n, const int32_t *labels, int64_t C, const sgfblo_real *X,
+                    unsigned long long *d_res, void *stream) {
+  cudaStream_t st = as_stream(stream);
+  cudaError_t e = cudaMemsetAsync(d_res, 0, sizeof *d_res, st);
+  if (e == cudaSuccess) e = cudaMemsetAsync(d_res + 1, 0xff, sizeof *d_res, st);
+  if (e != cudaSuccess) return (int)e;
+  if (n <= 0) return 0;
+  k_hc_check<<<grid_for(n), kThreads, 0, st>>>(n, labels, C, X, d_res);
+  return (int)cudaGetLastError();
+}
+
+extern "C" int sgfblo_cuda_hc_check_labels(int64_t n, const int32_t *labels, int64_t C,
+                                           unsigned long long *d_res, void *stream) {
+  return hc_check(n, labels, C, nullptr, d_res, stream);
+}
+
+extern "C" int sgfblo_cuda_hc_check_finite(int64_t n, const sgfblo_real *X,
+                                           unsigned long long *d_res, void *stream) {
+  return hc_check(n, nullptr, 0, X, d_res, stream);
+}

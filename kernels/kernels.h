@@ -147,6 +147,15 @@ int sgfblo_cuda_hc_dense_s(int64_t rows, int64_t d, int64_t C, int64_t k, const 
 int sgfblo_cuda_hc_dense_finish(int64_t d, int64_t C, const sgfblo_real *D, double two_lambda,
                                 sgfblo_real *out, void *stream);
 
+/** Validation of device input (two counters in d_res, set here): d_res[0] = number of labels
+    outside [0, C), d_res[1] = the first such index (ULLONG_MAX when none). One reduction pass;
+    atomics once per thread. */
+int sgfblo_cuda_hc_check_labels(int64_t n, const int32_t *labels, int64_t C,
+                                unsigned long long *d_res, void *stream);
+/** As sgfblo_cuda_hc_check_labels for the entries of X (length n) that are NaN or Inf. */
+int sgfblo_cuda_hc_check_finite(int64_t n, const sgfblo_real *X, unsigned long long *d_res,
+                                void *stream);
+
 #ifdef __cplusplus
 }
 #endif

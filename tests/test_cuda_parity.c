@@ -1151,3 +1151,317 @@ Test(cuda_parity, initial_state_in_device_memory) {
   sgfblo_synthetic_destroy(sp);
 #endif
 }
+
+/* ------------------------------------------- hyper-cleaning data in device memory -- */
+
+#ifdef SGFBLO_HAVE_CUDA
+/* The arrays of an hc_instance placed in device memory by the caller, as a CUDA application
+   holding its data on the device would (cudaMalloc + copy). */
+typedef struct {
+  int64_t N, Nv, d, C;
+  sgfblo_real *A, *Av;
+  int32_t *b, *bv;
+} dev_arrays;
+
+static void *dev_put(const void *h, size_t bytes) {
+  void *p = NULL;
+  sgfblo_errmsg err = {{0}};
+  cr_assert_eq(sgfblo_cuda_malloc(&p, bytes, &err), SGFBLO_OK, "%s", err.msg);
+  if (h) cr_assert_eq(sgfblo_cuda_upload(p, h, bytes, &err), SGFBLO_OK, "%s", err.msg);
+  return p;
+}
+
+static dev_arrays dev_upload(const hc_instance *in, int64_t N, int64_t Nv, int64_t d, int64_t C) {
+  sgfblo_errmsg err = {{0}};
+  cr_assert_eq(sgfblo_cuda_set_device(0, &err), SGFBLO_OK, "%s", err.msg);
+  const size_t rs = sizeof(sgfblo_real);
+  dev_arrays a = {N, Nv, d, C, NULL, NULL, NULL, NULL};
+  a.A = dev_put(in->A, rs * (size_t)(N * d));
+  a.Av = dev_put(in->Av, rs * (size_t)(Nv * d));
+  a.b = dev_put(in->b, sizeof(int32_t) * (size_t)N);
+  a.bv = dev_put(in->bv, sizeof(int32_t) * (size_t)Nv);
+  return a;
+}
+
+static void dev_arrays_free(dev_arrays *a) {
+  sgfblo_cuda_free(a->A);
+  sgfblo_cuda_free(a->Av);
+  sgfblo_cuda_free(a->b);
+  sgfblo_cuda_free(a->bv);
+  a->A = a->Av = NULL;
+  a->b = a->bv = NULL;
+}
+
+static sgfblo_hyperclean_data dev_data(const dev_arrays *a) {
+  return (sgfblo_hyperclean_data){.N = a->N,
+                                  .Nv = a->Nv,
+                                  .d = a->d,
+                                  .C = a->C,
+                                  .A = a->A,
+                                  .labels = a->b,
+                                  .Av = a->Av,
+                                  .val_labels = a->bv,
+                                  .lambda = 0.01, /* as hc_make */
+                                  .mem = SGFBLO_MEM_DEVICE,
+                                  .device_id = 0};
+}
+
+/* create fails with `want`, a message containing `needle`, and *out cleared. */
+static void expect_dev_reject(const sgfblo_hyperclean_data *data, sgfblo_status want,
+                              const char *needle) {
+  sgfblo_hyperclean *hc = (sgfblo_hyperclean *)&hc;
+  sgfblo_errmsg err = {{0}};
+  const sgfblo_status st = sgfblo_hyperclean_create(data, &hc, &err);
+  cr_expect_eq(st, want, "expected %s, got %s (%s)", sgfblo_status_string(want),
+               sgfblo_status_string(st), err.msg);
+  cr_expect_null(hc, "out not cleared on failure");
+  cr_expect(strstr(err.msg, needle) != NULL, "message \"%s\" does not contain \"%s\"", err.msg,
+            needle);
+  cr_log_info("device data refused: %s", err.msg);
+  if (st == SGFBLO_OK) sgfblo_hyperclean_destroy(hc);
+}
+#endif
+
+/* An instance made from device arrays holds its own device copy (the caller frees its arrays
+   right after create) and evaluates every oracle bit for bit as the instance made from the
+   same host arrays does on the device: same kernels, same cuBLAS calls, same data. Its host
+   side refuses. */
+Test(cuda_parity, hyperclean_from_device_data_matches_host_data) {
+  REQUIRE_CUDA();
+#ifdef SGFBLO_HAVE_CUDA
+  const uint64_t seed = fresh_seed("hyperclean device data");
+  const int64_t N = 300, Nv = 40, d = 6, C = 4, n = N, m = d * C, mx = m * m;
+  hc_instance in = hc_make(N, Nv, d, C, seed);
+  dev_arrays da = dev_upload(&in, N, Nv, d, C);
+  const sgfblo_hyperclean_data dd = dev_data(&da);
+  sgfblo_hyperclean *hd = NULL;
+  sgfblo_errmsg err = {{0}};
+  cr_assert_eq(sgfblo_hyperclean_create(&dd, &hd, &err), SGFBLO_OK, "%s", err.msg);
+  const void *caller_A = da.A;
+  dev_arrays_free(&da); /* copied once: the caller's arrays may go */
+
+  sgfblo_hyperclean_data view;
+  cr_assert_eq(sgfblo_hyperclean_get_data(hd, &view), SGFBLO_OK);
+  cr_expect_eq(view.mem, SGFBLO_MEM_DEVICE);
+  cr_expect_eq(view.device_id, 0);
+  cr_expect(view.N == N && view.Nv == Nv && view.d == d && view.C == C);
+  cr_expect(view.A && (const void *)view.A != caller_A, "the view shows the instance's copy");
+  sgfblo_real *A_back = hvec(N * d);
+  cr_assert_eq(sgfblo_cuda_read_sync(A_back, view.A, sizeof *A_back * (size_t)(N * d), NULL), 0);
+  cr_expect_eq(memcmp(A_back, in.A, sizeof *A_back * (size_t)(N * d)), 0, "A not copied exactly");
+  free(A_back);
+  cr_expect_eq(sgfblo_hyperclean_to_device(hd, 0, &err), SGFBLO_OK, "%s", err.msg);
+  cr_expect_eq(sgfblo_hyperclean_to_device(hd, 1, &err), SGFBLO_ERR_INVALID_ARG);
+
+  sgfblo_problem ph, pd;
+  cr_assert_eq(sgfblo_hyperclean_problem(in.hc, &ph), SGFBLO_OK);
+  cr_assert_eq(sgfblo_hyperclean_problem(hd, &pd), SGFBLO_OK);
+  cr_expect(pd.n == ph.n && pd.m == ph.m);
+  pair P;
+  pair_open(&P);
+  const sgfblo_eval_ctx ch = {SGFBLO_MEM_DEVICE, P.bg.stream, ph.user_data};
+  const sgfblo_eval_ctx cd = {SGFBLO_MEM_DEVICE, P.bg.stream, pd.user_data};
+  cr_assert_eq(ph.prepare(0, &ch), 0);
+  cr_assert_eq(pd.prepare(0, &cd), 0, "prepare of a device-only instance on its device");
+  sgfblo_real *x = hrand(n, seed + 11, 1.0), *y = hrand(m, seed + 12, 1.0);
+  sgfblo_real *u = hrand(n, seed + 13, 1.0), *v = hrand(m, seed + 14, 1.0);
+  sgfblo_real *dx = dcopy(&P, x, n), *dy = dcopy(&P, y, m), *du = dcopy(&P, u, n),
+              *dv = dcopy(&P, v, m);
+  sgfblo_real *oh = NULL, *od = NULL, *oh2 = NULL, *od2 = NULL;
+  GPU_OK(P.gpu->alloc(&P.bg, &oh, mx));
+  GPU_OK(P.gpu->alloc(&P.bg, &od, mx));
+  GPU_OK(P.gpu->alloc(&P.bg, &oh2, mx));
+  GPU_OK(P.gpu->alloc(&P.bg, &od2, mx));
+#define SAME(label, len, out_h, out_d)                                                     \
+  do {                                                                                     \
+    sgfblo_real *a_ = hcopy(&P, (out_h), (len)), *b_ = hcopy(&P, (out_d), (len));          \
+    cr_expect_eq(memcmp(a_, b_, (size_t)(len) * sizeof *a_), 0, "%s: device data differs", \
+                 (label));                                                                 \
+    free(a_);                                                                              \
+    free(b_);                                                                              \
+  } while (0)
+  sgfblo_real fh = 0, fd = 1;
+  cr_assert_eq(ph.f_val(dx, dy, &fh, &ch), 0);
+  cr_assert_eq(pd.f_val(dx, dy, &fd, &cd), 0);
+  cr_expect_eq(fh, fd, "f_val: %.17g vs %.17g", (double)fh, (double)fd);
+  cr_assert_eq(ph.g_val(dx, dy, &fh, &ch), 0);
+  cr_assert_eq(pd.g_val(dx, dy, &fd, &cd), 0);
+  cr_expect_eq(fh, fd, "g_val: %.17g vs %.17g", (double)fh, (double)fd);
+  cr_assert_eq(ph.grad_f(dx, dy, oh, oh2, &ch), 0);
+  cr_assert_eq(pd.grad_f(dx, dy, od, od2, &cd), 0);
+  SAME("grad_x f", n, oh, od);
+  SAME("grad_y f", m, oh2, od2);
+  cr_assert_eq(ph.grad_g(dx, dy, oh, oh2, &ch), 0);
+  cr_assert_eq(pd.grad_g(dx, dy, od, od2, &cd), 0);
+  SAME("grad_x g", n, oh, od);
+  SAME("grad_y g", m, oh2, od2);
+  cr_assert_eq(ph.hyy_mv(dx, dy, dv, oh, &ch), 0);
+  cr_assert_eq(pd.hyy_mv(dx, dy, dv, od, &cd), 0);
+  SAME("Hyy v", m, oh, od);
+  cr_assert_eq(ph.jyx_mv(dx, dy, du, oh, &ch), 0);
+  cr_assert_eq(pd.jyx_mv(dx, dy, du, od, &cd), 0);
+  SAME("Jyx u", m, oh, od);
+  cr_assert_eq(ph.jyxT_mv(dx, dy, dv, oh, &ch), 0);
+  cr_assert_eq(pd.jyxT_mv(dx, dy, dv, od, &cd), 0);
+  SAME("Jyx^T v", n, oh, od);
+  cr_assert_eq(ph.hyy_dense(dx, dy, oh, &ch), 0);
+  cr_assert_eq(pd.hyy_dense(dx, dy, od, &cd), 0);
+  SAME("dense Hyy", m * m, oh, od);
+#undef SAME
+
+  /* Host memory: the device-only instance has nothing to compute with and refuses, leaving
+     its outputs alone; so does its prepare hook (a CPU-backend setup). */
+  const sgfblo_eval_ctx hostc = {SGFBLO_MEM_HOST, NULL, pd.user_data};
+  sgfblo_real *o1 = hvec(mx), *o2 = hvec(mx), val = 42;
+  for (int64_t k = 0; k < mx; ++k) o1[k] = o2[k] = 7;
+  cr_expect_neq(pd.prepare(0, &hostc), 0);
+  cr_expect_neq(pd.f_val(x, y, &val, &hostc), 0);
+  cr_expect_neq(pd.g_val(x, y, &val, &hostc), 0);
+  cr_expect_neq(pd.grad_f(x, y, o1, o2, &hostc), 0);
+  cr_expect_neq(pd.grad_g(x, y, o1, o2, &hostc), 0);
+  cr_expect_neq(pd.hyy_mv(x, y, v, o2, &hostc), 0);
+  cr_expect_neq(pd.jyx_mv(x, y, u, o2, &hostc), 0);
+  cr_expect_neq(pd.jyxT_mv(x, y, v, o1, &hostc), 0);
+  cr_expect_neq(pd.hyy_dense(x, y, o1, &hostc), 0);
+  cr_expect_eq(val, 42);
+  for (int64_t k = 0; k < mx; ++k)
+    cr_expect(o1[k] == 7 && o2[k] == 7, "output %lld written", (long long)k);
+
+  sgfblo_real *hb[] = {x, y, u, v, o1, o2};
+  for (size_t i = 0; i < sizeof hb / sizeof hb[0]; ++i) free(hb[i]);
+  sgfblo_real *db[] = {dx, dy, du, dv, oh, od, oh2, od2};
+  for (size_t i = 0; i < sizeof db / sizeof db[0]; ++i) P.gpu->release(&P.bg, db[i]);
+  pair_close(&P);
+  sgfblo_hyperclean_destroy(hd);
+  hc_free(&in);
+#endif
+}
+
+/* An RXGF solve on the CUDA backend from device data is the solve from host data, bit for bit
+   and count for count; on the CPU backend the device-only instance is refused at setup. */
+Test(cuda_parity, rxgf_solve_from_device_data_equals_host_data) {
+  REQUIRE_CUDA();
+#ifdef SGFBLO_HAVE_CUDA
+  const uint64_t seed = fresh_seed("hyperclean device data solve");
+  const int64_t N = 120, Nv = 40, d = 5, C = 3;
+  hc_instance in = hc_make(N, Nv, d, C, seed);
+  dev_arrays da = dev_upload(&in, N, Nv, d, C);
+  const sgfblo_hyperclean_data dd = dev_data(&da);
+  sgfblo_hyperclean *hd = NULL;
+  sgfblo_errmsg err = {{0}};
+  cr_assert_eq(sgfblo_hyperclean_create(&dd, &hd, &err), SGFBLO_OK, "%s", err.msg);
+  dev_arrays_free(&da);
+  sgfblo_problem ph, pd;
+  sgfblo_hyperclean_problem(in.hc, &ph);
+  sgfblo_hyperclean_problem(hd, &pd);
+  sgfblo_settings set = parity_settings(SGFBLO_METHOD_RXGF, SGFBLO_BACKEND_CUDA);
+  set.integrator = SGFBLO_INTEG_RK4;
+  set.dt = 1.0;
+  set.t_final = 20.0;
+  set.monitor_every = 10;
+  sgfblo_solver *sh = setup_ok(&ph, &set), *sd = setup_ok(&pd, &set);
+  cr_assert_eq(sgfblo_solver_solve(sh), SGFBLO_OK, "%s", sgfblo_solver_last_error(sh));
+  cr_assert_eq(sgfblo_solver_solve(sd), SGFBLO_OK, "%s", sgfblo_solver_last_error(sd));
+  sgfblo_info ih, id;
+  sgfblo_solver_get_info(sh, &ih);
+  sgfblo_solver_get_info(sd, &id);
+  cr_expect_eq(id.exit_flag, ih.exit_flag);
+  cr_expect_eq(id.last.step, ih.last.step);
+  cr_expect_eq(id.n_grad, ih.n_grad);
+  cr_expect_eq(id.n_prod, ih.n_prod);
+  cr_expect_eq(id.last.f, ih.last.f, "final f %.17g vs %.17g", id.last.f, ih.last.f);
+  const int64_t nz = ph.n + ph.m;
+  sgfblo_real *zh = hvec(nz), *zd = hvec(nz);
+  cr_assert_eq(sgfblo_solver_get_state(sh, zh, zh + ph.n), SGFBLO_OK);
+  cr_assert_eq(sgfblo_solver_get_state(sd, zd, zd + ph.n), SGFBLO_OK);
+  cr_expect_eq(memcmp(zh, zd, sizeof *zh * (size_t)nz), 0, "final states differ");
+  free(zh);
+  free(zd);
+  sgfblo_solver_destroy(sh);
+  sgfblo_solver_destroy(sd);
+
+  /* CPU backend: refused at setup, with a message that says why. */
+  set.backend = SGFBLO_BACKEND_CPU;
+  sgfblo_solver *sc = NULL;
+  cr_assert_eq(sgfblo_solver_create(&sc), SGFBLO_OK);
+  cr_expect_eq(sgfblo_solver_setup(sc, &pd, &set), SGFBLO_ERR_CALLBACK);
+  cr_expect(strstr(sgfblo_solver_last_error(sc), "device memory only"), "%s",
+            sgfblo_solver_last_error(sc));
+  cr_log_info("CPU setup of device data: %s", sgfblo_solver_last_error(sc));
+  sgfblo_solver_destroy(sc);
+  sgfblo_hyperclean_destroy(hd);
+  hc_free(&in);
+#endif
+}
+
+/* Device input is checked where it lives: the memory kind and device of each pointer, the size
+   of its allocation, then labels and features by a reduction on the device, with the codes
+   and the index the host validation reports. */
+Test(cuda_parity, device_data_is_validated) {
+  REQUIRE_CUDA();
+#ifdef SGFBLO_HAVE_CUDA
+  const uint64_t seed = fresh_seed("hyperclean device validation");
+  const int64_t N = 20, Nv = 30, d = 6, C = 4;
+  hc_instance in = hc_make(N, Nv, d, C, seed);
+  dev_arrays da = dev_upload(&in, N, Nv, d, C);
+  sgfblo_hyperclean_data dd;
+
+  /* Host pointers passed as device memory. */
+  dd = dev_data(&da);
+  dd.A = in.A;
+  expect_dev_reject(&dd, SGFBLO_ERR_INVALID_ARG, "hyperclean: A (");
+  dd = dev_data(&da);
+  dd.val_labels = in.bv;
+  expect_dev_reject(&dd, SGFBLO_ERR_INVALID_ARG, "hyperclean: val_labels (");
+  /* A device that does not exist. */
+  dd = dev_data(&da);
+  dd.device_id = 4096;
+  expect_dev_reject(&dd, SGFBLO_ERR_INVALID_ARG, "device_id 4096");
+
+  /* An allocation smaller than N x d (far smaller than any rounding of the allocator). */
+  {
+    const int64_t Nb = 3000, db = 300;
+    sgfblo_real *small = dev_put(NULL, sizeof(sgfblo_real) * (size_t)(Nb * db) / 8);
+    int32_t *bb = dev_put(NULL, sizeof(int32_t) * (size_t)Nb);
+    dd = dev_data(&da);
+    dd.N = Nb;
+    dd.d = db;
+    dd.A = small;
+    dd.labels = bb;
+    dd.Av = dev_put(NULL, sizeof(sgfblo_real) * (size_t)(Nv * db));
+    expect_dev_reject(&dd, SGFBLO_ERR_INVALID_ARG, "A: the allocation holds");
+    expect_dev_reject(&dd, SGFBLO_ERR_INVALID_ARG, "N x d needs");
+    sgfblo_cuda_free(small);
+    sgfblo_cuda_free(bb);
+    sgfblo_cuda_free((void *)dd.Av);
+  }
+
+  /* Bad contents, in device memory. */
+  sgfblo_errmsg err = {{0}};
+  const int32_t bad_label = (int32_t)C, neg_label = -1;
+  const sgfblo_real nan_v = (sgfblo_real)NAN, inf_v = (sgfblo_real)INFINITY;
+  dd = dev_data(&da);
+  cr_assert_eq(sgfblo_cuda_upload(da.b + 3, &bad_label, sizeof bad_label, &err), SGFBLO_OK);
+  cr_assert_eq(sgfblo_cuda_upload(da.b + 9, &bad_label, sizeof bad_label, &err), SGFBLO_OK);
+  expect_dev_reject(&dd, SGFBLO_ERR_INVALID_ARG, "labels[3] = 4 is outside [0, C)");
+  expect_dev_reject(&dd, SGFBLO_ERR_INVALID_ARG, "(2 such labels)");
+  cr_assert_eq(sgfblo_cuda_upload(da.b + 3, &in.b[3], sizeof bad_label, &err), SGFBLO_OK);
+  cr_assert_eq(sgfblo_cuda_upload(da.b + 9, &in.b[9], sizeof bad_label, &err), SGFBLO_OK);
+  cr_assert_eq(sgfblo_cuda_upload(da.bv + 5, &neg_label, sizeof neg_label, &err), SGFBLO_OK);
+  expect_dev_reject(&dd, SGFBLO_ERR_INVALID_ARG, "val_labels[5] = -1");
+  cr_assert_eq(sgfblo_cuda_upload(da.bv + 5, &in.bv[5], sizeof neg_label, &err), SGFBLO_OK);
+  cr_assert_eq(sgfblo_cuda_upload(da.A + 7, &nan_v, sizeof nan_v, &err), SGFBLO_OK);
+  expect_dev_reject(&dd, SGFBLO_ERR_NONFINITE, "A[7] (row 1, column 1) is not finite");
+  cr_assert_eq(sgfblo_cuda_upload(da.A + 7, &in.A[7], sizeof nan_v, &err), SGFBLO_OK);
+  cr_assert_eq(sgfblo_cuda_upload(da.Av + 17, &inf_v, sizeof inf_v, &err), SGFBLO_OK);
+  expect_dev_reject(&dd, SGFBLO_ERR_NONFINITE, "Av[17]");
+  cr_assert_eq(sgfblo_cuda_upload(da.Av + 17, &in.Av[17], sizeof inf_v, &err), SGFBLO_OK);
+
+  /* Restored: accepted. */
+  sgfblo_hyperclean *hd = NULL;
+  cr_expect_eq(sgfblo_hyperclean_create(&dd, &hd, &err), SGFBLO_OK, "%s", err.msg);
+  sgfblo_hyperclean_destroy(hd);
+  dev_arrays_free(&da);
+  hc_free(&in);
+#endif
+}

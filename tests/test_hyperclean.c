@@ -824,3 +824,70 @@ Test(hyperclean, rxgf_fused_matches_separate_calls) { flow_fused_vs_separate(SGF
 Test(hyperclean, invfree_fused_matches_separate_calls) {
   flow_fused_vs_separate(SGFBLO_METHOD_INVFREE);
 }
+
+/* ------------------------------------------------------- memory space of the data -- */
+
+Test(hyperclean, create_rejects_a_memory_space_out_of_range) {
+  instance in;
+  instance_fill(&in, 10, 6, 3, 4, 1.0, 0.001, 19);
+  sgfblo_hyperclean_data d = in.data;
+  d.mem = (sgfblo_memspace)7;
+  expect_reject(&d, SGFBLO_ERR_INVALID_ARG, "data->mem");
+  d.mem = (sgfblo_memspace)-1;
+  expect_reject(&d, SGFBLO_ERR_INVALID_ARG, "data->mem");
+  /* Dimensions are still checked first, whatever the memory space. */
+  d = in.data;
+  d.mem = SGFBLO_MEM_DEVICE;
+  d.C = 1;
+  expect_reject(&d, SGFBLO_ERR_INVALID_ARG, "C must be >= 2");
+  d = in.data;
+  d.mem = SGFBLO_MEM_DEVICE;
+  d.A = NULL;
+  expect_reject(&d, SGFBLO_ERR_NULL_ARG, "data->A is NULL");
+  instance_free(&in);
+}
+
+/* Device data where no CUDA device can take it: a clean status, never a crash. The host
+   pointers below are never read as device memory: without CUDA (or without a device) create
+   stops before, and with a device they are refused as host memory. */
+Test(hyperclean, device_data_without_a_device_is_a_clean_error) {
+  instance in;
+  instance_fill(&in, 10, 6, 3, 4, 1.0, 0.001, 20);
+  sgfblo_hyperclean_data d = in.data;
+  d.mem = SGFBLO_MEM_DEVICE;
+  d.device_id = 0;
+#ifndef SGFBLO_HAVE_CUDA
+  expect_reject(&d, SGFBLO_ERR_NO_BACKEND, "no CUDA backend");
+#else
+  if (sgfblo_backend_available(SGFBLO_BACKEND_CUDA)) {
+    expect_reject(&d, SGFBLO_ERR_INVALID_ARG, "hyperclean: A (");
+  } else {
+    sgfblo_hyperclean *hc = (sgfblo_hyperclean *)&hc;
+    sgfblo_errmsg err = {{0}};
+    const sgfblo_status st = sgfblo_hyperclean_create(&d, &hc, &err);
+    cr_expect(st == SGFBLO_ERR_NO_BACKEND || st == SGFBLO_ERR_CUDA, "got %s (%s)",
+              sgfblo_status_string(st), err.msg);
+    cr_expect_null(hc);
+    cr_expect(strstr(err.msg, "SGFBLO_MEM_DEVICE") != NULL, "message: %s", err.msg);
+  }
+#endif
+  instance_free(&in);
+}
+
+/* A host instance reports host memory in its view, whatever device_id the data carried. */
+Test(hyperclean, view_of_host_data_is_host_memory) {
+  instance in;
+  instance_fill(&in, 10, 6, 3, 4, 1.0, 0.001, 21);
+  in.data.device_id = 5; /* ignored for host data */
+  sgfblo_hyperclean *hc = create_ok(&in.data);
+  sgfblo_hyperclean_data view;
+  memset(&view, 0xab, sizeof view);
+  cr_assert_eq(sgfblo_hyperclean_get_data(hc, &view), SGFBLO_OK);
+  cr_expect_eq(view.mem, SGFBLO_MEM_HOST);
+  cr_expect_eq(view.device_id, 0);
+  cr_expect_eq(view.N, 10);
+  cr_expect(view.A != in.A && view.A != NULL, "the view shows the instance's own copy");
+  cr_expect_eq(memcmp(view.A, in.A, sizeof *in.A * 30), 0);
+  sgfblo_hyperclean_destroy(hc);
+  instance_free(&in);
+}

@@ -31,7 +31,15 @@ sgfblo_hyperclean *bench_hc_generate(const bench_size *z, uint64_t seed) {
       b[i] = (int32_t)((b[i] + 1 + (int64_t)sgfblo_rng_below(&r, (uint64_t)(C - 1))) % C);
   }
   for (int64_t j = 0; j < Nv; ++j) bv[j] = (int32_t)(j % C);
-  const sgfblo_hyperclean_data data = {N, Nv, d, C, A, b, Av, bv, 0.001};
+  const sgfblo_hyperclean_data data = {.N = N,
+                                       .Nv = Nv,
+                                       .d = d,
+                                       .C = C,
+                                       .A = A,
+                                       .labels = b,
+                                       .Av = Av,
+                                       .val_labels = bv,
+                                       .lambda = 0.001};
   sgfblo_errmsg err;
   if (sgfblo_hyperclean_create(&data, &hc, &err) != SGFBLO_OK)
     fprintf(stderr, "bench: %s\n", err.msg);

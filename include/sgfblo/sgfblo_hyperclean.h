@@ -27,7 +27,13 @@
 extern "C" {
 #endif
 
-/** Input data of a hyper-cleaning instance. All pointers are host memory, read only. */
+/**
+ * Input data of a hyper-cleaning instance. The four arrays are read only and live in the
+ * memory space named by @c mem: host memory (the default, mem = SGFBLO_MEM_HOST = 0, so a
+ * zero-initialised struct keeps the host behaviour) or, for a CUDA application, device memory
+ * of CUDA device @c device_id (mem = SGFBLO_MEM_DEVICE). Either way sgfblo_hyperclean_create
+ * copies them once, so the caller may free its arrays as soon as it returns.
+ */
 typedef struct {
   int64_t N;                 ///< training samples, >= 1 (the upper dimension n)
   int64_t Nv;                ///< validation samples, >= 1
@@ -39,6 +45,11 @@ typedef struct {
   const int32_t *val_labels; ///< validation labels, length Nv, in [0, C)
   double lambda;             ///< ridge weight on ||y||_F^2, finite, >= 0 (the paper: 0.001);
                              ///< g(x, .) is strongly convex only when lambda > 0
+  sgfblo_memspace mem;       ///< where A, labels, Av and val_labels live: SGFBLO_MEM_HOST
+                             ///< (default, 0) or SGFBLO_MEM_DEVICE (cudaMalloc'd or managed
+                             ///< memory on device_id; needs a build with CUDA)
+  int device_id;             ///< the CUDA device holding the arrays when mem =
+                             ///< SGFBLO_MEM_DEVICE, >= 0; ignored when mem = SGFBLO_MEM_HOST
 } sgfblo_hyperclean_data;
 
 /** Owns the data copies and the oracle workspaces. Opaque. */
@@ -46,19 +57,41 @@ typedef struct sgfblo_hyperclean sgfblo_hyperclean;
 
 /**
  * Validate @p data and build an instance holding deep copies of its arrays plus every
- * workspace the oracles use, so the caller may free its arrays afterwards. Memory: the
+ * workspace the oracles use, so the caller may free its arrays afterwards.
+ *
+ * Host data (data->mem = SGFBLO_MEM_HOST): the copies and workspaces are host memory: the
  * copies (N + Nv) x d reals and N + Nv labels; workspaces (2N + Nv) x C + 2dC + 2N +
- * max(N, Nv) reals, plus min(N, 256) x (d*C + d) + d*d*C reals for the dense Hyy.
- * @param[in]  data  host description of the instance
+ * max(N, Nv) reals, plus min(N, 256) x (d*C + d) + d*d*C reals for the dense Hyy. The device
+ * copy is made later, at setup on the CUDA backend (see sgfblo_hyperclean_to_device).
+ *
+ * Device data (data->mem = SGFBLO_MEM_DEVICE, CUDA builds): each array must be device (or
+ * managed) memory on data->device_id, and its allocation must hold the array (checked through
+ * the driver when it can tell). Labels and features are validated on the device, one
+ * reduction per array; then the arrays are copied device to device, once, into the
+ * instance's own device copy, the one sgfblo_hyperclean_to_device would make. The instance is
+ * device-only: it holds NO host copy of the data and no host workspace. Device memory: the
+ * copies (N + Nv) x d reals and N + Nv labels; workspaces (2N + Nv) x C + 2dC + N +
+ * max(N, Nv) reals plus the dense-Hyy blocks above, two doubles, and a cuBLAS handle with a
+ * 32 MiB workspace. Host memory: the object only. Its callbacks serve device memory on
+ * device_id only (setup on the CUDA backend with settings.device_id = data->device_id);
+ * called with host memory they refuse (return nonzero, outputs untouched), so a solver set up
+ * on the CPU backend fails at setup with SGFBLO_ERR_CALLBACK. Host-side functions that read
+ * the data (sgfblo_hyperclean_train_weighted and the other fixed-weight trainings, the CLI)
+ * need an instance made from host data. Makes device_id current on the calling thread.
+ * @param[in]  data  description of the instance (host struct; arrays in data->mem)
  * @param[out] out   new object (host); set to NULL on failure. Free with
  *                   sgfblo_hyperclean_destroy.
  * @param[out] err   message naming the offending field (and index) on failure; may be NULL
  * @return SGFBLO_OK;
  *         SGFBLO_ERR_NULL_ARG (data, out, or one of A, labels, Av, val_labels is NULL);
  *         SGFBLO_ERR_INVALID_ARG (N, Nv or d < 1, C < 2, a dimension too large for BLAS's
- *         32-bit indices, a label outside [0, C), lambda < 0);
+ *         32-bit indices, a label outside [0, C), lambda < 0, mem not a memory space; device
+ *         data: device_id names no device, an array that is not device memory on device_id,
+ *         an allocation smaller than its array);
  *         SGFBLO_ERR_NONFINITE (a feature or lambda is NaN/Inf);
- *         SGFBLO_ERR_ALLOC
+ *         SGFBLO_ERR_NO_BACKEND (device data in a build without CUDA, or no usable CUDA
+ *         device);
+ *         SGFBLO_ERR_ALLOC; SGFBLO_ERR_CUDA (device data: a CUDA call failed)
  */
 SGFBLO_API sgfblo_status sgfblo_hyperclean_create(const sgfblo_hyperclean_data *data,
                                                   sgfblo_hyperclean **out, sgfblo_errmsg *err);
@@ -74,7 +107,8 @@ SGFBLO_API sgfblo_status sgfblo_hyperclean_create(const sgfblo_hyperclean_data *
  * The callbacks run on host memory, and on device memory (CUDA backend) once the object has a
  * device copy: p->prepare makes it at setup (sgfblo_hyperclean_to_device on
  * settings.device_id). Handed memory they cannot serve (NULL ctx; device memory without a
- * device copy or in a build without CUDA) they return nonzero without touching their outputs.
+ * device copy or in a build without CUDA; host memory for an instance made from device data)
+ * they return nonzero without touching their outputs.
  * They write the object's workspaces (hence hc is only logically const) and never allocate:
  * one thread at a time per object.
  * @param[in]  hc  instance; must outlive every solver set up with *p
@@ -89,7 +123,7 @@ SGFBLO_API sgfblo_status sgfblo_hyperclean_problem(const sgfblo_hyperclean *hc, 
  * Setup does this through problem.prepare; call it yourself to place the data ahead of setup or
  * to read the detailed message of a failure (prepare can only return a code). Idempotent for
  * one device; makes device_id current on the calling thread. sgfblo_hyperclean_destroy frees
- * the copy.
+ * the copy. An instance made from device data already has its copy, on data->device_id.
  * @return SGFBLO_OK, SGFBLO_ERR_NULL_ARG, SGFBLO_ERR_NO_BACKEND (built without CUDA),
  *         SGFBLO_ERR_INVALID_ARG (already on another device), SGFBLO_ERR_ALLOC, SGFBLO_ERR_CUDA
  */
@@ -98,9 +132,13 @@ SGFBLO_API sgfblo_status sgfblo_hyperclean_to_device(sgfblo_hyperclean *hc, int 
 
 /**
  * Read-only view of the instance's own copies of the data (for metrics and the CLI).
- * The pointers stay valid until sgfblo_hyperclean_destroy(hc).
+ * The pointers stay valid until sgfblo_hyperclean_destroy(hc). For an instance made from host
+ * data, view->mem = SGFBLO_MEM_HOST, view->device_id = 0 and the pointers are its host copies
+ * (even once it also has a device copy). For one made from device data, view->mem =
+ * SGFBLO_MEM_DEVICE, view->device_id is its device and the pointers are its DEVICE copies:
+ * do not read them on the host.
  * @param[in]  hc    instance
- * @param[out] view  filled with N, Nv, d, C, lambda and pointers into hc (host)
+ * @param[out] view  filled with N, Nv, d, C, lambda, mem, device_id and pointers into hc
  * @return SGFBLO_OK, SGFBLO_ERR_NULL_ARG
  */
 SGFBLO_API sgfblo_status sgfblo_hyperclean_get_data(const sgfblo_hyperclean *hc,

@@ -15,11 +15,14 @@
      - potrf: devInfo is read back (SGFBLO_ERR_NOT_SPD must be reported by the call);
      - to_host / from_host, synchronous by contract. */
 #include <cublas_v2.h>
+#include <cudaTypedefs.h> /* types of driver entry points only: no -lcuda */
 #include <cuda_runtime.h>
 #include <cusolverDn.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "backend/cuda_dev.h"
 #include "core/error.h"
@@ -702,6 +705,81 @@ sgfblo_status sgfblo_cuda_upload(void *dst, const void *src, size_t bytes, sgfbl
   SGFBLO_CUDA_TRY(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice));
 cleanup:
   return st;
+}
+
+sgfblo_status sgfblo_cuda_copy_d2d(void *dst, const void *src, size_t bytes, sgfblo_errmsg *err) {
+  sgfblo_status st = SGFBLO_OK;
+  if (bytes == 0) return SGFBLO_OK;
+  /* On the legacy default stream, then waited for: a device-to-device cudaMemcpy may return
+     before the copy is done, and the caller may free or overwrite the source afterwards. */
+  SGFBLO_CUDA_TRY(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, 0));
+  SGFBLO_CUDA_TRY(cudaStreamSynchronize(0));
+cleanup:
+  return st;
+}
+
+/* Bytes of the allocation holding p from p on, through the driver's cuMemGetAddressRange
+   reached by cudaGetDriverEntryPointByVersion (so the library needs no -lcuda). 0 when the
+   driver cannot tell (entry point unavailable, or an address it does not know as one
+   allocation): the caller then skips the size check. */
+static size_t allocation_bytes_from(const void *p) {
+  static const unsigned int kVersion = 12000; /* cuMemGetAddressRange_v2 (ABI 3020) */
+  PFN_cuMemGetAddressRange_v3020 fn = NULL;
+  enum cudaDriverEntryPointQueryResult q = cudaDriverEntryPointSymbolNotFound;
+  if (cudaGetDriverEntryPointByVersion("cuMemGetAddressRange", (void **)&fn, kVersion,
+                                       cudaEnableDefault, &q) != cudaSuccess ||
+      q != cudaDriverEntryPointSuccess || !fn) {
+    (void)cudaGetLastError();
+    return 0;
+  }
+  CUdeviceptr base = 0;
+  size_t size = 0;
+  const CUdeviceptr addr = (CUdeviceptr)(uintptr_t)p;
+  if (fn(&base, &size, addr) != CUDA_SUCCESS || addr < base || addr - base > size) return 0;
+  return size - (size_t)(addr - base);
+}
+
+static const char *memory_type_name(enum cudaMemoryType t) {
+  switch (t) {
+    case cudaMemoryTypeUnregistered: return "ordinary host memory";
+    case cudaMemoryTypeHost: return "pinned host memory";
+    case cudaMemoryTypeDevice: return "device memory";
+    case cudaMemoryTypeManaged: return "managed memory";
+    default: return "memory of an unknown kind";
+  }
+}
+
+sgfblo_status sgfblo_cuda_check_device_array(const void *p, size_t bytes, int device_id,
+                                             const char *name, const char *shape,
+                                             sgfblo_errmsg *err) {
+  struct cudaPointerAttributes a;
+  memset(&a, 0, sizeof a);
+  const cudaError_t e = cudaPointerGetAttributes(&a, p);
+  if (e != cudaSuccess) {
+    (void)cudaGetLastError();
+    if (e == cudaErrorInvalidValue)
+      return sgfblo_fail(err, SGFBLO_ERR_INVALID_ARG,
+                         "%s (%p) is not device memory on CUDA device %d: "
+                         "cudaPointerGetAttributes does not know it (%s)",
+                         name, p, device_id, cudaGetErrorString(e));
+    return sgfblo_fail(err, SGFBLO_ERR_CUDA, "%s: cudaPointerGetAttributes failed: %s (%s)", name,
+                       cudaGetErrorString(e), cudaGetErrorName(e));
+  }
+  if (a.type != cudaMemoryTypeDevice && a.type != cudaMemoryTypeManaged)
+    return sgfblo_fail(err, SGFBLO_ERR_INVALID_ARG,
+                       "%s (%p) is %s, not device memory on CUDA device %d (mem is "
+                       "SGFBLO_MEM_DEVICE)",
+                       name, p, memory_type_name(a.type), device_id);
+  if (a.type == cudaMemoryTypeDevice && a.device != device_id)
+    return sgfblo_fail(err, SGFBLO_ERR_INVALID_ARG,
+                       "%s (%p) is device memory on CUDA device %d, not on device_id %d", name, p,
+                       a.device, device_id);
+  const size_t have = allocation_bytes_from(p);
+  if (have != 0 && have < bytes)
+    return sgfblo_fail(err, SGFBLO_ERR_INVALID_ARG,
+                       "%s: the allocation holds %zu bytes, %s needs %zu", name, have, shape,
+                       bytes);
+  return SGFBLO_OK;
 }
 
 /* A problem's cuBLAS handle with its workspace and the stream it is bound to. */

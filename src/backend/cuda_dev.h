@@ -44,6 +44,19 @@ sgfblo_status sgfblo_cuda_malloc(void **p, size_t bytes, sgfblo_errmsg *err);
 void sgfblo_cuda_free(void *p);
 /** Synchronous host -> device copy. */
 sgfblo_status sgfblo_cuda_upload(void *dst, const void *src, size_t bytes, sgfblo_errmsg *err);
+/** Synchronous device -> device copy (waits until the copy is done, so the source may be
+    freed or overwritten as soon as it returns). */
+sgfblo_status sgfblo_cuda_copy_d2d(void *dst, const void *src, size_t bytes, sgfblo_errmsg *err);
+/** Check that p (an array of `bytes` bytes the caller calls `name`, of shape `shape`, e.g.
+    "N x d") is device memory on device_id (or managed memory) and that its allocation holds
+    `bytes` bytes from p on. The size is asked of the driver (cuMemGetAddressRange through
+    cudaGetDriverEntryPointByVersion); when it cannot tell, that check is skipped.
+    @return SGFBLO_OK; SGFBLO_ERR_INVALID_ARG ("<name> (<p>) is host memory, not device memory
+            on CUDA device <id> ...", "... on CUDA device <k>, not on device_id <id>",
+            "<name>: the allocation holds X bytes, <shape> needs Y"); SGFBLO_ERR_CUDA */
+sgfblo_status sgfblo_cuda_check_device_array(const void *p, size_t bytes, int device_id,
+                                             const char *name, const char *shape,
+                                             sgfblo_errmsg *err);
 /** A cuBLAS handle of its own for a problem's device data (host pointer mode), with a
     workspace of its own so that calls recorded into a step graph never allocate. It is bound
     to a stream by the first *_on call and rebound only when the stream changes. */

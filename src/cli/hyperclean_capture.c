@@ -61,6 +61,14 @@ FORWARD_PROD(fwd_jyx, jyx_mv)
 FORWARD_PROD(fwd_jyxT, jyxT_mv)
 #undef FORWARD_PROD
 
+/* prepare reads its instance from ctx->user_data too, so it must be forwarded like the rest:
+   handed the wrapper, the inner hook would take it for the instance. */
+static int fwd_prepare(int device_id, const sgfblo_eval_ctx *ctx) {
+  const hc_capture *c;
+  const sgfblo_eval_ctx in = inner_ctx(ctx, &c);
+  return c->inner.prepare(device_id, &in);
+}
+
 int hc_capture_init(hc_capture *c, const sgfblo_problem *inner, sgfblo_problem *out) {
   memset(c, 0, sizeof *c);
   c->inner = *inner;
@@ -75,8 +83,10 @@ int hc_capture_init(hc_capture *c, const sgfblo_problem *inner, sgfblo_problem *
   out->hyy_mv = inner->hyy_mv ? fwd_hyy : NULL;
   out->jyx_mv = inner->jyx_mv ? fwd_jyx : NULL;
   out->jyxT_mv = inner->jyxT_mv ? fwd_jyxT : NULL;
+  out->prepare = inner->prepare ? fwd_prepare : NULL;
   out->hyy_dense = NULL; /* AID-BiO uses products only */
   out->jyx_dense = NULL;
+  out->grad_g_curv = NULL; /* not a flow's wrapper; a copied pointer would get the wrapper */
   return 0;
 }
 

@@ -94,7 +94,8 @@ static sgfblo_status check_finite(const sgfblo_real *X, int64_t rows, int64_t d,
   return SGFBLO_OK;
 }
 
-static sgfblo_status validate(const sgfblo_hyperclean_data *dt, sgfblo_errmsg *err) {
+/* What can be checked without reading the arrays: dimensions, NULLs, lambda, mem. */
+static sgfblo_status validate_shape(const sgfblo_hyperclean_data *dt, sgfblo_errmsg *err) {
   sgfblo_status st = SGFBLO_OK;
   SGFBLO_TRY(check_dims(dt->N, "N", dt->d, dt->C, err));
   SGFBLO_TRY(check_dims(dt->Nv, "Nv", dt->d, dt->C, err));
@@ -108,6 +109,17 @@ static sgfblo_status validate(const sgfblo_hyperclean_data *dt, sgfblo_errmsg *e
   if (dt->lambda < 0)
     SGFBLO_FAIL(err, SGFBLO_ERR_INVALID_ARG, "hyperclean: lambda must be >= 0 (got %g)",
                 dt->lambda);
+  if (dt->mem != SGFBLO_MEM_HOST && dt->mem != SGFBLO_MEM_DEVICE)
+    SGFBLO_FAIL(err, SGFBLO_ERR_INVALID_ARG,
+                "hyperclean: data->mem must be SGFBLO_MEM_HOST or SGFBLO_MEM_DEVICE (got %d)",
+                (int)dt->mem);
+cleanup:
+  return st;
+}
+
+/* The contents of host arrays: labels in range, features finite. */
+static sgfblo_status validate_host_arrays(const sgfblo_hyperclean_data *dt, sgfblo_errmsg *err) {
+  sgfblo_status st = SGFBLO_OK;
   SGFBLO_TRY(check_labels(dt->labels, dt->N, dt->C, "labels", err));
   SGFBLO_TRY(check_labels(dt->val_labels, dt->Nv, dt->C, "val_labels", err));
   SGFBLO_TRY(check_finite(dt->A, dt->N, dt->d, "A", err));
@@ -116,24 +128,11 @@ cleanup:
   return st;
 }
 
-sgfblo_status sgfblo_hyperclean_create(const sgfblo_hyperclean_data *data, sgfblo_hyperclean **out,
-                                       sgfblo_errmsg *err) {
+/* Host data: host copies of the arrays and every host workspace the oracles use. */
+static sgfblo_status copy_host_data(sgfblo_hyperclean *hc, const sgfblo_hyperclean_data *data,
+                                    sgfblo_errmsg *err) {
   sgfblo_status st = SGFBLO_OK;
-  sgfblo_hyperclean *hc = NULL;
-  sgfblo_err_clear(err);
-  if (out) *out = NULL;
-  if (!out) SGFBLO_FAIL(err, SGFBLO_ERR_NULL_ARG, "hyperclean: out is NULL");
-  if (!data) SGFBLO_FAIL(err, SGFBLO_ERR_NULL_ARG, "hyperclean: data is NULL");
-  SGFBLO_TRY(validate(data, err));
-
-  hc = calloc(1, sizeof *hc);
-  if (!hc) SGFBLO_FAIL(err, SGFBLO_ERR_ALLOC, "hyperclean: allocating the object failed");
-  const int64_t N = data->N, Nv = data->Nv, d = data->d, C = data->C;
-  hc->N = N;
-  hc->Nv = Nv;
-  hc->d = d;
-  hc->C = C;
-  hc->lambda = data->lambda;
+  const int64_t N = hc->N, Nv = hc->Nv, d = hc->d, C = hc->C;
   const size_t rsz = sizeof(sgfblo_real), isz = sizeof(int32_t);
   ALLOC_OR_FAIL(hc->A, N, d, "training features A (N x d)");
   ALLOC_OR_FAIL(hc->Av, Nv, d, "validation features Av (Nv x d)");
@@ -145,7 +144,6 @@ sgfblo_status sgfblo_hyperclean_create(const sgfblo_hyperclean_data *data, sgfbl
   ALLOC_OR_FAIL(hc->sig, N, 1, "workspace sigma(x)");
   ALLOC_OR_FAIL(hc->dsig, N, 1, "workspace sigma'(x)");
   ALLOC_OR_FAIL(hc->ce, N > Nv ? N : Nv, 1, "workspace CE");
-  hc->nb = N < SGFBLO_HC_DENSE_BLOCK ? N : SGFBLO_HC_DENSE_BLOCK;
   ALLOC_OR_FAIL(hc->K, hc->nb, d * C, "dense-Hyy workspace (block x m)");
   ALLOC_OR_FAIL(hc->S, hc->nb, d, "dense-Hyy workspace (block x d)");
   ALLOC_OR_FAIL(hc->D, d * C, d, "dense-Hyy workspace (C blocks of d x d)");
@@ -153,6 +151,73 @@ sgfblo_status sgfblo_hyperclean_create(const sgfblo_hyperclean_data *data, sgfbl
   memcpy(hc->Av, data->Av, array_bytes(Nv, d, rsz));
   memcpy(hc->b, data->labels, array_bytes(N, 1, isz));
   memcpy(hc->bv, data->val_labels, array_bytes(Nv, 1, isz));
+cleanup:
+  return st; /* on failure the caller's destroy frees what was allocated */
+}
+
+/* Device data: validated where it lives, then copied device to device once into the
+   instance's own device copy (the one sgfblo_hyperclean_to_device makes for host data). The
+   instance is device-only: no host copy, no host workspace. */
+static sgfblo_status copy_device_data(sgfblo_hyperclean *hc, const sgfblo_hyperclean_data *data,
+                                      sgfblo_errmsg *err) {
+#ifdef SGFBLO_HAVE_CUDA
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_hc_dev *dev = NULL;
+  /* The byte counts of the device buffers must fit a size_t, as ALLOC_OR_FAIL checks for
+     the host ones (sgfblo_hc_dev_create relies on it). */
+  const int64_t m = hc->d * hc->C;
+  const struct {
+    int64_t rows, cols;
+    const char *what;
+  } bufs[] = {{hc->N, hc->d, "training features A (N x d)"},
+              {hc->Nv, hc->d, "validation features Av (Nv x d)"},
+              {hc->N, 2 * hc->C, "workspace A [y | v] (N x 2C)"},
+              {hc->Nv, hc->C, "workspace Av y (Nv x C)"},
+              {hc->nb, m, "dense-Hyy workspace (block x m)"},
+              {m, hc->d, "dense-Hyy workspace (C blocks of d x d)"}};
+  for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; ++i)
+    if (array_bytes(bufs[i].rows, bufs[i].cols, sizeof(sgfblo_real)) == 0)
+      SGFBLO_FAIL(err, SGFBLO_ERR_INVALID_ARG,
+                  "hyperclean: %s (%lld x %lld) is too large to allocate", bufs[i].what,
+                  (long long)bufs[i].rows, (long long)bufs[i].cols);
+  SGFBLO_TRY(sgfblo_hc_dev_check_input(data, err));
+  SGFBLO_TRY(sgfblo_hc_dev_create(hc, data, data->device_id, &dev, err));
+  hc->dev = dev;
+cleanup:
+  return st;
+#else
+  (void)hc;
+  (void)data;
+  return sgfblo_fail(err, SGFBLO_ERR_NO_BACKEND,
+                     "hyperclean: data->mem is SGFBLO_MEM_DEVICE but this build of sgfblo has "
+                     "no CUDA backend");
+#endif
+}
+
+sgfblo_status sgfblo_hyperclean_create(const sgfblo_hyperclean_data *data, sgfblo_hyperclean **out,
+                                       sgfblo_errmsg *err) {
+  sgfblo_status st = SGFBLO_OK;
+  sgfblo_hyperclean *hc = NULL;
+  sgfblo_err_clear(err);
+  if (out) *out = NULL;
+  if (!out) SGFBLO_FAIL(err, SGFBLO_ERR_NULL_ARG, "hyperclean: out is NULL");
+  if (!data) SGFBLO_FAIL(err, SGFBLO_ERR_NULL_ARG, "hyperclean: data is NULL");
+  SGFBLO_TRY(validate_shape(data, err));
+  if (data->mem == SGFBLO_MEM_HOST) SGFBLO_TRY(validate_host_arrays(data, err));
+
+  hc = calloc(1, sizeof *hc);
+  if (!hc) SGFBLO_FAIL(err, SGFBLO_ERR_ALLOC, "hyperclean: allocating the object failed");
+  hc->N = data->N;
+  hc->Nv = data->Nv;
+  hc->d = data->d;
+  hc->C = data->C;
+  hc->lambda = data->lambda;
+  hc->mem = data->mem;
+  hc->nb = hc->N < SGFBLO_HC_DENSE_BLOCK ? hc->N : SGFBLO_HC_DENSE_BLOCK;
+  if (data->mem == SGFBLO_MEM_DEVICE)
+    SGFBLO_TRY(copy_device_data(hc, data, err));
+  else
+    SGFBLO_TRY(copy_host_data(hc, data, err));
   *out = hc;
   hc = NULL;
 cleanup:
@@ -193,7 +258,9 @@ sgfblo_status sgfblo_hyperclean_to_device(sgfblo_hyperclean *hc, int device_id,
                        "hyperclean: the instance is already on CUDA device %d (asked for %d)", on,
                        device_id);
   }
-  return sgfblo_hc_dev_create(hc, device_id, (sgfblo_hc_dev **)&hc->dev, err);
+  sgfblo_hyperclean_data src;
+  (void)sgfblo_hyperclean_get_data(hc, &src); /* the host copies, mem = SGFBLO_MEM_HOST */
+  return sgfblo_hc_dev_create(hc, &src, device_id, (sgfblo_hc_dev **)&hc->dev, err);
 #else
   (void)device_id;
   return sgfblo_fail(err, SGFBLO_ERR_NO_BACKEND,
@@ -213,6 +280,11 @@ sgfblo_status sgfblo_hyperclean_get_data(const sgfblo_hyperclean *hc,
   view->Av = hc->Av;
   view->val_labels = hc->bv;
   view->lambda = hc->lambda;
+  view->mem = SGFBLO_MEM_HOST;
+  view->device_id = 0;
+#ifdef SGFBLO_HAVE_CUDA
+  if (hc->mem == SGFBLO_MEM_DEVICE) sgfblo_hc_dev_data(hc->dev, view);
+#endif
   return SGFBLO_OK;
 }
 

@@ -46,7 +46,15 @@ void sgfblo_hc_dev_destroy(sgfblo_hc_dev *D) {
 
 int sgfblo_hc_dev_device(const sgfblo_hc_dev *D) { return D ? D->device : -1; }
 
-sgfblo_status sgfblo_hc_dev_create(const struct sgfblo_hyperclean *hc, int device_id,
+/* Copy bytes from src (host or device memory, as mem says) to the device buffer dst. */
+static sgfblo_status copy_in(void *dst, const void *src, size_t bytes, sgfblo_memspace mem,
+                             sgfblo_errmsg *err) {
+  return mem == SGFBLO_MEM_DEVICE ? sgfblo_cuda_copy_d2d(dst, src, bytes, err)
+                                  : sgfblo_cuda_upload(dst, src, bytes, err);
+}
+
+sgfblo_status sgfblo_hc_dev_create(const struct sgfblo_hyperclean *hc,
+                                   const sgfblo_hyperclean_data *src, int device_id,
                                    sgfblo_hc_dev **out, sgfblo_errmsg *err) {
   sgfblo_status st = SGFBLO_OK;
   sgfblo_hc_dev *D = calloc(1, sizeof *D);
@@ -76,15 +84,109 @@ sgfblo_status sgfblo_hc_dev_create(const struct sgfblo_hyperclean *hc, int devic
   SGFBLO_TRY(sgfblo_cuda_malloc((void **)&D->S, rs * (size_t)(D->nb * d), err));
   SGFBLO_TRY(sgfblo_cuda_malloc((void **)&D->D, rs * (size_t)(d * C * d), err));
   SGFBLO_TRY(sgfblo_cuda_malloc((void **)&D->val, 2 * sizeof(double), err));
-  SGFBLO_TRY(sgfblo_cuda_upload(D->A, hc->A, rs * (size_t)(N * d), err));
-  SGFBLO_TRY(sgfblo_cuda_upload(D->Av, hc->Av, rs * (size_t)(Nv * d), err));
-  SGFBLO_TRY(sgfblo_cuda_upload(D->b, hc->b, sizeof(int32_t) * (size_t)N, err));
-  SGFBLO_TRY(sgfblo_cuda_upload(D->bv, hc->bv, sizeof(int32_t) * (size_t)Nv, err));
+  SGFBLO_TRY(copy_in(D->A, src->A, rs * (size_t)(N * d), src->mem, err));
+  SGFBLO_TRY(copy_in(D->Av, src->Av, rs * (size_t)(Nv * d), src->mem, err));
+  SGFBLO_TRY(copy_in(D->b, src->labels, sizeof(int32_t) * (size_t)N, src->mem, err));
+  SGFBLO_TRY(copy_in(D->bv, src->val_labels, sizeof(int32_t) * (size_t)Nv, src->mem, err));
   SGFBLO_TRY(sgfblo_cuda_blas_create(&D->blas, err));
   *out = D;
   D = NULL;
 cleanup:
   sgfblo_hc_dev_destroy(D);
+  return st;
+}
+
+void sgfblo_hc_dev_data(const sgfblo_hc_dev *D, sgfblo_hyperclean_data *view) {
+  view->A = D->A;
+  view->labels = D->b;
+  view->Av = D->Av;
+  view->val_labels = D->bv;
+  view->mem = SGFBLO_MEM_DEVICE;
+  view->device_id = D->device;
+}
+
+/* Counts of bad entries (res[0]) and the first one (res[1]) of one array, on the device. */
+static sgfblo_status count_bad(const int32_t *labels, int64_t C, const sgfblo_real *X, int64_t n,
+                               const char *name, unsigned long long *d_res, unsigned long long *res,
+                               sgfblo_errmsg *err) {
+  const int rc = labels ? sgfblo_cuda_hc_check_labels(n, labels, C, d_res, NULL)
+                        : sgfblo_cuda_hc_check_finite(n, X, d_res, NULL);
+  const int rr = rc ? rc : sgfblo_cuda_read_sync(res, d_res, 2 * sizeof *res, NULL);
+  if (rr)
+    return sgfblo_fail(err, SGFBLO_ERR_CUDA, "hyperclean: validating %s on the device failed: %s",
+                       name, sgfblo_cuda_error_string(rr));
+  return SGFBLO_OK;
+}
+
+/* Labels in [0, C): the message of the host check (hyperclean.c), plus the count. */
+static sgfblo_status check_labels_dev(const int32_t *lab, int64_t count, int64_t C,
+                                      const char *name, unsigned long long *d_res,
+                                      sgfblo_errmsg *err) {
+  unsigned long long res[2] = {0, 0};
+  int32_t v = 0;
+  sgfblo_status st = count_bad(lab, C, NULL, count, name, d_res, res, err);
+  if (st != SGFBLO_OK || res[0] == 0) return st;
+  const int rr = sgfblo_cuda_read_sync(&v, lab + res[1], sizeof v, NULL);
+  if (rr)
+    return sgfblo_fail(err, SGFBLO_ERR_CUDA, "hyperclean: reading %s[%llu] failed: %s", name,
+                       res[1], sgfblo_cuda_error_string(rr));
+  return sgfblo_fail(err, SGFBLO_ERR_INVALID_ARG,
+                     "hyperclean: %s[%lld] = %ld is outside [0, C) with C = %lld (%llu such "
+                     "label%s)",
+                     name, (long long)res[1], (long)v, (long long)C, res[0], res[0] > 1 ? "s" : "");
+}
+
+/* Finite features: the message of the host check, plus the count. */
+static sgfblo_status check_finite_dev(const sgfblo_real *X, int64_t rows, int64_t d,
+                                      const char *name, unsigned long long *d_res,
+                                      sgfblo_errmsg *err) {
+  unsigned long long res[2] = {0, 0};
+  sgfblo_real v = 0;
+  sgfblo_status st = count_bad(NULL, 0, X, rows * d, name, d_res, res, err);
+  if (st != SGFBLO_OK || res[0] == 0) return st;
+  const int rr = sgfblo_cuda_read_sync(&v, X + res[1], sizeof v, NULL);
+  if (rr)
+    return sgfblo_fail(err, SGFBLO_ERR_CUDA, "hyperclean: reading %s[%llu] failed: %s", name,
+                       res[1], sgfblo_cuda_error_string(rr));
+  const long long k = (long long)res[1];
+  return sgfblo_fail(err, SGFBLO_ERR_NONFINITE,
+                     "hyperclean: %s[%lld] (row %lld, column %lld) is not finite (%g) (%llu "
+                     "non-finite entr%s)",
+                     name, k, k / (long long)d, k % (long long)d, (double)v, res[0],
+                     res[0] > 1 ? "ies" : "y");
+}
+
+sgfblo_status sgfblo_hc_dev_check_input(const sgfblo_hyperclean_data *dt, sgfblo_errmsg *err) {
+  sgfblo_status st = SGFBLO_OK;
+  unsigned long long *d_res = NULL;
+  const int count = sgfblo_cuda_device_count();
+  const size_t rs = sizeof(sgfblo_real), is = sizeof(int32_t);
+  if (count < 1)
+    SGFBLO_FAIL(err, SGFBLO_ERR_NO_BACKEND,
+                "hyperclean: data->mem is SGFBLO_MEM_DEVICE but no CUDA device is usable here "
+                "(no driver or no device)");
+  if (dt->device_id < 0 || dt->device_id >= count)
+    SGFBLO_FAIL(err, SGFBLO_ERR_INVALID_ARG,
+                "hyperclean: data->device_id %d does not name a CUDA device (this machine has %d)",
+                dt->device_id, count);
+  SGFBLO_TRY(sgfblo_cuda_set_device(dt->device_id, err));
+  /* Where the arrays are and how large their allocations are, before any kernel reads them. */
+  SGFBLO_TRY(sgfblo_cuda_check_device_array(dt->A, rs * (size_t)(dt->N * dt->d), dt->device_id,
+                                            "hyperclean: A", "N x d", err));
+  SGFBLO_TRY(sgfblo_cuda_check_device_array(dt->labels, is * (size_t)dt->N, dt->device_id,
+                                            "hyperclean: labels", "N", err));
+  SGFBLO_TRY(sgfblo_cuda_check_device_array(dt->Av, rs * (size_t)(dt->Nv * dt->d), dt->device_id,
+                                            "hyperclean: Av", "Nv x d", err));
+  SGFBLO_TRY(sgfblo_cuda_check_device_array(dt->val_labels, is * (size_t)dt->Nv, dt->device_id,
+                                            "hyperclean: val_labels", "Nv", err));
+  /* Contents, in the order of the host validation. */
+  SGFBLO_TRY(sgfblo_cuda_malloc((void **)&d_res, 2 * sizeof *d_res, err));
+  SGFBLO_TRY(check_labels_dev(dt->labels, dt->N, dt->C, "labels", d_res, err));
+  SGFBLO_TRY(check_labels_dev(dt->val_labels, dt->Nv, dt->C, "val_labels", d_res, err));
+  SGFBLO_TRY(check_finite_dev(dt->A, dt->N, dt->d, "A", d_res, err));
+  SGFBLO_TRY(check_finite_dev(dt->Av, dt->Nv, dt->d, "Av", d_res, err));
+cleanup:
+  sgfblo_cuda_free(d_res);
   return st;
 }
 

@@ -11,6 +11,9 @@
 struct sgfblo_hyperclean {
   int64_t N, Nv, d, C;
   double lambda;
+  /* SGFBLO_MEM_DEVICE: made from device data, device-only. The host arrays and workspaces
+     below are then all NULL and the callbacks serve device memory only (through dev). */
+  sgfblo_memspace mem;
   sgfblo_real *A;   /* N x d row-major, training features */
   sgfblo_real *Av;  /* Nv x d row-major, validation features */
   int32_t *b;       /* N training labels in [0, C) */

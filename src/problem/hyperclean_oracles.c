@@ -53,20 +53,32 @@ void sgfblo_hc_softmax_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ldz
 
 /* ---------------------------------------------------------------- helpers -- */
 
-/* The instance behind a callback, or NULL when the call cannot be served on the host. */
+/* The instance behind a callback, or NULL when the call cannot be served on the host: no
+   context or data, vectors outside host memory, or an instance made from device data (it
+   has no host copy to compute with). */
 static sgfblo_hyperclean *host_instance(const sgfblo_eval_ctx *ctx) {
   if (!ctx || ctx->mem != SGFBLO_MEM_HOST || !ctx->user_data) return NULL;
-  return (sgfblo_hyperclean *)ctx->user_data;
+  sgfblo_hyperclean *hc = (sgfblo_hyperclean *)ctx->user_data;
+  return hc->mem == SGFBLO_MEM_HOST ? hc : NULL;
+}
+
+/* Why host_instance refused: the code a callback returns, its outputs untouched. */
+static int host_refusal(const sgfblo_eval_ctx *ctx) {
+  if (ctx && ctx->mem == SGFBLO_MEM_HOST && ctx->user_data &&
+      ((const sgfblo_hyperclean *)ctx->user_data)->mem == SGFBLO_MEM_DEVICE)
+    return SGFBLO_PROBLEM_CB_DEVICE_ONLY;
+  return SGFBLO_PROBLEM_CB_NOT_HOST;
 }
 
 /* The device copy behind user_data (for SGFBLO_DEVICE_CALL): on device memory the oracles
    forward to hyperclean_cuda.c. */
 #define HC_DEV(ud) (((const sgfblo_hyperclean *)(ud))->dev)
 
-/* Host: nothing to do. Device: make (or check) the device copy on device_id. */
+/* Host: nothing to do, unless the instance is device-only (refused here, at setup, rather
+   than at the first evaluation). Device: make (or check) the device copy on device_id. */
 static int hc_prepare(int device_id, const sgfblo_eval_ctx *ctx) {
   if (!ctx || !ctx->user_data) return SGFBLO_PROBLEM_CB_NOT_HOST;
-  if (ctx->mem == SGFBLO_MEM_HOST) return 0;
+  if (ctx->mem == SGFBLO_MEM_HOST) return host_instance(ctx) ? 0 : host_refusal(ctx);
   return sgfblo_hyperclean_to_device((sgfblo_hyperclean *)ctx->user_data, device_id, NULL) ==
                  SGFBLO_OK
              ? 0
@@ -116,7 +128,7 @@ static int hc_f_val(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out
   SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_f_val, x, y, out);
   sgfblo_hyperclean *hc = host_instance(ctx);
   (void)x;
-  if (!hc) return 1;
+  if (!hc) return host_refusal(ctx);
   validation_softmax(hc, y, 0);
   double s = 0;
   for (int64_t j = 0; j < hc->Nv; ++j) s += hc->ce[j];
@@ -129,7 +141,7 @@ static int hc_g_val(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out
                     const sgfblo_eval_ctx *ctx) {
   SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_g_val, x, y, out);
   sgfblo_hyperclean *hc = host_instance(ctx);
-  if (!hc) return 1;
+  if (!hc) return host_refusal(ctx);
   const int64_t N = hc->N, m = hc->d * hc->C;
   sgfblo_hc_sigmoid(x, N, hc->sig, NULL);
   logits(hc, y);
@@ -147,7 +159,7 @@ static int hc_grad_f(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx
   SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_grad_f, x, y, gx, gy);
   sgfblo_hyperclean *hc = host_instance(ctx);
   (void)x;
-  if (!hc) return 1;
+  if (!hc) return host_refusal(ctx);
   if (gx)
     for (int64_t i = 0; i < hc->N; ++i) gx[i] = 0;
   if (!gy) return 0;
@@ -164,7 +176,7 @@ static int hc_grad_g(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx
                      const sgfblo_eval_ctx *ctx) {
   SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_grad_g, x, y, gx, gy);
   sgfblo_hyperclean *hc = host_instance(ctx);
-  if (!hc) return 1;
+  if (!hc) return host_refusal(ctx);
   if (!gx && !gy) return 0;
   const int64_t N = hc->N, C = hc->C, ld = 2 * C, m = hc->d * C;
   const sgfblo_real invN = (sgfblo_real)(1.0 / (double)N);
@@ -189,7 +201,7 @@ static int hc_hyy_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_re
                      sgfblo_real *out, const sgfblo_eval_ctx *ctx) {
   SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_hyy, x, y, v, out);
   sgfblo_hyperclean *hc = host_instance(ctx);
-  if (!hc) return 1;
+  if (!hc) return host_refusal(ctx);
   const int64_t N = hc->N, C = hc->C, ld = 2 * C, m = hc->d * C;
   sgfblo_hc_sigmoid(x, N, hc->sig, NULL);
   logits_and_av(hc, y, v);
@@ -216,7 +228,7 @@ static int hc_jyx_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_re
                      sgfblo_real *out, const sgfblo_eval_ctx *ctx) {
   SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_jyx, x, y, u, out);
   sgfblo_hyperclean *hc = host_instance(ctx);
-  if (!hc) return 1;
+  if (!hc) return host_refusal(ctx);
   const int64_t N = hc->N, C = hc->C, ld = 2 * C;
   sgfblo_hc_sigmoid(x, N, NULL, hc->dsig);
   logits(hc, y);
@@ -235,7 +247,7 @@ static int hc_jyxT_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_r
                       sgfblo_real *out, const sgfblo_eval_ctx *ctx) {
   SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_jyxT, x, y, v, out);
   sgfblo_hyperclean *hc = host_instance(ctx);
-  if (!hc) return 1;
+  if (!hc) return host_refusal(ctx);
   const int64_t N = hc->N, C = hc->C, ld = 2 * C;
   const sgfblo_real invN = (sgfblo_real)(1.0 / (double)N);
   sgfblo_hc_sigmoid(x, N, NULL, hc->dsig);
@@ -322,7 +334,7 @@ static int hc_hyy_dense(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real 
                         const sgfblo_eval_ctx *ctx) {
   SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_hyy_dense, x, y, out);
   sgfblo_hyperclean *hc = host_instance(ctx);
-  if (!hc) return 1;
+  if (!hc) return host_refusal(ctx);
   const int64_t N = hc->N, d = hc->d, C = hc->C, m = d * C, ld = 2 * C;
   const sgfblo_real invN = (sgfblo_real)(1.0 / (double)N);
   sgfblo_hc_sigmoid(x, N, hc->sig, NULL);

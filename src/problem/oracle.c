@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "core/error.h"
+#include "problem/problem_common.h"
 
 sgfblo_status sgfblo_problem_validate(const sgfblo_problem *p, sgfblo_errmsg *err) {
   if (!p) return sgfblo_fail(err, SGFBLO_ERR_NULL_ARG, "problem is NULL");
@@ -31,7 +32,18 @@ static sgfblo_status check(sgfblo_oracle *o, int rc, const char *name) {
 
 sgfblo_status sgfblo_oracle_prepare(sgfblo_oracle *o, int device_id) {
   if (!o->p.prepare) return SGFBLO_OK;
-  return check(o, o->p.prepare(device_id, &o->ctx), "prepare");
+  const int rc = o->p.prepare(device_id, &o->ctx);
+  if (rc == SGFBLO_PROBLEM_CB_DEVICE_ONLY && o->ctx.mem == SGFBLO_MEM_HOST) {
+    /* The built-in problems' code for data that exist in device memory only: say so, since
+       "returned 4" alone does not tell the user which backend to pick. */
+    o->callback_code = rc;
+    return sgfblo_fail(o->err, SGFBLO_ERR_CALLBACK,
+                       "problem callback prepare returned %d: for a built-in problem this means "
+                       "its data are in device memory only (made with mem = SGFBLO_MEM_DEVICE); "
+                       "set it up on the CUDA backend, on the device that holds the data",
+                       rc);
+  }
+  return check(o, rc, "prepare");
 }
 
 sgfblo_status sgfblo_oracle_f(sgfblo_oracle *o, const sgfblo_real *x, const sgfblo_real *y, double *out) {

@@ -20,6 +20,10 @@
 #define SGFBLO_PROBLEM_CB_NOT_ON_DEVICE 2
 /** A CUDA, cuBLAS or kernel-launch call inside a device callback failed. */
 #define SGFBLO_PROBLEM_CB_CUDA 3
+/** ctx->mem is SGFBLO_MEM_HOST but the instance was made from device data and holds no host
+    copy of it (hyper-cleaning with data.mem = SGFBLO_MEM_DEVICE): it runs on the CUDA backend
+    only, on the device holding the data. */
+#define SGFBLO_PROBLEM_CB_DEVICE_ONLY 4
 
 /** The problem data behind a callback's context, or NULL when the callback must refuse: no
     context, no data, or vectors outside host memory. */

@@ -50,10 +50,22 @@ int sgfblo_synth_dev_jyx_dense(sgfblo_synth_dev *D, const sgfblo_real *x, const 
 struct sgfblo_hyperclean;
 typedef struct sgfblo_hc_dev sgfblo_hc_dev;
 
-/** Device copies of A, Av and the labels of hc on device_id, the device workspaces (the host
-    object's, same sizes) and a cuBLAS handle. */
-sgfblo_status sgfblo_hc_dev_create(const struct sgfblo_hyperclean *hc, int device_id,
+/** Device copies on device_id of the arrays of src (A, Av, labels, val_labels; host or
+    device memory as src->mem says, copied once and synchronously, so the source may be freed
+    afterwards), the device workspaces (the host object's sizes) and a cuBLAS handle.
+    Dimensions, nb and lambda come from hc; src must already be validated. */
+sgfblo_status sgfblo_hc_dev_create(const struct sgfblo_hyperclean *hc,
+                                   const sgfblo_hyperclean_data *src, int device_id,
                                    sgfblo_hc_dev **out, sgfblo_errmsg *err);
+/** Validation of device input (src->mem = SGFBLO_MEM_DEVICE, dimensions and NULLs already
+    checked): a usable device_id, each array device memory on it with an allocation large
+    enough, labels in [0, C) and finite features, checked on the device. Makes device_id
+    current. Messages and codes as the host validation, plus the number of bad entries.
+    @return SGFBLO_OK, SGFBLO_ERR_NO_BACKEND (no usable device), SGFBLO_ERR_INVALID_ARG,
+            SGFBLO_ERR_NONFINITE, SGFBLO_ERR_ALLOC, SGFBLO_ERR_CUDA */
+sgfblo_status sgfblo_hc_dev_check_input(const sgfblo_hyperclean_data *src, sgfblo_errmsg *err);
+/** view's array pointers become the device copies, mem = SGFBLO_MEM_DEVICE, device_id. */
+void sgfblo_hc_dev_data(const sgfblo_hc_dev *D, sgfblo_hyperclean_data *view);
 void sgfblo_hc_dev_destroy(sgfblo_hc_dev *D);
 int sgfblo_hc_dev_device(const sgfblo_hc_dev *D);
 
