@@ -1304,6 +1304,18 @@ Test(cuda_parity, hyperclean_from_device_data_matches_host_data) {
   cr_assert_eq(ph.jyxT_mv(dx, dy, dv, oh, &ch), 0);
   cr_assert_eq(pd.jyxT_mv(dx, dy, dv, od, &cd), 0);
   SAME("Jyx^T v", n, oh, od);
+  {
+    sgfblo_real *oh3 = NULL, *od3 = NULL;
+    GPU_OK(P.gpu->alloc(&P.bg, &oh3, m));
+    GPU_OK(P.gpu->alloc(&P.bg, &od3, m));
+    cr_assert_eq(ph.grad_g_curv(dx, dy, oh2, oh, oh3, &ch), 0);
+    cr_assert_eq(pd.grad_g_curv(dx, dy, od2, od, od3, &cd), 0);
+    SAME("fused grad_y g", m, oh2, od2);
+    SAME("fused Jyx^T grad_y g", n, oh, od);
+    SAME("fused Hyy grad_y g", m, oh3, od3);
+    P.gpu->release(&P.bg, oh3);
+    P.gpu->release(&P.bg, od3);
+  }
   cr_assert_eq(ph.hyy_dense(dx, dy, oh, &ch), 0);
   cr_assert_eq(pd.hyy_dense(dx, dy, od, &cd), 0);
   SAME("dense Hyy", m * m, oh, od);
@@ -1323,6 +1335,7 @@ Test(cuda_parity, hyperclean_from_device_data_matches_host_data) {
   cr_expect_neq(pd.jyx_mv(x, y, u, o2, &hostc), 0);
   cr_expect_neq(pd.jyxT_mv(x, y, v, o1, &hostc), 0);
   cr_expect_neq(pd.hyy_dense(x, y, o1, &hostc), 0);
+  cr_expect_neq(pd.grad_g_curv(x, y, o2, o1, o2 + m, &hostc), 0);
   cr_expect_eq(val, 42);
   for (int64_t k = 0; k < mx; ++k)
     cr_expect(o1[k] == 7 && o2[k] == 7, "output %lld written", (long long)k);

@@ -290,7 +290,7 @@ static int hc_grad_g_curv(const sgfblo_real *x, const sgfblo_real *y, sgfblo_rea
                           sgfblo_real *qx, sgfblo_real *qy, const sgfblo_eval_ctx *ctx) {
   SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_grad_g_curv, x, y, gy, qx, qy);
   sgfblo_hyperclean *hc = host_instance(ctx);
-  if (!hc) return 1;
+  if (!hc) return host_refusal(ctx);
   const int64_t N = hc->N, C = hc->C, ld = 2 * C, m = hc->d * C;
   const int iN = (int)N, id = (int)hc->d, iC = (int)C, ild = (int)ld;
   const sgfblo_real invN = (sgfblo_real)(1.0 / (double)N);
