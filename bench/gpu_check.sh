@@ -4,6 +4,7 @@
 # solves, and run the benchmarks (bench_step, bench_scale) on both backends. Run from anywhere:
 #
 #     bash bench/gpu_check.sh                 # everything; logs under $OUT (default ./out)
+#     run(command="bash bench/gpu_check.sh", carry=[".debs", "data"])   # from a session
 #     STEPS="deps configure build ctest" bash bench/gpu_check.sh
 #
 # Such a machine cannot install packages. When .debs/ holds the Debian packages that
@@ -15,8 +16,10 @@
 # Environment:
 #   OUT            where logs go (default ./out); at most 8 files come back from a device run,
 #                  so the full set is also packed into $OUT/gpu_check_logs.tar.gz
-#   STEPS          subset of: info deps configure build ctest parity sanitizer bench float
-#                  (default: all of them)
+#   STEPS          subset of: info deps configure build ctest parity hyperclean sanitizer
+#                  bench float (default: all of them). hyperclean and the sanitizer's
+#                  hyper-cleaning run need MNIST in data/mnist (tools/fetch_mnist.sh here,
+#                  then carry "data"); without it they are skipped.
 #   BUILD_DIR      build tree (default build-gpu); the float build is "$BUILD_DIR-float"
 #   DEPS_PREFIX    where .debs are unpacked (default /tmp/sgfblo-deps)
 #   CUDA_ARCH      CMAKE_CUDA_ARCHITECTURES (default 90)
@@ -37,7 +40,7 @@ cd "$(dirname "$0")/.." || exit 2
 ROOT=$PWD
 
 OUT=${OUT:-$ROOT/out}
-STEPS=${STEPS:-"info deps configure build ctest parity sanitizer bench float"}
+STEPS=${STEPS:-"info deps configure build ctest parity hyperclean sanitizer bench float"}
 BUILD_DIR=${BUILD_DIR:-build-gpu}
 DEPS_PREFIX=${DEPS_PREFIX:-/tmp/sgfblo-deps}
 CUDA_ARCH=${CUDA_ARCH:-90}
@@ -176,8 +179,31 @@ if want parity; then
   grep -cE '^\[SKIP\]' "$LOGS/parity.log" | sed 's/^/    skipped tests: /'
 fi
 
-# ------------------------------------------------------------- sanitizer --
 CLI=$ROOT/$BUILD_DIR/sgfblo
+have_mnist() { ls "$ROOT"/data/mnist/train-images-idx3-ubyte* >/dev/null 2>&1; }
+
+# ------------------------------------------------------------ hyperclean --
+# The paper's setting (MNIST, N = 5000, RXGF, RK4, dt = 1, T = 100, from y*(0)) on both
+# backends: the flow's row (test accuracy, validation loss, training accuracy, precision,
+# recall, F1, oracle evaluations, exit; not the seconds) must print the same.
+if want hyperclean; then
+  if have_mnist; then
+    for b in cpu cuda; do
+      run_logged "hc-$b" "hyperclean_$b.txt" run_env "$CLI" hyperclean --backend "$b" \
+        --baseline none --quiet
+    done
+    flow_row() { awk '$1 == "rxgf" { $9 = ""; print }' "$LOGS/hyperclean_$1.txt"; }
+    if [ -n "$(flow_row cpu)" ] && [ "$(flow_row cpu)" = "$(flow_row cuda)" ]; then
+      record hc-same ok "cpu and cuda flow rows agree: $(flow_row cuda)"
+    else
+      record hc-same FAILED "flow rows differ: cpu [$(flow_row cpu)] cuda [$(flow_row cuda)]"
+    fi
+  else
+    record hyperclean skipped "no MNIST in data/mnist (carry \"data\")"
+  fi
+fi
+
+# ------------------------------------------------------------- sanitizer --
 SAN=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
 # san STEP TOOL LOG ARGS...: one compute-sanitizer run, bounded by SAN_TIMEOUT.
 san() {
@@ -198,11 +224,11 @@ if want sanitizer; then
       --t-final 1
     san memcheck memcheck sanitizer.log "$CLI" synthetic --backend cuda --method sqcqp --iters 20
     san racecheck racecheck sanitizer.log "$CLI" synthetic --backend cuda --dt 0.05 --t-final 0.2
-    if run_env "$CLI" --help 2>&1 | grep -q hyperclean; then
+    if have_mnist; then
       run_env "$CLI" hyperclean --help >"$LOGS/hyperclean_help.txt" 2>&1
       san memcheck-hc memcheck sanitizer.log "$CLI" hyperclean --backend cuda --dt 1 --t-final 2
     else
-      record memcheck-hc skipped "this sgfblo has no hyperclean command"
+      record memcheck-hc skipped "no MNIST in data/mnist (carry \"data\")"
     fi
     # The parity tests under memcheck (Criterion forks; the sanitizer follows the children).
     san memcheck-par memcheck sanitizer_parity.log --target-processes all \
