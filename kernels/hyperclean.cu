@@ -51,6 +51,16 @@ static __device__ void softmax_row(sgfblo_real *z, int64_t C, int32_t b, sgfblo_
   if (minus_onehot) z[b] = -others * inv;
 }
 
+// One row of Hyy V's residual over p (hyy_row on the host): p_k <- sig p_k (u_k - p'u),
+// formed as w_k - p'w with w = u - u_t, t the most likely class (no cancellation).
+static __device__ void hyy_row(sgfblo_real *p, const sgfblo_real *u, int64_t C, sgfblo_real sig) {
+  int64_t t = 0;
+  for (int64_t k = 1; k < C; ++k) t = p[k] > p[t] ? k : t;
+  sgfblo_real pw = 0;
+  for (int64_t k = 0; k < C; ++k) pw += p[k] * (u[k] - u[t]);
+  for (int64_t k = 0; k < C; ++k) p[k] = sig * p[k] * ((u[k] - u[t]) - pw);
+}
+
 static __global__ void k_hc_softmax_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
                                          const int32_t *labels, sgfblo_real *ce) {
   GRID_STRIDE(i, rows)
@@ -77,12 +87,7 @@ static __global__ void k_hc_hyy_rows(int64_t rows, int64_t C, const sgfblo_real 
     const sgfblo_real *u = p + C;
     softmax_row(p, C, 0, nullptr, false);
     sigmoid(x[i], &sig, nullptr);
-    // u_k - p'u = w_k - p'w with w = u - u_t, t the most likely class (no cancellation).
-    int64_t t = 0;
-    for (int64_t k = 1; k < C; ++k) t = p[k] > p[t] ? k : t;
-    sgfblo_real pw = 0;
-    for (int64_t k = 0; k < C; ++k) pw += p[k] * (u[k] - u[t]);
-    for (int64_t k = 0; k < C; ++k) p[k] = sig * p[k] * ((u[k] - u[t]) - pw);
+    hyy_row(p, u, C, sig);
   }
 }
 
@@ -142,11 +147,7 @@ static __global__ void k_hc_curv_rows(int64_t rows, int64_t C, const sgfblo_real
     sgfblo_real s = 0;
     for (int64_t k = 0; k < C; ++k) s += p[k] * (u[k] - ub);
     qx[i] = invN * dsig * s;
-    int64_t t = 0;
-    for (int64_t k = 1; k < C; ++k) t = p[k] > p[t] ? k : t;
-    sgfblo_real pw = 0;
-    for (int64_t k = 0; k < C; ++k) pw += p[k] * (u[k] - u[t]);
-    for (int64_t k = 0; k < C; ++k) p[k] = sig * p[k] * ((u[k] - u[t]) - pw);
+    hyy_row(p, u, C, sig);
   }
 }
 

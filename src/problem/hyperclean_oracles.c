@@ -51,6 +51,18 @@ void sgfblo_hc_softmax_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ldz
   }
 }
 
+/* Row i of Hyy V's residual, in place over p_i (u_i = A v row i follows it at p + C):
+   p_k <- sigma_i p_k (u_k - p'u). Formed as w_k - p'w with w = u - u_t, t the most likely
+   class (sum p = 1): for a saturated row p_t ~ 1 and p'u would cancel against u_t. */
+static void hyy_row(sgfblo_real *p, int64_t C, sgfblo_real sig) {
+  const sgfblo_real *u = p + C;
+  int64_t t = 0;
+  for (int64_t k = 1; k < C; ++k) t = p[k] > p[t] ? k : t;
+  sgfblo_real pw = 0;
+  for (int64_t k = 0; k < C; ++k) pw += p[k] * (u[k] - u[t]);
+  for (int64_t k = 0; k < C; ++k) p[k] = sig * p[k] * ((u[k] - u[t]) - pw);
+}
+
 /* ---------------------------------------------------------------- helpers -- */
 
 /* The instance behind a callback, or NULL when the call cannot be served on the host: no
@@ -206,17 +218,7 @@ static int hc_hyy_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_re
   sgfblo_hc_sigmoid(x, N, hc->sig, NULL);
   logits_and_av(hc, y, v);
   sgfblo_hc_softmax_rows(N, C, hc->Z2, ld, NULL, NULL, 0);
-  for (int64_t i = 0; i < N; ++i) {
-    /* u_k - p'u = w_k - p'w with w = u - u_t, t the most likely class (sum p = 1): for a
-       saturated row p_t ~ 1 and p'u would cancel against u_t. */
-    sgfblo_real *p = hc->Z2 + i * ld;
-    const sgfblo_real *u = p + C;
-    int64_t t = 0;
-    for (int64_t k = 1; k < C; ++k) t = p[k] > p[t] ? k : t;
-    sgfblo_real pw = 0;
-    for (int64_t k = 0; k < C; ++k) pw += p[k] * (u[k] - u[t]);
-    for (int64_t k = 0; k < C; ++k) p[k] = hc->sig[i] * p[k] * ((u[k] - u[t]) - pw);
-  }
+  for (int64_t i = 0; i < N; ++i) hyy_row(hc->Z2 + i * ld, C, hc->sig[i]);
   const sgfblo_real two_lambda = (sgfblo_real)(2 * hc->lambda);
   for (int64_t k = 0; k < m; ++k) out[k] = two_lambda * v[k];
   at_r(hc, (sgfblo_real)(1.0 / (double)N), 1, out);
@@ -311,11 +313,7 @@ static int hc_grad_g_curv(const sgfblo_real *x, const sgfblo_real *y, sgfblo_rea
     sgfblo_real s = 0;
     for (int64_t k = 0; k < C; ++k) s += p[k] * (u[k] - ub);
     qx[i] = invN * hc->dsig[i] * s;
-    int64_t t = 0; /* Hyy's row, as in hc_hyy_mv */
-    for (int64_t k = 1; k < C; ++k) t = p[k] > p[t] ? k : t;
-    sgfblo_real pw = 0;
-    for (int64_t k = 0; k < C; ++k) pw += p[k] * (u[k] - u[t]);
-    for (int64_t k = 0; k < C; ++k) p[k] = hc->sig[i] * p[k] * ((u[k] - u[t]) - pw);
+    hyy_row(p, C, hc->sig[i]);
   }
   for (int64_t k = 0; k < m; ++k) qy[k] = two_lambda * gy[k];
   at_r(hc, invN, 1, qy);
