@@ -4,7 +4,16 @@
 # solves, and run the benchmarks (bench_step, bench_scale) on both backends. Run from anywhere:
 #
 #     bash bench/gpu_check.sh                 # everything; logs under $OUT (default ./out)
-#     run(command="bash bench/gpu_check.sh", carry=[".debs", "data"])   # from a session
+#
+# From a session whose device commands are limited to 10 minutes each, run it in four calls
+# on the same warm machine (build trees persist between calls; "deps" only re-points the
+# environment at the unpacked packages), each with carry=[".debs", "data"]
+# (tools/gather_gpu_debs.sh and tools/fetch_mnist.sh fill those two folders here first):
+#
+#     STEPS="info deps configure build ctest parity hyperclean" bash bench/gpu_check.sh
+#     STEPS="deps sanitizer" bash bench/gpu_check.sh
+#     STEPS="deps bench" bash bench/gpu_check.sh
+#     STEPS="deps float" bash bench/gpu_check.sh
 #     STEPS="deps configure build ctest" bash bench/gpu_check.sh
 #
 # Such a machine cannot install packages. When .debs/ holds the Debian packages that
