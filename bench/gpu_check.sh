@@ -24,7 +24,8 @@
 #
 # Environment:
 #   OUT            where logs go (default ./out); at most 8 files come back from a device run,
-#                  so the full set is also packed into $OUT/gpu_check_logs.tar.gz
+#                  so the full set is also packed into $OUT/gpu_check_logs.tar.gz, refreshed
+#                  after every step
 #   STEPS          subset of: info deps configure build ctest parity hyperclean sanitizer
 #                  bench float (default: all of them). hyperclean and the sanitizer's
 #                  hyper-cleaning run need MNIST in data/mnist (tools/fetch_mnist.sh here,
@@ -69,10 +70,23 @@ failures=0
 
 want() { [[ " $STEPS " == *" $1 "* ]]; }
 
+# publish: the logs so far into $OUT (the tarball and, of at most 8 files that come back from a
+# device run, these 7), after every step, so that a run stopped at its time limit still
+# returns what it did.
+publish() {
+  tar -czf "$OUT/gpu_check_logs.tar.gz" -C "$LOGS" . 2>/dev/null
+  for f in summary.txt parity.log ctest.log bench_step_cuda.md float_parity.log \
+    scale_cuda_float64.md scale_cuda_float32.md; do
+    [ -f "$LOGS/$f" ] && cp "$LOGS/$f" "$OUT/"
+  done
+  return 0
+}
+
 # record STEP STATUS DETAIL: one summary row (STATUS ok | FAILED | skipped)
 record() {
   printf '%-12s %-8s %s\n' "$1" "$2" "$3" | tee -a "$SUMMARY"
   if [ "$2" = FAILED ]; then failures=$((failures + 1)); fi
+  publish
 }
 
 # run_logged STEP LOG CMD...: run, log stdout+stderr, record ok/FAILED with the exit code.
@@ -289,12 +303,7 @@ if want float; then
 fi
 
 # ---------------------------------------------------------------- results --
-tar -czf "$OUT/gpu_check_logs.tar.gz" -C "$LOGS" . 2>/dev/null
-# At most 8 files come back: these 7 and the tarball.
-for f in summary.txt parity.log ctest.log bench_step_cuda.md float_parity.log \
-  scale_cuda_float64.md scale_cuda_float32.md; do
-  [ -f "$LOGS/$f" ] && cp "$LOGS/$f" "$OUT/"
-done
+publish
 echo
 echo "=== summary ($failures failed; logs in $OUT, all of them in $OUT/gpu_check_logs.tar.gz)"
 cat "$SUMMARY"
