@@ -155,6 +155,20 @@ static __global__ void k_hc_sigmoid(int64_t n, const sgfblo_real *x, sgfblo_real
   GRID_STRIDE(i, n) sigmoid(x[i], sig + i, nullptr);
 }
 
+// Dense Jyx, column-major m x N: entry (j C + k, i) = invN sigma'(x_i) A[i, j] R[i, k], with
+// R = P - B in the rows of Z (hc_jyx_dense on the host).
+static __global__ void k_hc_jyx_dense(int64_t N, int64_t d, int64_t C, const sgfblo_real *x,
+                                      const sgfblo_real *A, const sgfblo_real *R, int64_t ld,
+                                      sgfblo_real invN, sgfblo_real *out) {
+  const int64_t m = d * C;
+  GRID_STRIDE(e, N * m) {
+    const int64_t i = e / m, jk = e % m, j = jk / C, k = jk % C;
+    sgfblo_real dsig;
+    sigmoid(x[i], nullptr, &dsig);
+    out[e] = invN * dsig * A[i * d + j] * R[i * ld + k];
+  }
+}
+
 static __global__ void k_hc_dense_k(int64_t rows, int64_t d, int64_t C, const sgfblo_real *sig,
                                     const sgfblo_real *A, const sgfblo_real *P, int64_t ld,
                                     sgfblo_real invN, sgfblo_real *K) {
@@ -261,6 +275,15 @@ extern "C" int sgfblo_cuda_hc_sigmoid(int64_t n, const sgfblo_real *x, sgfblo_re
                                       void *stream) {
   if (n <= 0) return 0;
   k_hc_sigmoid<<<grid_for(n), kThreads, 0, as_stream(stream)>>>(n, x, sig);
+  return (int)cudaGetLastError();
+}
+
+extern "C" int sgfblo_cuda_hc_jyx_dense(int64_t N, int64_t d, int64_t C, const sgfblo_real *x,
+                                         const sgfblo_real *A, const sgfblo_real *R, int64_t ld,
+                                         double invN, sgfblo_real *out, void *stream) {
+  if (N <= 0) return 0;
+  k_hc_jyx_dense<<<grid_for(N * d * C), kThreads, 0, as_stream(stream)>>>(
+      N, d, C, x, A, R, ld, (sgfblo_real)invN, out);
   return (int)cudaGetLastError();
 }
 

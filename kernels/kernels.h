@@ -131,6 +131,11 @@ int sgfblo_cuda_hc_curv_rows(int64_t rows, int64_t C, const sgfblo_real *x, sgfb
                              void *stream);
 /** sig[i] = sigma(x_i). */
 int sgfblo_cuda_hc_sigmoid(int64_t n, const sgfblo_real *x, sgfblo_real *sig, void *stream);
+/** Dense Jyx (m x N column-major, m = d C): entry (j C + k, i) = invN sigma'(x_i) A[i, j]
+    R[i, k], R = P - B in Z's rows (leading dimension ld). */
+int sgfblo_cuda_hc_jyx_dense(int64_t N, int64_t d, int64_t C, const sgfblo_real *x,
+                             const sgfblo_real *A, const sgfblo_real *R, int64_t ld, double invN,
+                             sgfblo_real *out, void *stream);
 /** Dense Hyy, block of `rows` samples: K (rows x m row-major, m = d C) with
     K[r, j C + k] = sqrt(sig_r invN) A[r, j] P[r, k]. */
 int sgfblo_cuda_hc_dense_k(int64_t rows, int64_t d, int64_t C, const sgfblo_real *sig,

@@ -62,6 +62,13 @@ static int c_hyy_dense(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *
   return w->inner.hyy_dense(x, y, out, &c2);
 }
 
+static int c_jyx_dense(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
+                       const sgfblo_eval_ctx *ctx) {
+  INNER(ctx, w, c2);
+  w->counts->call[BENCH_JYX_DENSE] += 1;
+  return w->inner.jyx_dense(x, y, out, &c2);
+}
+
 static int c_grad_g_curv(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gy,
                          sgfblo_real *qx, sgfblo_real *qy, const sgfblo_eval_ctx *ctx) {
   INNER(ctx, w, c2);
@@ -88,7 +95,7 @@ void bench_counting_wrap(bench_counting *w, const sgfblo_problem *inner, bench_c
   out->jyx_mv = inner->jyx_mv ? c_jyx : NULL;
   out->jyxT_mv = inner->jyxT_mv ? c_jyxT : NULL;
   out->hyy_dense = inner->hyy_dense ? c_hyy_dense : NULL;
-  out->jyx_dense = NULL; /* the built-in problems have none; a wrapper would need one more */
+  out->jyx_dense = inner->jyx_dense ? c_jyx_dense : NULL;
   out->prepare = inner->prepare ? c_prepare : NULL;
   out->grad_g_curv = inner->grad_g_curv ? c_grad_g_curv : NULL;
 }

@@ -38,6 +38,7 @@ typedef enum {
   BENCH_JYXT,
   BENCH_HYY_DENSE,
   BENCH_GRAD_G_CURV, /* grad_y g with Jyx^T and Hyy times it, fused */
+  BENCH_JYX_DENSE,   /* the m x N Jyx */
   BENCH_ORACLE_COUNT
 } bench_oracle;
 
@@ -71,7 +72,7 @@ double bench_floor_seconds(bench_cost cost, double bandwidth, double rate, const
 /** Calls of one RHS evaluation (flows) or one outer iteration (AID-BiO, D = K = 10) before
     anything ran: CG solves are assumed to take 10 iterations; fused: RXGF and inversion-free
     call grad_g_curv. For the time cap. */
-void bench_expected_counts(bench_method m, const bench_size *z, int fused, bench_counts *c);
+void bench_expected_counts(bench_method m, int fused, bench_counts *c);
 
 /** Estimated peak bytes of one row with `copies` problem copies: on the host (data, the
     generator's arrays while an instance is created, the workspaces the method writes,

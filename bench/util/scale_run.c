@@ -245,7 +245,7 @@ int bench_row_over_caps(const bench_env *e, const bench_size *z, int copies, ben
   }
   bench_counts c;
   const char *bound;
-  bench_expected_counts(row->method, z, !e->o->unfused, &c);
+  bench_expected_counts(row->method, !e->o->unfused, &c);
   const double one = bench_floor_seconds(bench_floor_cost(row->method, z, sizeof(sgfblo_real), &c),
                                          e->bandwidth, e->rate, &bound);
   const double step = row->method == BENCH_AIDBIO ? one : 4 * one;

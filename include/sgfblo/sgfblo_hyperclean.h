@@ -99,8 +99,11 @@ SGFBLO_API sgfblo_status sgfblo_hyperclean_create(const sgfblo_hyperclean_data *
 /**
  * Fill *p with the oracles of this instance: n = N, m = d*C, f_val, g_val, grad_f
  * (grad_x f = 0), grad_g (either block may be NULL), hyy_mv, jyx_mv, jyxT_mv, and
- * hyy_dense (the m x m Hyy in O(N m^2) flops, for SGF-Cholesky and Hyy solves by Cholesky);
- * jyx_dense = NULL (m x N is too large in general); x0 = y0 = NULL (zeros),
+ * hyy_dense (the m x m Hyy in O(N m^2) flops, for SGF-Cholesky and Hyy solves by Cholesky),
+ * jyx_dense (the m x N Jyx from one pass over A, for SGF-Cholesky, which holds an m x N
+ * matrix anyway; without it SGF-Cholesky would form Jyx from N products), grad_g_curv (grad_y g
+ * with Jyx^T and Hyy times it, 4 passes over A, for RXGF and inversion-free);
+ * x0 = y0 = NULL (zeros),
  * x0_mem = SGFBLO_MEM_HOST, user_data = hc, prepare. Every field of *p is overwritten.
  * Each product costs one or two passes over A (a GEMM with C or 2C columns).
  *

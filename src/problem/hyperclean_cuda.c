@@ -318,6 +318,15 @@ int sgfblo_hc_dev_grad_g_curv(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfb
   return CB(at_r(D, inv(N), 1, qy, stream));
 }
 
+/* Dense Jyx (m x N): one pass over A for the logits, rows P - B, then the N m entries. */
+int sgfblo_hc_dev_jyx_dense(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                            sgfblo_real *out, void *stream) {
+  const int64_t N = D->N, C = D->C;
+  CB_TRY(logits(D, y, stream));
+  CB_TRY(sgfblo_cuda_hc_grad_rows(N, C, D->Z2, 2 * C, D->b, NULL, NULL, 0.0, 0, stream));
+  return CB(sgfblo_cuda_hc_jyx_dense(N, D->d, C, x, D->A, D->Z2, 2 * C, inv(N), out, stream));
+}
+
 /* Dense Hyy in blocks of nb samples, as hc_hyy_dense on the host: -K^T K off the diagonal
    blocks, the C diagonal blocks D_k from their own SYRKs, then 2 lambda I and the mirror. */
 int sgfblo_hc_dev_hyy_dense(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,

@@ -5,7 +5,8 @@
    row-wise work on N x C, then at most one GEMM with A^T. Passes over A per call:
      g_val 1, grad_g 2, hyy_mv 2, jyx_mv 2, jyxT_mv 1, grad_g_curv 4 (for the three calls
      grad_g + jyxT_mv + hyy_mv, which take 5); f_val 1 and grad_f 2 over Av;
-   hyy_dense 1 + C over A in blocks (plus the O(N m^2) SYRK it cannot avoid).
+   hyy_dense 1 + C over A in blocks (plus the O(N m^2) SYRK it cannot avoid), jyx_dense 1
+   (plus its N m output).
    Nothing allocates: all buffers live in the sgfblo_hyperclean object. */
 #include <stddef.h>
 #include <stdint.h>
@@ -320,6 +321,29 @@ static int hc_grad_g_curv(const sgfblo_real *x, const sgfblo_real *y, sgfblo_rea
   return 0;
 }
 
+/* Dense Jyx (column-major m x N: column i is the derivative of grad_y g in x_i):
+     Jyx[:, i] = (1/N) sigma'(x_i) (a_i (x) (p_i - e_{b_i})),  entry j*C + k = w_i a_ij r_ik.
+   One pass over A (the logits) and N m writes: what SGF-Cholesky needs for J J^T, where
+   forming it from N products Jyx e_i would make 2N passes. */
+static int hc_jyx_dense(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
+                        const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_jyx_dense, x, y, out);
+  sgfblo_hyperclean *hc = host_instance(ctx);
+  if (!hc) return host_refusal(ctx);
+  const int64_t N = hc->N, d = hc->d, C = hc->C, m = d * C, ld = 2 * C;
+  const sgfblo_real invN = (sgfblo_real)(1.0 / (double)N);
+  sgfblo_hc_sigmoid(x, N, NULL, hc->dsig);
+  logits(hc, y);
+  sgfblo_hc_softmax_rows(N, C, hc->Z2, ld, hc->b, NULL, 1);
+  for (int64_t i = 0; i < N; ++i) {
+    const sgfblo_real w = invN * hc->dsig[i], *a = hc->A + i * d, *r = hc->Z2 + i * ld;
+    sgfblo_real *col = out + i * m;
+    for (int64_t j = 0; j < d; ++j)
+      for (int64_t k = 0; k < C; ++k) col[j * C + k] = w * a[j] * r[k];
+  }
+  return 0;
+}
+
 /* Dense Hyy (column-major m x m; symmetric, so row-major alike), index (j, k) -> j*C + k:
      Hyy = (1/N) sum_i sigma_i (a_i a_i') (x) (diag(p_i) - p_i p_i') + 2 lambda I.
    Off the diagonal blocks (k != k') this is -K^T K with K_i = sqrt(sigma_i / N) (a_i (x) p_i):
@@ -391,7 +415,7 @@ sgfblo_status sgfblo_hyperclean_problem(const sgfblo_hyperclean *hc, sgfblo_prob
       .jyx_mv = hc_jyx_mv,
       .jyxT_mv = hc_jyxT_mv,
       .hyy_dense = hc_hyy_dense,
-      .jyx_dense = NULL,
+      .jyx_dense = hc_jyx_dense,
       .x0 = NULL,
       .y0 = NULL,
       .x0_mem = SGFBLO_MEM_HOST,
