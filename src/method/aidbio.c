@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/common.h"
+#include "backend/cg_scalars.h"
 #include "core/error.h"
 #include "method/discrete.h"
 #include "problem/oracle.h"
@@ -71,7 +72,16 @@ typedef struct {
   double last_F, last_dz;
 } aidbio_run;
 
-/* K steps of conjugate gradients on Hyy(x, y) w = b (b = grad_y f in r->fy), warm start w. */
+/* K steps of conjugate gradients on Hyy(x, y) w = b (b = grad_y f in R->fy), warm start w.
+   The scalars (b'b, r'r, p'Ap, the stop state) stay on the backend and the updates are the
+   flows' CG ops (linsolve.c), which stop changing w once the residual reaches its floor: on a
+   device the K steps run without a round trip to the host and the state is read once at the
+   end; on the CPU, where a read is free, after every step, so that no product is spent past
+   the floor. (On a device the warm-start product is made even when b = 0, which the CPU
+   skips; w = 0 either way.) */
+/* The CG scalars live in the driver's backend scalars. */
+_Static_assert(SGFBLO_CG_NSC <= SGFBLO_DISCRETE_NSC, "the CG scalars must fit D->sc");
+
 static sgfblo_status cg_steps(aidbio_run *R) {
   sgfblo_status st = SGFBLO_OK;
   sgfblo_discrete *D = &R->D;
@@ -79,9 +89,13 @@ static sgfblo_status cg_steps(aidbio_run *R) {
   sgfblo_bctx *bc = &D->bctx;
   const int64_t m = D->m;
   const sgfblo_real *x = D->z, *y = D->z + D->n;
-  double bb, rr, pAp, rr_new;
-  SGFBLO_TRY(o->dot(bc, m, R->fy, R->fy, &bb));
-  if (bb == 0.0) { /* the solution is w = 0: no product needed */
+  const int host = o->mem == SGFBLO_MEM_HOST;
+  double *c = D->sc, h[SGFBLO_CG_NSC] = {0};
+  /* Below this relative residual further steps only amplify rounding (and 0/0 would follow). */
+  const double floor_rel = 4.0 * SGFBLO_REAL_EPSILON;
+  SGFBLO_TRY(o->dot_dev(bc, m, R->fy, R->fy, c + SGFBLO_CG_BB));
+  if (host) SGFBLO_TRY(o->scalars_read(bc, SGFBLO_CG_NSC, c, h));
+  if (host && h[SGFBLO_CG_BB] == 0.0) { /* the solution is w = 0: no product needed */
     SGFBLO_TRY(o->fill(bc, m, 0.0, R->w));
     R->w_is_zero = 1;
     goto cleanup;
@@ -94,27 +108,32 @@ static sgfblo_status cg_steps(aidbio_run *R) {
                           (const sgfblo_real *const[]){R->fy, R->Ap}, R->r));
   }
   SGFBLO_TRY(o->copy(bc, m, R->r, R->pd));
-  SGFBLO_TRY(o->dot(bc, m, R->r, R->r, &rr));
-  /* Below this residual further steps only amplify rounding (and 0/0 would follow). */
-  const double floor2 = (4.0 * SGFBLO_REAL_EPSILON) * (4.0 * SGFBLO_REAL_EPSILON) * bb;
+  SGFBLO_TRY(o->dot_dev(bc, m, R->r, R->r, c + SGFBLO_CG_RR));
+  SGFBLO_TRY(o->cg_start(bc, floor_rel * floor_rel, c));
+  if (host) SGFBLO_TRY(o->scalars_read(bc, SGFBLO_CG_NSC, c, h));
   for (int it = 0; it < R->set->cg_steps; ++it) {
-    if (!(rr > floor2)) break; /* also stops on NaN: the state check reports it */
+    if (host && h[SGFBLO_CG_STATE] != SGFBLO_CG_STATE_RUNNING) break;
     SGFBLO_TRY(sgfblo_oracle_hyy(&D->orc, x, y, R->pd, R->Ap));
-    SGFBLO_TRY(o->dot(bc, m, R->pd, R->Ap, &pAp));
-    if (!(pAp > 0.0))
-      SGFBLO_FAIL(D->err, isfinite(pAp) ? SGFBLO_ERR_NOT_SPD : SGFBLO_ERR_NONFINITE,
-                  "AID-BiO: conjugate gradients met curvature p'Hyy p = %g at iteration %lld: "
-                  "Hyy is not positive definite here",
-                  pAp, (long long)D->iter);
-    const double a = rr / pAp;
-    SGFBLO_TRY(o->axpby(bc, m, a, R->pd, 1.0, R->w));
-    SGFBLO_TRY(o->axpby(bc, m, -a, R->Ap, 1.0, R->r));
-    SGFBLO_TRY(o->dot(bc, m, R->r, R->r, &rr_new));
-    SGFBLO_TRY(o->axpby(bc, m, 1.0, R->r, rr_new / rr, R->pd));
-    rr = rr_new;
-    R->w_is_zero = 0;
-    R->cg_iters++;
+    SGFBLO_TRY(o->dot_dev(bc, m, R->pd, R->Ap, c + SGFBLO_CG_PAP));
+    SGFBLO_TRY(o->cg_update_xr(bc, m, c, R->pd, R->Ap, R->w, R->r));
+    SGFBLO_TRY(o->dot_dev(bc, m, R->r, R->r, c + SGFBLO_CG_RR_NEW));
+    SGFBLO_TRY(o->cg_update_p(bc, m, c, R->r, R->pd));
+    if (host) SGFBLO_TRY(o->scalars_read(bc, SGFBLO_CG_NSC, c, h));
   }
+  if (!host) SGFBLO_TRY(o->scalars_read(bc, SGFBLO_CG_NSC, c, h));
+  if (h[SGFBLO_CG_STATE] == SGFBLO_CG_STATE_ZERO_RHS) {
+    SGFBLO_TRY(o->fill(bc, m, 0.0, R->w));
+    R->w_is_zero = 1;
+    goto cleanup;
+  }
+  R->cg_iters += (int64_t)h[SGFBLO_CG_ITERS];
+  if (h[SGFBLO_CG_ITERS] > 0) R->w_is_zero = 0;
+  const double pAp = h[SGFBLO_CG_PAP];
+  if (h[SGFBLO_CG_STATE] == SGFBLO_CG_STATE_CURVATURE)
+    SGFBLO_FAIL(D->err, isfinite(pAp) ? SGFBLO_ERR_NOT_SPD : SGFBLO_ERR_NONFINITE,
+                "AID-BiO: conjugate gradients met curvature p'Hyy p = %g at iteration %lld: "
+                "Hyy is not positive definite here",
+                pAp, (long long)D->iter);
 cleanup:
   return st;
 }
