@@ -78,7 +78,7 @@ typedef struct {
    device the K steps run without a round trip to the host and the state is read once at the
    end; on the CPU, where a read is free, after every step, so that no product is spent past
    the floor. (On a device the warm-start product is made even when b = 0, which the CPU
-   skips; w = 0 either way.) */
+   skips; w = 0 either way, and the counts are the CPU's: see below.) */
 /* The CG scalars live in the driver's backend scalars. */
 _Static_assert(SGFBLO_CG_NSC <= SGFBLO_DISCRETE_NSC, "the CG scalars must fit D->sc");
 
@@ -100,6 +100,7 @@ static sgfblo_status cg_steps(aidbio_run *R) {
     R->w_is_zero = 1;
     goto cleanup;
   }
+  const int warm_product = !R->w_is_zero;
   if (R->w_is_zero) {
     SGFBLO_TRY(o->copy(bc, m, R->fy, R->r));
   } else {
@@ -120,7 +121,20 @@ static sgfblo_status cg_steps(aidbio_run *R) {
     SGFBLO_TRY(o->cg_update_p(bc, m, c, R->r, R->pd));
     if (host) SGFBLO_TRY(o->scalars_read(bc, SGFBLO_CG_NSC, c, h));
   }
-  if (!host) SGFBLO_TRY(o->scalars_read(bc, SGFBLO_CG_NSC, c, h));
+  if (!host) {
+    SGFBLO_TRY(o->scalars_read(bc, SGFBLO_CG_NSC, c, h));
+    /* The device made every product; those past the floor (or of a zero right-hand side)
+       changed nothing. Count what the CPU, which stops there, counts, so that budgets and
+       reports do not depend on the backend. */
+    const double state = h[SGFBLO_CG_STATE], iters = h[SGFBLO_CG_ITERS];
+    const int64_t steps = R->set->cg_steps;
+    const int64_t useful = state == SGFBLO_CG_STATE_CONVERGED   ? (int64_t)iters
+                           : state == SGFBLO_CG_STATE_CURVATURE ? (int64_t)iters + 1
+                           : state == SGFBLO_CG_STATE_ZERO_RHS  ? 0
+                                                                : steps;
+    D->orc.n_prod -= steps - useful;
+    if (state == SGFBLO_CG_STATE_ZERO_RHS && warm_product) D->orc.n_prod -= 1;
+  }
   if (h[SGFBLO_CG_STATE] == SGFBLO_CG_STATE_ZERO_RHS) {
     SGFBLO_TRY(o->fill(bc, m, 0.0, R->w));
     R->w_is_zero = 1;
