@@ -145,9 +145,10 @@ int main(int argc, char **argv) {
   printf("timing: %d warm-up round(s), medians of %d (RHS, RK4 step) and %d (solve of %d steps; "
          "AID-BiO: %d iterations); time cap %.0f s per row; Nv = %lld\n",
          o.warmup, o.repeats, o.solve_repeats, o.steps, o.steps, o.max_seconds, (long long)o.nv);
-  printf("RXGF and inversion-free: %s\n\n",
-         o.unfused ? "grad_g, Jyx^T and Hyy called apart (--unfused: 5 passes over A per RHS)"
-                   : "the fused grad_g_curv (4 passes over A per RHS)");
+  printf("fused callbacks: %s\n\n",
+         o.unfused ? "none (--unfused: grad_g, Jyx^T and Hyy called apart)"
+                   : "grad_g_curv (RXGF, inversion-free: 4 passes over A per RHS) and curv_mv "
+                     "(Jyx^T v and Hyy v: 2 passes)");
   bench_baseline *base = NULL;
   if (o.baseline && !(base = bench_baseline_load(o.baseline))) return 2;
   FILE *csv = o.csv ? fopen(o.csv, "w") : NULL;

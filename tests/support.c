@@ -136,6 +136,19 @@ void test_check_oracles(const sgfblo_problem *p, const sgfblo_real *x, const sgf
     free(qy);
   }
 
+  /* The fused Jyx^T v and Hyy v against the two separate calls. */
+  if (p->curv_mv) {
+    sgfblo_real *qx = malloc(sizeof *qx * n), *qy = malloc(sizeof *qy * m);
+    cr_assert(qx && qy);
+    cr_assert_eq(p->curv_mv(x, y, uy, qx, qy, &ctx), 0);
+    cr_assert_eq(p->jyxT_mv(x, y, uy, gx, &ctx), 0);
+    expect_vec_close("fused Jyx^T v", qx, gx, n, TEST_TIGHT_TOL);
+    cr_assert_eq(p->hyy_mv(x, y, uy, prod, &ctx), 0);
+    expect_vec_close("fused Hyy v", qy, prod, m, TEST_TIGHT_TOL);
+    free(qx);
+    free(qy);
+  }
+
   /* Dense blocks against the products, column by column. */
   if (p->hyy_dense || p->jyx_dense) {
     const int64_t cols = n > m ? n : m;

@@ -615,6 +615,12 @@ static void check_device_oracles(const char *name, const sgfblo_problem *p, uint
   cr_assert_eq(p->jyxT_mv(x, y, v, hb, &hctx), 0);
   cr_assert_eq(p->jyxT_mv(dx, dy, dv, db, &dctx), 0);
   CMP("Jyx^T v", n, hb, db);
+  if (p->curv_mv) { /* qx in hb, qy in ha */
+    cr_assert_eq(p->curv_mv(x, y, v, hb, ha, &hctx), 0);
+    cr_assert_eq(p->curv_mv(dx, dy, dv, db, da, &dctx), 0);
+    CMP("fused Jyx^T v", n, hb, db);
+    CMP("fused Hyy v", m, ha, da);
+  }
   if (p->grad_g_curv) { /* gy in ha[0..m), qx in hb, qy in ha[m..2m) */
     sgfblo_real *dq = NULL;
     GPU_OK(P.gpu->alloc(&P.bg, &dq, m));

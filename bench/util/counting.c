@@ -69,6 +69,13 @@ static int c_jyx_dense(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *
   return w->inner.jyx_dense(x, y, out, &c2);
 }
 
+static int c_curv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *v,
+                  sgfblo_real *qx, sgfblo_real *qy, const sgfblo_eval_ctx *ctx) {
+  INNER(ctx, w, c2);
+  w->counts->call[BENCH_CURV] += 1;
+  return w->inner.curv_mv(x, y, v, qx, qy, &c2);
+}
+
 static int c_grad_g_curv(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gy,
                          sgfblo_real *qx, sgfblo_real *qy, const sgfblo_eval_ctx *ctx) {
   INNER(ctx, w, c2);
@@ -98,4 +105,5 @@ void bench_counting_wrap(bench_counting *w, const sgfblo_problem *inner, bench_c
   out->jyx_dense = inner->jyx_dense ? c_jyx_dense : NULL;
   out->prepare = inner->prepare ? c_prepare : NULL;
   out->grad_g_curv = inner->grad_g_curv ? c_grad_g_curv : NULL;
+  out->curv_mv = inner->curv_mv ? c_curv : NULL;
 }

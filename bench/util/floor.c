@@ -29,7 +29,7 @@ int bench_method_from_name(const char *name, bench_method *out) {
      lab     training labels read (int32, N);  vlab: validation labels read (int32, Nv)
      mv      d x C vectors read or written (y, v, an output of length m = dC)
    g_val 1 pass, grad_g 2, hyy_mv 2, jyx_mv 2, jyxT_mv 1, grad_g_curv 4 (C columns each: A y,
-   A^T R, A gy, A^T R'); f_val 1 and grad_f 2 over Av.
+   A^T R, A gy, A^T R'), curv_mv 2 (A [y v], A^T R'); f_val 1 and grad_f 2 over Av.
    hyy_dense reads A once here: its other C passes go over blocks of 256 rows that are still
    in cache; its O(N m^2) SYRK flops and m x m output are added below, as is the m x N output
    of jyx_dense (one pass over A for the logits).
@@ -44,6 +44,7 @@ static const struct {
     [BENCH_JYXT] = {1, 0, 2, 0, 2, 1, 0, 2},   [BENCH_HYY_DENSE] = {1, 0, 1, 0, 1, 0, 0, 1},
     [BENCH_GRAD_G_CURV] = {4, 0, 4, 0, 2, 1, 0, 4},
     [BENCH_JYX_DENSE] = {1, 0, 1, 0, 1, 1, 0, 1},
+    [BENCH_CURV] = {2, 0, 3, 0, 2, 1, 0, 3},
 };
 
 /* AID-BiO's inner gradient steps D and CG steps K (sgfblo hyperclean's defaults). */
@@ -117,11 +118,16 @@ void bench_expected_counts(bench_method m, int fused, bench_counts *c) {
       c->call[BENCH_GRAD_F] = c->call[BENCH_GRAD_G] = c->call[BENCH_HYY_DENSE] = 1;
       c->call[BENCH_JYX_DENSE] = 1;
       break;
-    case BENCH_SGF_CG: /* (1 + cg) products with J J^T: Jyx^T, Jyx, 2 Hyy each */
+    case BENCH_SGF_CG: /* (1 + cg) products with J J^T: Jyx^T and Hyy at v, Jyx, Hyy each */
       c->call[BENCH_GRAD_F] = c->call[BENCH_GRAD_G] = 1;
       c->call[BENCH_JYX] = 1 + (1 + cg);
-      c->call[BENCH_HYY] = 2 + 2 * (1 + cg);
-      c->call[BENCH_JYXT] = 1 + (1 + cg);
+      if (fused) {
+        c->call[BENCH_HYY] = 1 + (1 + cg);
+        c->call[BENCH_CURV] = 1 + (1 + cg);
+      } else {
+        c->call[BENCH_HYY] = 2 + 2 * (1 + cg);
+        c->call[BENCH_JYXT] = 1 + (1 + cg);
+      }
       break;
     case BENCH_PC:
     case BENCH_STABLE: /* two Hyy solves of (1 + cg) products */

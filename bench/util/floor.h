@@ -39,6 +39,7 @@ typedef enum {
   BENCH_HYY_DENSE,
   BENCH_GRAD_G_CURV, /* grad_y g with Jyx^T and Hyy times it, fused */
   BENCH_JYX_DENSE,   /* the m x N Jyx */
+  BENCH_CURV,        /* Jyx^T v and Hyy v, fused */
   BENCH_ORACLE_COUNT
 } bench_oracle;
 

@@ -25,7 +25,7 @@ typedef struct {
   double cache_mib;    /* cache the rotation must defeat; 0: the reported LLC (GPU: L2) */
   int max_copies;      /* most problem copies to rotate between */
   int gemm_n;          /* size of the GEMM of the flop-rate ceiling */
-  int unfused;         /* hide the problem's fused grad_g_curv (RXGF, inversion-free) */
+  int unfused;         /* hide the problem's fused grad_g_curv and curv_mv */
   uint64_t seed;
   const char *csv, *baseline, *label;
 } bench_scale_opts;

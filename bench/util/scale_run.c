@@ -58,7 +58,10 @@ int bench_group_create(bench_group *g, const bench_size *z, int copies, uint64_t
       return -1;
     }
     sgfblo_hyperclean_problem(g->hc[k], &inner);
-    if (unfused) inner.grad_g_curv = NULL;
+    if (unfused) {
+      inner.grad_g_curv = NULL;
+      inner.curv_mv = NULL;
+    }
     bench_counting_wrap(&g->wrap[k], &inner, &g->live, &g->p[k]);
     g->copies = k + 1;
     if (k == 0) {

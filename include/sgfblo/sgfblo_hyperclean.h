@@ -102,7 +102,8 @@ SGFBLO_API sgfblo_status sgfblo_hyperclean_create(const sgfblo_hyperclean_data *
  * hyy_dense (the m x m Hyy in O(N m^2) flops, for SGF-Cholesky and Hyy solves by Cholesky),
  * jyx_dense (the m x N Jyx from one pass over A, for SGF-Cholesky, which holds an m x N
  * matrix anyway; without it SGF-Cholesky would form Jyx from N products), grad_g_curv (grad_y g
- * with Jyx^T and Hyy times it, 4 passes over A, for RXGF and inversion-free);
+ * with Jyx^T and Hyy times it, 4 passes over A, for RXGF and inversion-free), curv_mv (Jyx^T v
+ * and Hyy v, 2 passes, for SGF-CG and SQCQP);
  * x0 = y0 = NULL (zeros),
  * x0_mem = SGFBLO_MEM_HOST, user_data = hc, prepare. Every field of *p is overwritten.
  * Each product costs one or two passes over A (a GEMM with C or 2C columns).

@@ -141,6 +141,16 @@ typedef int (*sgfblo_dense_fn)(const sgfblo_real *x, const sgfblo_real *y, sgfbl
                                const sgfblo_eval_ctx *ctx);
 
 /**
+ * Both curvature products at one vector: qx = Jyx^T v (length n) and qy = Hyy v (length m),
+ * in ctx->mem, from work they share (hyper-cleaning: 2 passes over its data instead of 3).
+ * Optional; the methods that need the pair (SGF-CG's J J^T products and its last step,
+ * SQCQP's constraint gradient, and RXGF / inversion-free without grad_g_curv) call jyxT_mv
+ * and hyy_mv otherwise. It counts as those two calls. qx and qy are distinct buffers.
+ */
+typedef int (*sgfblo_curv_fn)(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *v,
+                              sgfblo_real *qx, sgfblo_real *qy, const sgfblo_eval_ctx *ctx);
+
+/**
  * Fused lower-level gradient and curvature: gy = grad_y g(x, y), then at the same point
  * qx = Jyx^T gy (length n) and qy = Hyy gy (length m), all in ctx->mem. The flows whose safety
  * filter has one scalar constraint (RXGF, inversion-free) need exactly these three and call
@@ -173,8 +183,9 @@ typedef int (*sgfblo_prepare_fn)(int device_id, const sgfblo_eval_ctx *ctx);
  *  - Jyx is the m x n matrix d(grad_y g)/dx (MATH.md).
  * Required: n, m >= 1, f_val, grad_f, grad_g, hyy_mv, jyx_mv, jyxT_mv. Optional: g_val,
  * hyy_dense and jyx_dense (SGF-Cholesky forms J J^T from products when they are absent),
- * prepare (NULL when the data need no preparation) and grad_g_curv (a fused grad_g + jyxT_mv +
- * hyy_mv; it must agree with them). Zero-initialise the struct (memset or
+ * prepare (NULL when the data need no preparation), curv_mv (jyxT_mv and hyy_mv at one v) and
+ * grad_g_curv (a fused grad_g + jyxT_mv + hyy_mv); the fused ones must agree with the calls
+ * they replace. Zero-initialise the struct (memset or
  * designated initialisers) so that optional members left out are NULL.
  */
 typedef struct sgfblo_problem {
@@ -195,6 +206,7 @@ typedef struct sgfblo_problem {
   void *user_data;           /**< handed to every callback in ctx->user_data */
   sgfblo_prepare_fn prepare; /**< called by setup before any evaluation (optional) */
   sgfblo_grad_curv_fn grad_g_curv; /**< (grad_y g, Jyx^T grad_y g, Hyy grad_y g) fused (optional) */
+  sgfblo_curv_fn curv_mv;    /**< (Jyx^T v, Hyy v) fused (optional) */
 } sgfblo_problem;
 
 /* ---------------------------------------------------------------- monitor -- */

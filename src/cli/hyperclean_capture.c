@@ -86,7 +86,10 @@ int hc_capture_init(hc_capture *c, const sgfblo_problem *inner, sgfblo_problem *
   out->prepare = inner->prepare ? fwd_prepare : NULL;
   out->hyy_dense = NULL; /* AID-BiO uses products only */
   out->jyx_dense = NULL;
-  out->grad_g_curv = NULL; /* not a flow's wrapper; a copied pointer would get the wrapper */
+  /* Not forwarded (a copied pointer would be handed the wrapper): the capture's methods fall
+     back to the calls above. */
+  out->grad_g_curv = NULL;
+  out->curv_mv = NULL;
   return 0;
 }
 

@@ -67,13 +67,13 @@ cleanup:
 static sgfblo_status sgf_chol_setup(sgfblo_solver *s, void **out) { return sgf_setup_common(s, out, 1); }
 static sgfblo_status sgf_cg_setup(sgfblo_solver *s, void **out) { return sgf_setup_common(s, out, 0); }
 
-/* J J^T v = Jyx (Jyx^T v) + Hyy (Hyy v) at the point stored in the workspace. */
+/* J J^T v = Jyx (Jyx^T v) + Hyy (Hyy v) at the point stored in the workspace; Jyx^T v and
+   Hyy v from one fused call when the problem has it. */
 static sgfblo_status apply_jjt(sgfblo_solver *s, void *data, const sgfblo_real *v, sgfblo_real *out) {
   sgfblo_status st = SGFBLO_OK;
   sgf_ws *ws = data;
-  SGFBLO_TRY(sgfblo_oracle_jyxT(&s->orc, ws->x, ws->y, v, ws->tn));
+  SGFBLO_TRY(sgfblo_oracle_curv(&s->orc, ws->x, ws->y, v, ws->tn, ws->tm));
   SGFBLO_TRY(sgfblo_oracle_jyx(&s->orc, ws->x, ws->y, ws->tn, out));
-  SGFBLO_TRY(sgfblo_oracle_hyy(&s->orc, ws->x, ws->y, v, ws->tm));
   SGFBLO_TRY(sgfblo_oracle_hyy(&s->orc, ws->x, ws->y, ws->tm, ws->tn));
   SGFBLO_TRY(s->ops->axpby(&s->bctx, s->m, 1.0, ws->tn, 1.0, out));
 cleanup:
@@ -117,10 +117,9 @@ static sgfblo_status sgf_rhs(sgfblo_solver *s, void *vws, const sgfblo_real *z, 
     ws->y = y;
     SGFBLO_TRY(sgfblo_cg_solve(s, &ws->cg, apply_jjt, ws, ws->rhs, ws->lambda, s->set.cg_tol,
                                s->set.cg_maxit));
-    SGFBLO_TRY(sgfblo_oracle_jyxT(&s->orc, x, y, ws->lambda, ws->tn));
+    SGFBLO_TRY(sgfblo_oracle_curv(&s->orc, x, y, ws->lambda, ws->tn, ws->tm));
     SGFBLO_TRY(o->lincomb(b, n, 2, (const double[]){-1.0, -1.0},
                           (const sgfblo_real *const[]){ws->gf, ws->tn}, zdot));
-    SGFBLO_TRY(sgfblo_oracle_hyy(&s->orc, x, y, ws->lambda, ws->tm));
     SGFBLO_TRY(o->lincomb(b, m, 2, (const double[]){-1.0, -1.0},
                           (const sgfblo_real *const[]){ws->gf + n, ws->tm}, zdot + n));
   }

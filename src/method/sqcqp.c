@@ -259,8 +259,7 @@ static sgfblo_status iterate(sgfblo_discrete *D, int *converged) {
     R->have_gy = 1;
     if (D->iter > 0) note_h(R, R->hz);
   }
-  SGFBLO_TRY(sgfblo_oracle_jyxT(&D->orc, x, y, R->gy, R->gh));
-  SGFBLO_TRY(sgfblo_oracle_hyy(&D->orc, x, y, R->gy, R->gh + n));
+  SGFBLO_TRY(sgfblo_oracle_curv(&D->orc, x, y, R->gy, R->gh, R->gh + n));
   SGFBLO_TRY(o->axpby(bc, D->nz, 2.0, R->gh, 0.0, R->gh)); /* grad h = 2 J^T grad_y g */
   SGFBLO_TRY(sgfblo_sqcqp_direction_ops(o, bc, D->nz, R->F, R->gh, -set->alpha * R->hz, set->w,
                                         D->sc, R->d, &dir));

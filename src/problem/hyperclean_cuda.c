@@ -299,6 +299,18 @@ int sgfblo_hc_dev_jyxT(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real
   return CB(sgfblo_cuda_hc_jyxT_rows(N, C, x, D->Z2, 2 * C, D->b, inv(N), out, stream));
 }
 
+/* Jyx^T v and Hyy v in 2 passes over A (hc_curv_mv on the host): A [y | v], the softmax,
+   the Jyx^T and Hyy rows, A^T R'. */
+int sgfblo_hc_dev_curv(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                       const sgfblo_real *v, sgfblo_real *qx, sgfblo_real *qy, void *stream) {
+  const int64_t N = D->N, C = D->C, ld = 2 * C;
+  CB_TRY(logits_and_av(D, y, v, stream));
+  CB_TRY(sgfblo_cuda_hc_softmax_rows(N, C, D->Z2, ld, NULL, NULL, stream));
+  CB_TRY(sgfblo_cuda_hc_curv_rows(N, C, x, D->Z2, ld, D->b, inv(N), qx, stream));
+  CB_TRY(sgfblo_cuda_axpby(D->d * C, (double)(sgfblo_real)(2 * D->lambda), v, 0.0, qy, stream));
+  return CB(at_r(D, inv(N), 1, qy, stream));
+}
+
 /* Fused grad_y g, Jyx^T grad_y g, Hyy grad_y g in 4 passes over A (hc_grad_g_curv on the
    host): A y -> P, R; gy = (1/N) A^T R + 2 lambda y; U = A gy; the Jyx^T and Hyy rows;
    Hyy gy = (1/N) A^T R' + 2 lambda gy. R and then U live in Z2[:, C:2C), P in Z2[:, 0:C). */

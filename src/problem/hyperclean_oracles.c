@@ -268,6 +268,42 @@ static int hc_jyxT_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_r
   return 0;
 }
 
+/* With P = softmax(A y) in Z2[:, 0:C) and U = A v in Z2[:, C:2C): qx[i] = Jyx^T v's entry
+   invN sigma'(x_i) sum_k p_k (u_k - u_b) (the label term of (p - e_b) vanishes since
+   u_b - u_b = 0), and Z2[:, 0:C) becomes Hyy v's residual rows. */
+static void curv_rows(sgfblo_hyperclean *hc, sgfblo_real invN, sgfblo_real *qx) {
+  const int64_t C = hc->C, ld = 2 * C;
+  for (int64_t i = 0; i < hc->N; ++i) {
+    sgfblo_real *p = hc->Z2 + i * ld;
+    const sgfblo_real *u = p + C;
+    const sgfblo_real ub = u[hc->b[i]];
+    sgfblo_real s = 0;
+    for (int64_t k = 0; k < C; ++k) s += p[k] * (u[k] - ub);
+    qx[i] = invN * hc->dsig[i] * s;
+    hyy_row(p, C, hc->sig[i]);
+  }
+}
+
+/* Jyx^T v and Hyy v (sgfblo_curv_fn) from 2 passes over A, where jyxT_mv and hyy_mv make 3:
+   A [y | v] once, then per row the Jyx^T row sum (as in hc_grad_g_curv, sum_k p_k (u_k - u_b))
+   and Hyy's row, then A^T R'. */
+static int hc_curv_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *v,
+                      sgfblo_real *qx, sgfblo_real *qy, const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_curv, x, y, v, qx, qy);
+  sgfblo_hyperclean *hc = host_instance(ctx);
+  if (!hc) return host_refusal(ctx);
+  const int64_t N = hc->N, C = hc->C, ld = 2 * C, m = hc->d * C;
+  const sgfblo_real invN = (sgfblo_real)(1.0 / (double)N);
+  sgfblo_hc_sigmoid(x, N, hc->sig, hc->dsig);
+  logits_and_av(hc, y, v);
+  sgfblo_hc_softmax_rows(N, C, hc->Z2, ld, NULL, NULL, 0);
+  curv_rows(hc, invN, qx);
+  const sgfblo_real two_lambda = (sgfblo_real)(2 * hc->lambda);
+  for (int64_t k = 0; k < m; ++k) qy[k] = two_lambda * v[k];
+  at_r(hc, invN, 1, qy);
+  return 0;
+}
+
 /* The rows of the fused call's first pass: z_i -> p_i = softmax(z_i) kept in place, and
    r_i = sigma_i (p_i - e_{b_i}) into R (its label entry as minus the other probabilities). */
 static void prob_and_residual_rows(sgfblo_hyperclean *hc, sgfblo_real *R) {
@@ -286,9 +322,8 @@ static void prob_and_residual_rows(sgfblo_hyperclean *hc, sgfblo_real *R) {
 
 /* grad_y g, Jyx^T grad_y g and Hyy grad_y g (sgfblo_grad_curv_fn) in 4 passes over A with C
    columns each, where grad_g + jyxT_mv + hyy_mv make 5 with 7C columns: A y once (P is kept in
-   Z2[:, 0:C) while R, then U = A gy, use Z2[:, C:2C)), A^T R for gy, A gy, A^T R' for Hyy gy.
-   The row formulas are those of the separate calls; Jyx^T's row sum needs no p - e_b:
-   sum_k (p - e_b)_k (u_k - u_b) = sum_k p_k (u_k - u_b), the label term being zero. */
+   Z2[:, 0:C) while R, then U = A gy, use Z2[:, C:2C)), A^T R for gy, A gy, A^T R' for Hyy gy;
+   the rows of the last two are curv_rows. */
 static int hc_grad_g_curv(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gy,
                           sgfblo_real *qx, sgfblo_real *qy, const sgfblo_eval_ctx *ctx) {
   SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_grad_g_curv, x, y, gy, qx, qy);
@@ -307,15 +342,7 @@ static int hc_grad_g_curv(const sgfblo_real *x, const sgfblo_real *y, sgfblo_rea
                  1, gy, iC);
   SGFBLO_CBLAS(gemm)(CblasRowMajor, CblasNoTrans, CblasNoTrans, iN, iC, id, 1, hc->A, id, gy, iC, 0,
                  U, ild);
-  for (int64_t i = 0; i < N; ++i) {
-    sgfblo_real *p = hc->Z2 + i * ld;
-    const sgfblo_real *u = p + C;
-    const sgfblo_real ub = u[hc->b[i]];
-    sgfblo_real s = 0;
-    for (int64_t k = 0; k < C; ++k) s += p[k] * (u[k] - ub);
-    qx[i] = invN * hc->dsig[i] * s;
-    hyy_row(p, C, hc->sig[i]);
-  }
+  curv_rows(hc, invN, qx);
   for (int64_t k = 0; k < m; ++k) qy[k] = two_lambda * gy[k];
   at_r(hc, invN, 1, qy);
   return 0;
@@ -423,6 +450,7 @@ sgfblo_status sgfblo_hyperclean_problem(const sgfblo_hyperclean *hc, sgfblo_prob
       .user_data = (void *)(uintptr_t)hc,
       .prepare = hc_prepare,
       .grad_g_curv = hc_grad_g_curv,
+      .curv_mv = hc_curv_mv,
   };
   *p = filled;
   return SGFBLO_OK;

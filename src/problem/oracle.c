@@ -96,13 +96,23 @@ sgfblo_status sgfblo_oracle_jyxT(sgfblo_oracle *o, const sgfblo_real *x, const s
   return check(o, o->p.jyxT_mv(x, y, v, out, &o->ctx), "jyxT_mv");
 }
 
+sgfblo_status sgfblo_oracle_curv(sgfblo_oracle *o, const sgfblo_real *x, const sgfblo_real *y,
+                                  const sgfblo_real *v, sgfblo_real *qx, sgfblo_real *qy) {
+  if (!o->p.curv_mv) {
+    sgfblo_status st = sgfblo_oracle_jyxT(o, x, y, v, qx);
+    if (st == SGFBLO_OK) st = sgfblo_oracle_hyy(o, x, y, v, qy);
+    return st;
+  }
+  o->n_prod += 2; /* the two products it replaces */
+  return check(o, o->p.curv_mv(x, y, v, qx, qy, &o->ctx), "curv_mv");
+}
+
 sgfblo_status sgfblo_oracle_grad_g_curv(sgfblo_oracle *o, const sgfblo_real *x,
                                         const sgfblo_real *y, sgfblo_real *gy, sgfblo_real *qx,
                                         sgfblo_real *qy) {
   if (!o->p.grad_g_curv) {
     sgfblo_status st = sgfblo_oracle_grad_g(o, x, y, NULL, gy);
-    if (st == SGFBLO_OK) st = sgfblo_oracle_jyxT(o, x, y, gy, qx);
-    if (st == SGFBLO_OK) st = sgfblo_oracle_hyy(o, x, y, gy, qy);
+    if (st == SGFBLO_OK) st = sgfblo_oracle_curv(o, x, y, gy, qx, qy);
     return st;
   }
   /* Counted as the three calls it replaces, so budgets and reports keep their meaning. */

@@ -36,8 +36,12 @@ sgfblo_status sgfblo_oracle_jyx(sgfblo_oracle *o, const sgfblo_real *x, const sg
                                 const sgfblo_real *u, sgfblo_real *out);
 sgfblo_status sgfblo_oracle_jyxT(sgfblo_oracle *o, const sgfblo_real *x, const sgfblo_real *y,
                                  const sgfblo_real *v, sgfblo_real *out);
+/** qx = Jyx^T v, qy = Hyy v: the problem's fused curv_mv when it has one, else the two calls.
+    Counted as two products either way. */
+sgfblo_status sgfblo_oracle_curv(sgfblo_oracle *o, const sgfblo_real *x, const sgfblo_real *y,
+                                  const sgfblo_real *v, sgfblo_real *qx, sgfblo_real *qy);
 /** gy = grad_y g, qx = Jyx^T gy, qy = Hyy gy: the problem's fused grad_g_curv when it has one,
-    else the three calls. Counted as one gradient and two products either way. */
+    else grad_g and sgfblo_oracle_curv. Counted as one gradient and two products either way. */
 sgfblo_status sgfblo_oracle_grad_g_curv(sgfblo_oracle *o, const sgfblo_real *x,
                                         const sgfblo_real *y, sgfblo_real *gy, sgfblo_real *qx,
                                         sgfblo_real *qy);

@@ -83,6 +83,8 @@ int sgfblo_hc_dev_jyx(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real 
                       const sgfblo_real *u, sgfblo_real *out, void *stream);
 int sgfblo_hc_dev_jyxT(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
                        const sgfblo_real *v, sgfblo_real *out, void *stream);
+int sgfblo_hc_dev_curv(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
+                       const sgfblo_real *v, sgfblo_real *qx, sgfblo_real *qy, void *stream);
 int sgfblo_hc_dev_grad_g_curv(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
                               sgfblo_real *gy, sgfblo_real *qx, sgfblo_real *qy, void *stream);
 int sgfblo_hc_dev_jyx_dense(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
