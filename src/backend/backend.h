@@ -137,4 +137,8 @@ const sgfblo_ops *sgfblo_cpu_ops(void);
 sgfblo_status sgfblo_backend_open(sgfblo_backend which, int device_id, const sgfblo_ops **ops,
                                   sgfblo_bctx *b);
 
+/** make_current before a context's buffers are freed (teardown), where a failure has no caller
+    to tell: its message goes to a scratch buffer, not b->err. */
+void sgfblo_backend_make_current_quiet(const sgfblo_ops *ops, const sgfblo_bctx *b);
+
 #endif /* SGFBLO_BACKEND_BACKEND_H */

@@ -39,6 +39,13 @@ sgfblo_status sgfblo_backend_open(sgfblo_backend which, int device_id, const sgf
                      SGFBLO_VERSION);
 }
 
+void sgfblo_backend_make_current_quiet(const sgfblo_ops *ops, const sgfblo_bctx *b) {
+  sgfblo_errmsg scratch;
+  sgfblo_bctx quiet = *b;
+  quiet.err = &scratch;
+  (void)ops->make_current(&quiet);
+}
+
 sgfblo_status sgfblo_backend_describe(sgfblo_backend which, int device_id, char *buf, size_t len) {
   if (!buf || len == 0) return SGFBLO_ERR_NULL_ARG;
   const char *precision = sizeof(sgfblo_real) == sizeof(double) ? "float64" : "float32";

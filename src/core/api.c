@@ -22,12 +22,7 @@ sgfblo_status sgfblo_solver_create(sgfblo_solver **out) {
 
 /* Release everything setup built (also a half-built setup), keeping the empty shell. */
 static void teardown(sgfblo_solver *s) {
-  if (s->ops) { /* the buffers are freed on their device; a failure here has no one to tell */
-    sgfblo_errmsg scratch;
-    sgfblo_bctx b = s->bctx;
-    b.err = &scratch;
-    (void)s->ops->make_current(&b);
-  }
+  if (s->ops) sgfblo_backend_make_current_quiet(s->ops, &s->bctx); /* free on their device */
   if (s->method && s->mws) s->method->release(s, s->mws);
   s->mws = NULL;
   sgfblo_monitor_release(s);

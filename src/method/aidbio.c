@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/common.h"
 #include "backend/cg_scalars.h"
+#include "core/common.h"
 #include "core/error.h"
 #include "method/discrete.h"
 #include "problem/oracle.h"
@@ -72,6 +72,9 @@ typedef struct {
   double last_F, last_dz;
 } aidbio_run;
 
+/* The CG scalars live in the driver's backend scalars. */
+_Static_assert(SGFBLO_CG_NSC <= SGFBLO_DISCRETE_NSC, "the CG scalars must fit D->sc");
+
 /* K steps of conjugate gradients on Hyy(x, y) w = b (b = grad_y f in R->fy), warm start w.
    The scalars (b'b, r'r, p'Ap, the stop state) stay on the backend and the updates are the
    flows' CG ops (linsolve.c), which stop changing w once the residual reaches its floor: on a
@@ -79,9 +82,6 @@ typedef struct {
    end; on the CPU, where a read is free, after every step, so that no product is spent past
    the floor. (On a device the warm-start product is made even when b = 0, which the CPU
    skips; w = 0 either way, and the counts are the CPU's: see below.) */
-/* The CG scalars live in the driver's backend scalars. */
-_Static_assert(SGFBLO_CG_NSC <= SGFBLO_DISCRETE_NSC, "the CG scalars must fit D->sc");
-
 static sgfblo_status cg_steps(aidbio_run *R) {
   sgfblo_status st = SGFBLO_OK;
   sgfblo_discrete *D = &R->D;

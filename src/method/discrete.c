@@ -70,10 +70,7 @@ cleanup:
 
 static void release(sgfblo_discrete *D) {
   if (D->ops) {
-    sgfblo_errmsg scratch; /* the buffers are freed on their device; a failure has no one to tell */
-    sgfblo_bctx b = D->bctx;
-    b.err = &scratch;
-    (void)D->ops->make_current(&b);
+    sgfblo_backend_make_current_quiet(D->ops, &D->bctx); /* free on their device */
     for (int i = 0; i < D->nbufs; ++i) {
       D->ops->release(&D->bctx, *D->bufs[i]);
       *D->bufs[i] = NULL;
