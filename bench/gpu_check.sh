@@ -1,68 +1,87 @@
 #!/usr/bin/env bash
-# One script for a session on a machine with a GPU: build sgfblo for sm_90, run the test suite
-# (the CUDA parity tests run there instead of skipping), run compute-sanitizer on short CUDA
-# solves, and run the benchmarks (bench_step, bench_scale) on both backends. Run from anywhere:
+# One script for a session on a machine with a GPU, sized to ONE device command: build sgfblo
+# for sm_90 in float64 and float32, run the CUDA parity tests and ctest there (where the CUDA
+# tests run instead of skipping), the paper's hyper-cleaning run on both backends with its
+# metrics compared, compute-sanitizer on short CUDA solves, and the benchmarks (bench_step,
+# bench_scale) on both backends. Every step runs under a deadline: DEADLINE_S seconds after
+# the start (default 540) nothing new starts and a running step is stopped, so the whole
+# script ends inside a 10-minute command. Steps run in order of what they prove (correctness
+# first, timings last); a step the deadline leaves no room for is recorded "skipped (time)".
 #
-#     bash bench/gpu_check.sh                 # everything; logs under $OUT (default ./out)
+# Before the device call, here (the device machine reaches no package registry):
 #
-# From a session whose device commands are limited to 10 minutes each, run it in four calls
-# on the same warm machine (build trees persist between calls; "deps" only re-points the
-# environment at the unpacked packages), each with carry=[".debs", "data"]
-# (tools/gather_gpu_debs.sh and tools/fetch_mnist.sh fill those two folders here first):
+#     bash tools/gather_gpu_debs.sh     # Criterion, OpenBLAS, LAPACKE, zlib into .debs/
+#     bash tools/fetch_mnist.sh         # MNIST into data/mnist (the hyper-cleaning steps)
 #
-#     STEPS="info deps configure build ctest parity hyperclean" bash bench/gpu_check.sh
-#     STEPS="deps sanitizer" bash bench/gpu_check.sh
-#     STEPS="deps bench" bash bench/gpu_check.sh
-#     STEPS="deps float" bash bench/gpu_check.sh
-#     STEPS="deps configure build ctest" bash bench/gpu_check.sh
+# then one device command, carry=[".debs", "data"], timeout_s=600:
+#
+#     bash bench/gpu_check.sh
+#
+# and, with the logs it returns, `bash tools/gpu_results.sh FILES_AT` writes the dated
+# results file under bench/results/. A second, shorter call on a still-warm machine (build
+# trees persist) can rerun a subset, e.g. STEPS="deps parity" DEADLINE_S=120.
 #
 # Such a machine cannot install packages. When .debs/ holds the Debian packages that
-# tools/gather_gpu_debs.sh collected (Criterion, OpenBLAS, LAPACKE, zlib and their libraries),
-# they are unpacked with dpkg -x into $DEPS_PREFIX and CMake is pointed there; libraries the
-# system lacks are linked into $DEPS_PREFIX/runlib, which goes on LD_LIBRARY_PATH for the
-# programs run here (never for the compilers).
+# tools/gather_gpu_debs.sh collected, they are unpacked with dpkg -x (or ar + tar) into
+# $DEPS_PREFIX and CMake is pointed there; libraries the system lacks are linked into
+# $DEPS_PREFIX/runlib, which goes on LD_LIBRARY_PATH for the programs run here (never for the
+# compilers).
 #
 # Environment:
 #   OUT            where logs go (default ./out); at most 8 files come back from a device run,
 #                  so the full set is also packed into $OUT/gpu_check_logs.tar.gz, refreshed
 #                  after every step
-#   STEPS          subset of: info deps configure build ctest parity hyperclean sanitizer
-#                  bench float (default: all of them). hyperclean and the sanitizer's
-#                  hyper-cleaning run need MNIST in data/mnist (tools/fetch_mnist.sh here,
-#                  then carry "data"); without it they are skipped.
-#   BUILD_DIR      build tree (default build-gpu); the float build is "$BUILD_DIR-float"
+#   STEPS          subset of, in the order they run: info deps configure build parity
+#                  hyperclean ctest sanitizer bench scale, plus san-parity (the parity tests
+#                  under memcheck; slow, not in the default). configure and build make both
+#                  precisions unless FLOAT=0; parity, ctest and scale use every build there is.
+#                  hyperclean and the sanitizer's hyper-cleaning run need MNIST in data/mnist;
+#                  without it they are skipped.
+#   DEADLINE_S     seconds from the start after which no step starts (default 540)
+#   BUILD_DIR      build tree (default build-gpu); the float32 build is "$BUILD_DIR-float"
+#   FLOAT          1 (default): also the float32 build; 0: float64 only
 #   DEPS_PREFIX    where .debs are unpacked (default /tmp/sgfblo-deps)
 #   CUDA_ARCH      CMAKE_CUDA_ARCHITECTURES (default 90)
 #   EXTRA_CMAKE_ARGS  more configure arguments (e.g. -DSGFBLO_ENABLE_CUDA=OFF)
 #   FORCE_PREFIX_LIBS=1  put every unpacked library on runlib, also those the system has
 #                  (tools/gather_gpu_debs.sh --verify uses it to prove the prefix suffices)
 #   JOBS           parallel build jobs (default: nproc)
-#   SAN_TIMEOUT    seconds allowed to each compute-sanitizer run (default 240)
-#   SCALE_SWEEPS   bench_scale sweeps of the bench and float steps, ';'-separated argument
-#                  sets (default: the two below); SCALE_COMMON is added to each (default
+#   SAN_TIMEOUT    seconds allowed to each compute-sanitizer run (default 60)
+#   SCALE_SWEEPS   bench_scale sweeps, ';'-separated, each "PRECISION ARGS" with PRECISION
+#                  float64 or float32 (default below: the targets of the benchmark issue
+#                  first, then the wider sweep); SCALE_COMMON is added to each (default
 #                  --quick --max-seconds 6). Each sweep runs on the cpu backend, then on cuda
-#                  with the cpu CSV as --baseline: the CUDA table has the GPU over CPU
-#                  speed-up. The cpu half of these sweeps took 3.5 min (float64) and 2.3 min
-#                  (float32) on the 2-core development machine, which skips more rows for
-#                  time than a 16-core GPU host will; if a step runs into the 10-minute limit,
-#                  the tables of the sweeps it finished still come back (see OUT).
+#                  with the cpu CSV as --baseline, so the CUDA table has the GPU over CPU
+#                  speed-up. Rows print as they finish: a sweep the deadline stops still
+#                  returns the rows it made.
 #
-# Prints a summary table last; exits non-zero if any step failed.
+# Prints a summary table last; exits non-zero if any step failed (a step stopped by the
+# deadline counts as failed for the tests, not for the benchmarks).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 ROOT=$PWD
 
 OUT=${OUT:-$ROOT/out}
-STEPS=${STEPS:-"info deps configure build ctest parity hyperclean sanitizer bench float"}
+STEPS=${STEPS:-"info deps configure build parity hyperclean ctest sanitizer bench scale"}
+DEADLINE_S=${DEADLINE_S:-540}
 BUILD_DIR=${BUILD_DIR:-build-gpu}
+FLOAT=${FLOAT:-1}
 DEPS_PREFIX=${DEPS_PREFIX:-/tmp/sgfblo-deps}
 CUDA_ARCH=${CUDA_ARCH:-90}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 4)}
-SAN_TIMEOUT=${SAN_TIMEOUT:-240}
-# The paper's size and N up to 1e6 at d = 82 and 784 with every method (C = 10: the targets
-# of issue 5 are rxgf at the paper's size and at N = 1e6, d = 784 in float32), then d = 2048
-# and C = 100 at N = 1e5.
-SCALE_SWEEPS=${SCALE_SWEEPS:-"--n-list 5e3,1e5,1e6 --d-list 82,784 --c-list 10;--n-list 1e5 --d-list 2048 --c-list 10,100 --methods rxgf,pc,aidbio"}
+SAN_TIMEOUT=${SAN_TIMEOUT:-60}
+# In order: the paper's size (N = 5000, d = 82, C = 10) with every method in both precisions
+# (the 100 us RXGF step target); N = 1e6, d = 784, C = 10 in float32 (the 70%-of-floor
+# target); N = 2e5, d = 784 in float64 (the CUDA issue's large size); then N from 1e3 to 1e6
+# at d = 82 and 784, d = 2048 and C = 100 at N = 1e5, and N = 1e7 at d = 82.
+SCALE_SWEEPS=${SCALE_SWEEPS:-"float64 --n-list 5e3 --d-list 82 --c-list 10;\
+float32 --n-list 5e3 --d-list 82 --c-list 10;\
+float32 --n-list 1e6 --d-list 784 --c-list 10 --methods rxgf,invfree,pc,aidbio;\
+float64 --n-list 2e5 --d-list 784 --c-list 10;\
+float32 --n-list 1e3,1e4,1e5 --d-list 82,784 --c-list 10 --methods rxgf,pc,aidbio;\
+float32 --n-list 1e5 --d-list 2048 --c-list 10,100 --methods rxgf,pc,aidbio;\
+float64 --n-list 1e6 --d-list 82,784 --c-list 10 --methods rxgf,pc,aidbio;\
+float32 --n-list 1e7 --d-list 82 --c-list 10 --methods rxgf,aidbio"}
 SCALE_COMMON=${SCALE_COMMON:-"--quick --max-seconds 6"}
 COMMIT=$(git -C "$ROOT" log -1 --format='commit %h' 2>/dev/null || echo "commit unknown")
 EXTRA_CMAKE_ARGS=${EXTRA_CMAKE_ARGS:-}
@@ -71,8 +90,10 @@ LOGS=$(mktemp -d /tmp/sgfblo-gpu-logs.XXXXXX)
 SUMMARY=$LOGS/summary.txt
 : >"$SUMMARY"
 failures=0
+SECONDS=0
 
 want() { [[ " $STEPS " == *" $1 "* ]]; }
+time_left() { echo $((DEADLINE_S - SECONDS)); }
 
 # publish: the logs so far into $OUT (the tarball and, of at most 8 files that come back from a
 # device run, these 7), after every step, so that a run stopped at its time limit still
@@ -86,23 +107,46 @@ publish() {
   return 0
 }
 
-# record STEP STATUS DETAIL: one summary row (STATUS ok | FAILED | skipped)
+# record STEP STATUS DETAIL: one summary row (STATUS ok | FAILED | cut | skipped), with the
+# seconds since the start.
 record() {
-  printf '%-12s %-8s %s\n' "$1" "$2" "$3" | tee -a "$SUMMARY"
+  printf '%-18s %-8s %4ds  %s\n' "$1" "$2" "$SECONDS" "$3" | tee -a "$SUMMARY"
   if [ "$2" = FAILED ]; then failures=$((failures + 1)); fi
   publish
 }
 
-# run_logged STEP LOG CMD...: run, log stdout+stderr, record ok/FAILED with the exit code.
+# run_logged [--bench] STEP LOG CAP CMD...: run CMD for at most CAP seconds and never past the
+# deadline, log stdout+stderr, record ok / FAILED with the exit code. A command the time limit
+# stops is FAILED, or "cut" with --bench (its rows so far are in the log). Returns the exit
+# code (124 when stopped).
 run_logged() {
-  local step=$1 log=$2
-  shift 2
-  echo "=== $step: $*" | tee -a "$LOGS/$log"
-  "$@" >>"$LOGS/$log" 2>&1
+  local bench=0
+  if [ "$1" = --bench ]; then bench=1; shift; fi
+  local step=$1 log=$2 cap=$3
+  shift 3
+  local left
+  left=$(time_left)
+  if [ "$left" -lt 10 ]; then
+    record "$step" skipped "(time) the deadline of ${DEADLINE_S}s left ${left}s"
+    return 124
+  fi
+  [ "$cap" -gt $((left - 5)) ] && cap=$((left - 5))
+  echo "=== $step (at most ${cap}s): $*" | tee -a "$LOGS/$log"
+  timeout -k 5 "$cap" "$@" >>"$LOGS/$log" 2>&1
   local rc=$?
-  if [ $rc -eq 0 ]; then record "$step" ok "$log"; else record "$step" FAILED "$log (exit $rc)"; fi
+  if [ $rc -eq 0 ]; then record "$step" ok "$log"
+  elif [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+    if [ $bench = 1 ]; then record "$step" cut "$log (stopped after ${cap}s; rows so far kept)"
+    else record "$step" FAILED "$log (stopped after ${cap}s)"; fi
+  else record "$step" FAILED "$log (exit $rc)"; fi
   return $rc
 }
+
+# The build trees of this run: float64, and float32 unless FLOAT=0.
+BUILDS=("$ROOT/$BUILD_DIR")
+[ "$FLOAT" = 1 ] && BUILDS+=("$ROOT/$BUILD_DIR-float")
+# tag DIR: float64 | float32, the precision of that build tree.
+tag() { [[ $1 == *-float ]] && echo float32 || echo float64; }
 
 # --------------------------------------------------------------------- info --
 if want info; then
@@ -110,9 +154,12 @@ if want info; then
     date -u
     uname -a
     head -3 /etc/os-release 2>/dev/null
+    ldd --version 2>&1 | head -1
     nvidia-smi 2>&1 | head -15
+    nvidia-smi --query-gpu=name,memory.total,clocks.sm,clocks.mem,clocks.max.sm --format=csv 2>&1
     nvcc --version 2>&1 | tail -2
     cmake --version | head -1
+    nproc
     command -v compute-sanitizer || echo "compute-sanitizer: not on PATH"
     git -C "$ROOT" log --oneline -1 2>/dev/null
   } >"$LOGS/env.txt" 2>&1
@@ -169,44 +216,57 @@ if want deps; then
     record deps skipped "no .debs/ here: using the system's packages"
   fi
 fi
-# Programs run below see the unpacked libraries the system lacks.
-run_env() {
-  if [ -n "$RUNLIB" ]; then LD_LIBRARY_PATH="$RUNLIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$@"; else "$@"; fi
-}
+# Programs run below see the unpacked libraries the system lacks: each is started as
+# "${RUN_ENV[@]}" PROGRAM (a program, not a shell function, so that timeout can run it).
+RUN_ENV=(env)
+[ -n "$RUNLIB" ] && RUN_ENV=(env "LD_LIBRARY_PATH=$RUNLIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
 
-configure() { # configure DIR EXTRA...
-  local dir=$1
-  shift
-  # shellcheck disable=SC2086
-  cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSGFBLO_WERROR=ON \
-    "-DCMAKE_CUDA_ARCHITECTURES=$CUDA_ARCH" "${CMAKE_HINTS[@]}" $EXTRA_CMAKE_ARGS "$@"
+# configure_args DIR: into CFG_ARGS, cmake's arguments for the build of that tree's precision.
+configure_args() {
+  local dir=$1 float=OFF
+  [ "$(tag "$dir")" = float32 ] && float=ON
+  # shellcheck disable=SC2206
+  CFG_ARGS=(-S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSGFBLO_WERROR=ON
+    "-DCMAKE_CUDA_ARCHITECTURES=$CUDA_ARCH" "-DSGFBLO_USE_FLOAT=$float" "${CMAKE_HINTS[@]}"
+    $EXTRA_CMAKE_ARGS)
 }
 
 # ------------------------------------------------------- configure, build --
 if want configure; then
-  rm -rf "${ROOT:?}/${BUILD_DIR:?}"
-  run_logged configure configure.log configure "$ROOT/$BUILD_DIR"
+  for dir in "${BUILDS[@]}"; do
+    rm -rf "${dir:?}"
+    configure_args "$dir"
+    run_logged "configure-$(tag "$dir")" configure.log 120 cmake "${CFG_ARGS[@]}"
+  done
   # Where every dependency was found (with .debs they should all be under DEPS_PREFIX).
   grep -E '^(BLAS_|LAPACK_|LAPACKE_|CBLAS_|CRITERION_|ZLIB_)[A-Za-z_]*(LIBRARY|LIBRARY_RELEASE|INCLUDE_DIR):[A-Z]+=' \
-    "$ROOT/$BUILD_DIR/CMakeCache.txt" >"$LOGS/found.txt" 2>/dev/null
+    "${BUILDS[0]}/CMakeCache.txt" >"$LOGS/found.txt" 2>/dev/null
   grep -E 'SGFBLO_HAVE_CUDA|sgfblo: CUDA' "$LOGS/configure.log" >>"$LOGS/found.txt" 2>/dev/null
 fi
 if want build; then
-  run_logged build build.log cmake --build "$ROOT/$BUILD_DIR" -j"$JOBS"
+  for dir in "${BUILDS[@]}"; do
+    run_logged "build-$(tag "$dir")" build.log 300 cmake --build "$dir" -j"$JOBS"
+  done
 fi
+# built DIR: the build in DIR finished (its test and bench programs exist).
+built() { [ -x "$1/tests/test_cuda_parity" ] && [ -x "$1/bench/bench_scale" ]; }
 
 # ----------------------------------------------------------------- tests --
-if want ctest; then
-  run_logged ctest ctest.log run_env ctest --test-dir "$ROOT/$BUILD_DIR" --output-on-failure -j4
-  tail -n 3 "$LOGS/ctest.log" | sed 's/^/    /'
-fi
 if want parity; then
   # The parity suite alone, verbose: every relative error, and SKIP lines if no device.
-  run_logged parity parity.log run_env "$ROOT/$BUILD_DIR/tests/test_cuda_parity" --verbose -j1
-  grep -cE '^\[SKIP\]' "$LOGS/parity.log" | sed 's/^/    skipped tests: /'
+  for dir in "${BUILDS[@]}"; do
+    t=$(tag "$dir") log=parity.log
+    [ "$t" = float32 ] && log=float_parity.log
+    if built "$dir"; then
+      run_logged "parity-$t" "$log" 180 "${RUN_ENV[@]}" "$dir/tests/test_cuda_parity" --verbose -j4
+      grep -cE '^\[SKIP\]' "$LOGS/$log" | sed "s/^/    $t skipped tests: /"
+    else
+      record "parity-$t" FAILED "no build in $dir"
+    fi
+  done
 fi
 
-CLI=$ROOT/$BUILD_DIR/sgfblo
+CLI=${BUILDS[0]}/sgfblo
 have_mnist() { ls "$ROOT"/data/mnist/train-images-idx3-ubyte* >/dev/null 2>&1; }
 
 # ------------------------------------------------------------ hyperclean --
@@ -216,7 +276,7 @@ have_mnist() { ls "$ROOT"/data/mnist/train-images-idx3-ubyte* >/dev/null 2>&1; }
 if want hyperclean; then
   if have_mnist; then
     for b in cpu cuda; do
-      run_logged "hc-$b" "hyperclean_$b.txt" run_env "$CLI" hyperclean --backend "$b" \
+      run_logged "hc-$b" "hyperclean_$b.txt" 120 "${RUN_ENV[@]}" "$CLI" hyperclean --backend "$b" \
         --baseline none --quiet
     done
     flow_row() { awk '$1 == "rxgf" { $9 = ""; print }' "$LOGS/hyperclean_$1.txt"; }
@@ -230,86 +290,97 @@ if want hyperclean; then
   fi
 fi
 
+if want ctest; then
+  # Everything else (the device-data tests of test_hyperclean, the CUDA example, the CLI's
+  # --backend cuda paths); the parity suite ran above.
+  for dir in "${BUILDS[@]}"; do
+    t=$(tag "$dir")
+    run_logged "ctest-$t" ctest.log 150 "${RUN_ENV[@]}" ctest --test-dir "$dir" --output-on-failure \
+      -j"$JOBS" -E '^test_cuda_parity$'
+    tail -n 3 "$LOGS/ctest.log" | sed 's/^/    /'
+  done
+fi
+
 # ------------------------------------------------------------- sanitizer --
 SAN=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
 # san STEP TOOL LOG ARGS...: one compute-sanitizer run, bounded by SAN_TIMEOUT.
 san() {
   local step=$1 tool=$2 log=$3
   shift 3
-  run_logged "$step" "$log" run_env timeout "$SAN_TIMEOUT" "$SAN" --tool "$tool" \
-    --error-exitcode 99 "$@"
+  run_logged "$step" "$log" "$SAN_TIMEOUT" "${RUN_ENV[@]}" "$SAN" --tool "$tool" --error-exitcode 99 "$@"
 }
 if want sanitizer; then
   if [ -n "$SAN" ]; then
     # rxgf replays its steps from a CUDA Graph; --no-graph runs the same launches from the
-    # host; sgf-cg and pc run conjugate gradients on device scalars; sqcqp the discrete driver.
-    for m in rxgf sgf-chol sgf-cg pc; do
-      san memcheck memcheck sanitizer.log "$CLI" synthetic --backend cuda --method "$m" \
-        --dt 0.05 --t-final 1
+    # host; sgf-chol factors on cuSOLVER; sgf-cg and pc run conjugate gradients on device
+    # scalars; sqcqp the discrete driver; racecheck the shared-memory reductions.
+    san memcheck-rxgf memcheck sanitizer.log "$CLI" synthetic --backend cuda --dt 0.05 --t-final 1
+    san memcheck-nograph memcheck sanitizer.log "$CLI" synthetic --backend cuda --no-graph \
+      --dt 0.05 --t-final 1
+    for m in sgf-chol sgf-cg pc; do
+      san "memcheck-$m" memcheck sanitizer.log "$CLI" synthetic --backend cuda --method "$m" \
+        --dt 0.05 --t-final 0.5
     done
-    san memcheck memcheck sanitizer.log "$CLI" synthetic --backend cuda --no-graph --dt 0.05 \
-      --t-final 1
-    san memcheck memcheck sanitizer.log "$CLI" synthetic --backend cuda --method sqcqp --iters 20
+    san memcheck-sqcqp memcheck sanitizer.log "$CLI" synthetic --backend cuda --method sqcqp --iters 20
     san racecheck racecheck sanitizer.log "$CLI" synthetic --backend cuda --dt 0.05 --t-final 0.2
     if have_mnist; then
-      run_env "$CLI" hyperclean --help >"$LOGS/hyperclean_help.txt" 2>&1
-      san memcheck-hc memcheck sanitizer.log "$CLI" hyperclean --backend cuda --dt 1 --t-final 2
+      san memcheck-hc memcheck sanitizer.log "$CLI" hyperclean --backend cuda --dt 1 --t-final 2 \
+        --baseline none --quiet
     else
       record memcheck-hc skipped "no MNIST in data/mnist (carry \"data\")"
     fi
-    # The parity tests under memcheck (Criterion forks; the sanitizer follows the children).
-    san memcheck-par memcheck sanitizer_parity.log --target-processes all \
-      "$ROOT/$BUILD_DIR/tests/test_cuda_parity" -j1
   else
     record sanitizer skipped "compute-sanitizer not found"
   fi
 fi
-
-# ----------------------------------------------------------------- bench --
-# scale_runs DIR TAG: bench_scale of the build in DIR (TAG float64 | float32), each sweep of
-# SCALE_SWEEPS on the cpu backend, then on cuda with the cpu CSV as baseline (the speed-up
-# columns). Tables append to scale_{cpu,cuda}_TAG.md; the CSVs go into the tarball.
-scale_runs() {
-  local dir=$1 tag=$2 k=0 sweep base
-  local -a sweeps
-  IFS=';' read -ra sweeps <<<"$SCALE_SWEEPS"
-  for sweep in "${sweeps[@]}"; do
-    k=$((k + 1))
-    local cpu_csv=$LOGS/scale_cpu_${tag}_$k.csv cuda_csv=$LOGS/scale_cuda_${tag}_$k.csv
-    # shellcheck disable=SC2086
-    run_logged "scale-cpu-$tag" "scale_cpu_$tag.md" run_env "$dir/bench/bench_scale" \
-      --backend cpu $SCALE_COMMON $sweep --label "$COMMIT" --csv "$cpu_csv"
-    base=()
-    [ -s "$cpu_csv" ] && base=(--baseline "$cpu_csv")
-    # shellcheck disable=SC2086
-    run_logged "scale-cuda-$tag" "scale_cuda_$tag.md" run_env "$dir/bench/bench_scale" \
-      --backend cuda $SCALE_COMMON $sweep --label "$COMMIT" --csv "$cuda_csv" "${base[@]}"
-  done
-}
-
-if want bench; then
-  for b in cpu cuda; do
-    run_logged "bench-$b" "bench_step_$b.md" run_env "$ROOT/$BUILD_DIR/bench/bench_step" 11 "$b"
-  done
-  scale_runs "$ROOT/$BUILD_DIR" float64
+if want san-parity && [ -n "$SAN" ]; then
+  # The parity tests under memcheck (Criterion forks; the sanitizer follows the children).
+  run_logged san-parity sanitizer_parity.log 300 "${RUN_ENV[@]}" "$SAN" --tool memcheck \
+    --error-exitcode 99 --target-processes all "${BUILDS[0]}/tests/test_cuda_parity" -j1
 fi
 
-# ---------------------------------------------------------- float build --
-if want float; then
-  FDIR=$ROOT/$BUILD_DIR-float
-  rm -rf "${FDIR:?}"
-  if run_logged float-cfg float.log configure "$FDIR" -DSGFBLO_USE_FLOAT=ON &&
-     run_logged float-build float.log cmake --build "$FDIR" -j"$JOBS"; then
-    run_logged float-parity float_parity.log run_env "$FDIR/tests/test_cuda_parity" --verbose -j1
-    run_logged float-ctest float.log run_env ctest --test-dir "$FDIR" --output-on-failure -j4
-    scale_runs "$FDIR" float32
+# ----------------------------------------------------------------- bench --
+if want bench; then
+  for b in cpu cuda; do
+    run_logged --bench "bench-$b" "bench_step_$b.md" 90 "${RUN_ENV[@]}" "${BUILDS[0]}/bench/bench_step" 11 "$b"
+  done
+fi
+
+# scale_sweep K PRECISION ARGS...: bench_scale of that precision's build over one sweep, on
+# the cpu backend, then on cuda with the cpu CSV as baseline (the speed-up columns). Tables
+# append to scale_{cpu,cuda}_PRECISION.md; the CSVs go into the tarball.
+scale_sweep() {
+  local k=$1 t=$2 dir=${BUILDS[0]}
+  shift 2
+  [ "$t" = float32 ] && dir=$ROOT/$BUILD_DIR-float
+  if ! built "$dir"; then
+    record "scale-$k" skipped "no $t build"
+    return
   fi
+  local cpu_csv=$LOGS/scale_cpu_${t}_$k.csv cuda_csv=$LOGS/scale_cuda_${t}_$k.csv
+  # shellcheck disable=SC2086
+  run_logged --bench "scale-cpu-$k" "scale_cpu_$t.md" 240 "${RUN_ENV[@]}" "$dir/bench/bench_scale" \
+    --backend cpu $SCALE_COMMON "$@" --label "$COMMIT" --csv "$cpu_csv"
+  local base=()
+  [ -s "$cpu_csv" ] && base=(--baseline "$cpu_csv")
+  # shellcheck disable=SC2086
+  run_logged --bench "scale-cuda-$k" "scale_cuda_$t.md" 240 "${RUN_ENV[@]}" "$dir/bench/bench_scale" \
+    --backend cuda $SCALE_COMMON "$@" --label "$COMMIT" --csv "$cuda_csv" "${base[@]}"
+}
+if want scale; then
+  IFS=';' read -ra sweeps <<<"$SCALE_SWEEPS"
+  k=0
+  for sweep in "${sweeps[@]}"; do
+    k=$((k + 1))
+    # shellcheck disable=SC2086
+    scale_sweep "$k" $sweep
+  done
 fi
 
 # ---------------------------------------------------------------- results --
 publish
 echo
-echo "=== summary ($failures failed; logs in $OUT, all of them in $OUT/gpu_check_logs.tar.gz)"
+echo "=== summary ($failures failed, ${SECONDS}s of ${DEADLINE_S}s; logs in $OUT, all of them in $OUT/gpu_check_logs.tar.gz)"
 cat "$SUMMARY"
 for f in bench_step_cpu.md bench_step_cuda.md; do
   [ -f "$LOGS/$f" ] && { echo; grep -E '^\||backend' "$LOGS/$f"; }
