@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Turn the logs of one bench/gpu_check.sh run into the dated results file of bench/results/:
+# the device, the commit, the step summary and every table, unedited, with the commands that
+# made them (bench_scale prints its own command line).
+#
+#     bash tools/gpu_results.sh DIR [NAME]
+#
+# DIR holds what the run wrote under $OUT (gpu_check_logs.tar.gz, or its files unpacked);
+# NAME is the file's name after the date (default gpu-check). Writes
+# bench/results/YYYY-MM-DD-NAME.md (the date of the run, from env.txt) and copies the CSVs
+# beside it as YYYY-MM-DD-NAME-*.csv. Prints the path.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+dir=${1:?usage: tools/gpu_results.sh DIR [NAME]}
+name=${2:-gpu-check}
+logs=$(mktemp -d /tmp/sgfblo-gpu-results.XXXXXX)
+trap 'rm -rf "$logs"' EXIT
+if [ -f "$dir/gpu_check_logs.tar.gz" ]; then
+  tar -xzf "$dir/gpu_check_logs.tar.gz" -C "$logs"
+else
+  cp -r "$dir"/. "$logs"/
+fi
+[ -f "$logs/summary.txt" ] || { echo "gpu_results: no summary.txt in $dir" >&2; exit 1; }
+
+env=$logs/env.txt
+# The run's date (env.txt starts with `date -u`), the device and the commit it measured.
+day=$(date -u -d "$(head -n 1 "$env" 2>/dev/null)" +%F 2>/dev/null || date -u +%F)
+device=$(grep -m1 -oE 'NVIDIA [A-Z][A-Za-z0-9 -]+[0-9A-Za-z]' "$env" 2>/dev/null || echo "unknown device")
+commit=$(grep -m1 -oE '^[0-9a-f]{7,} ' "$env" 2>/dev/null | tr -d ' ' || echo unknown)
+out=bench/results/$day-$name.md
+
+section() { # section TITLE FILE: the file under a heading, when it is there
+  [ -s "$2" ] || return 0
+  printf '\n## %s\n\n' "$1"
+  cat "$2"
+}
+
+{
+  echo "# GPU check, $day: $device"
+  echo
+  echo "Commit $commit. Made by \`bash bench/gpu_check.sh\` on the device machine; every table"
+  echo "below is one program's standard output, unedited (bench_scale prints its command line)."
+  echo "Step summary (status, seconds since the start of the run, log):"
+  echo
+  echo '```'
+  cat "$logs/summary.txt"
+  echo '```'
+  printf '\n## Machine\n\n```\n'
+  cat "$env" 2>/dev/null
+  printf '```\n'
+  section "bench_step, cpu backend" "$logs/bench_step_cpu.md"
+  section "bench_step, cuda backend" "$logs/bench_step_cuda.md"
+  for t in float64 float32; do
+    section "bench_scale, cuda backend, $t (speed-up over the cpu rows of the same run)" \
+      "$logs/scale_cuda_$t.md"
+    section "bench_scale, cpu backend of the same machine, $t" "$logs/scale_cpu_$t.md"
+  done
+  if [ -s "$logs/hyperclean_cuda.txt" ]; then
+    printf '\n## Hyper-cleaning on the paper'"'"'s setting, both backends\n'
+    for b in cpu cuda; do
+      printf '\n%s:\n\n```\n' "$b"
+      cat "$logs/hyperclean_$b.txt"
+      printf '```\n'
+    done
+  fi
+} >"$out"
+
+for csv in "$logs"/scale_*.csv; do
+  [ -e "$csv" ] || continue
+  cp "$csv" "bench/results/$day-$name-$(basename "$csv")"
+done
+echo "$out"
