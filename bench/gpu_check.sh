@@ -15,7 +15,7 @@
 #
 # then one device command, carry=[".debs", "data"], timeout_s=600:
 #
-#     bash bench/gpu_check.sh
+#     COMMIT=<short hash of the commit under test> bash bench/gpu_check.sh
 #
 # and, with the logs it returns, `bash tools/gpu_results.sh FILES_AT` writes the dated
 # results file under bench/results/. A second, shorter call on a still-warm machine (build
@@ -42,6 +42,8 @@
 #   FLOAT          1 (default): also the float32 build; 0: float64 only
 #   DEPS_PREFIX    where .debs are unpacked (default /tmp/sgfblo-deps)
 #   CUDA_ARCH      CMAKE_CUDA_ARCHITECTURES (default 90)
+#   WERROR         SGFBLO_WERROR of the builds (default OFF: the device machine's compiler is
+#                  not CI's, and a warning new to it must not cost the run; CI keeps -Werror)
 #   EXTRA_CMAKE_ARGS  more configure arguments (e.g. -DSGFBLO_ENABLE_CUDA=OFF)
 #   FORCE_PREFIX_LIBS=1  put every unpacked library on runlib, also those the system has
 #                  (tools/gather_gpu_debs.sh --verify uses it to prove the prefix suffices)
@@ -83,8 +85,12 @@ float32 --n-list 1e5 --d-list 2048 --c-list 10,100 --methods rxgf,pc,aidbio;\
 float64 --n-list 1e6 --d-list 82,784 --c-list 10 --methods rxgf,pc,aidbio;\
 float32 --n-list 1e7 --d-list 82 --c-list 10 --methods rxgf,aidbio"}
 SCALE_COMMON=${SCALE_COMMON:-"--quick --max-seconds 6"}
-COMMIT=$(git -C "$ROOT" log -1 --format='commit %h' 2>/dev/null || echo "commit unknown")
+# The commit measured: the device machine may get the working tree without .git, so the
+# caller can name it (COMMIT=abc1234 bash bench/gpu_check.sh).
+COMMIT=${COMMIT:-$(git -C "$ROOT" log -1 --format=%h 2>/dev/null || echo unknown)}
+COMMIT="commit ${COMMIT#commit }"
 EXTRA_CMAKE_ARGS=${EXTRA_CMAKE_ARGS:-}
+WERROR=${WERROR:-OFF}
 mkdir -p "$OUT"
 LOGS=$(mktemp -d /tmp/sgfblo-gpu-logs.XXXXXX)
 SUMMARY=$LOGS/summary.txt
@@ -159,9 +165,10 @@ if want info; then
     nvidia-smi --query-gpu=name,memory.total,clocks.sm,clocks.mem,clocks.max.sm --format=csv 2>&1
     nvcc --version 2>&1 | tail -2
     cmake --version | head -1
+    cc --version 2>&1 | head -1
     nproc
     command -v compute-sanitizer || echo "compute-sanitizer: not on PATH"
-    git -C "$ROOT" log --oneline -1 2>/dev/null
+    echo "$COMMIT"
   } >"$LOGS/env.txt" 2>&1
   record info ok env.txt
 fi
@@ -226,7 +233,7 @@ configure_args() {
   local dir=$1 float=OFF
   [ "$(tag "$dir")" = float32 ] && float=ON
   # shellcheck disable=SC2206
-  CFG_ARGS=(-S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSGFBLO_WERROR=ON
+  CFG_ARGS=(-S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "-DSGFBLO_WERROR=$WERROR"
     "-DCMAKE_CUDA_ARCHITECTURES=$CUDA_ARCH" "-DSGFBLO_USE_FLOAT=$float" "${CMAKE_HINTS[@]}"
     $EXTRA_CMAKE_ARGS)
 }

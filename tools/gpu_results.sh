@@ -27,7 +27,8 @@ env=$logs/env.txt
 # The run's date (env.txt starts with `date -u`), the device and the commit it measured.
 day=$(date -u -d "$(head -n 1 "$env" 2>/dev/null)" +%F 2>/dev/null || date -u +%F)
 device=$(grep -m1 -oE 'NVIDIA [A-Z][A-Za-z0-9 -]+[0-9A-Za-z]' "$env" 2>/dev/null || echo "unknown device")
-commit=$(grep -m1 -oE '^[0-9a-f]{7,} ' "$env" 2>/dev/null | tr -d ' ' || echo unknown)
+commit=$(sed -n 's/^commit //p' "$env" 2>/dev/null | head -n 1)
+commit=${commit:-unknown}
 out=bench/results/$day-$name.md
 
 section() { # section TITLE FILE: the file under a heading, when it is there
