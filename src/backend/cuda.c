@@ -19,6 +19,7 @@
 #include <cuda_runtime.h>
 #include <cusolverDn.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,15 +37,20 @@
 #define SGFBLO_SD(lib, name) lib##D##name
 #endif
 
-/* Checked calls; each needs `sgfblo_status st`, `sgfblo_errmsg *err` and a cleanup label. */
-#define SGFBLO_CUDA_TRY(call)                                                           \
-  do {                                                                                  \
-    const cudaError_t e_ = (cudaError_t)(call);                                         \
-    if (e_ != cudaSuccess) {                                                            \
-      st = sgfblo_fail(err, SGFBLO_ERR_CUDA, "%s: %s failed: %s (%s)", __func__, #call, \
-                       cudaGetErrorString(e_), cudaGetErrorName(e_));                   \
-      goto cleanup;                                                                     \
-    }                                                                                   \
+/* Checked calls; each needs `sgfblo_status st`, `sgfblo_errmsg *err` and a cleanup label.
+   A failure is also cleared from the runtime's last error: every kernel launcher returns
+   cudaGetLastError(), so an error left there would be reported again by the next launch
+   (after a step graph that could not be recorded, the host-driven step would fail on it). */
+#define SGFBLO_CUDA_TRY(call)                                                                     \
+  do {                                                                                            \
+    const cudaError_t e_ = (cudaError_t)(call);                                                   \
+    if (e_ != cudaSuccess) {                                                                      \
+      (void)cudaGetLastError();                                                                   \
+      st = sgfblo_fail(err, e_ == cudaErrorMemoryAllocation ? SGFBLO_ERR_ALLOC : SGFBLO_ERR_CUDA, \
+                       "%s: %s failed: %s (%s)", __func__, #call, cudaGetErrorString(e_),         \
+                       cudaGetErrorName(e_));                                                     \
+      goto cleanup;                                                                               \
+    }                                                                                             \
   } while (0)
 
 #define SGFBLO_CUBLAS_TRY(call)                   \
@@ -88,14 +94,18 @@ static const char *cusolver_status_string(cusolverStatus_t s) {
   }
 }
 
+/* The library may have left a runtime error behind (a failed launch of its own): cleared,
+   as SGFBLO_CUDA_TRY does. */
 static sgfblo_status cublas_fail(sgfblo_errmsg *err, cublasStatus_t e, const char *fn,
                                  const char *call) {
+  (void)cudaGetLastError();
   return sgfblo_fail(err, e == CUBLAS_STATUS_ALLOC_FAILED ? SGFBLO_ERR_ALLOC : SGFBLO_ERR_CUDA,
                      "%s: %s failed: %s", fn, call, cublasGetStatusString(e));
 }
 
 static sgfblo_status cusolver_fail(sgfblo_errmsg *err, cusolverStatus_t e, const char *fn,
                                    const char *call) {
+  (void)cudaGetLastError();
   return sgfblo_fail(err, e == CUSOLVER_STATUS_ALLOC_FAILED ? SGFBLO_ERR_ALLOC : SGFBLO_ERR_CUDA,
                      "%s: %s failed: %s", fn, call, cusolver_status_string(e));
 }
@@ -121,7 +131,9 @@ typedef struct {
 static void cuda_close(sgfblo_bctx *b) {
   cuda_impl *I = b ? IMPL(b) : NULL;
   if (!I) return;
-  /* Teardown: errors are ignored, every handle is released whatever the others do. */
+  /* Teardown: errors are ignored, every handle is released whatever the others do, on the
+     context's device (the handles belong to it, whatever device the caller left current). */
+  (void)cudaSetDevice(I->device);
   if (I->stream) (void)cudaStreamSynchronize(I->stream);
   if (I->solver) (void)cusolverDnDestroy(I->solver);
   if (I->blas) (void)cublasDestroy(I->blas);
@@ -144,6 +156,8 @@ static sgfblo_status cuda_alloc(sgfblo_bctx *b, sgfblo_real **p, int64_t n) {
   sgfblo_errmsg *err = b->err;
   const size_t bytes = sizeof **p * (size_t)(n > 0 ? n : 1);
   *p = NULL;
+  /* On the context's device, not on whichever a problem's prepare hook left current. */
+  SGFBLO_CUDA_TRY(cudaSetDevice(IMPL(b)->device));
   const cudaError_t e = cudaMalloc((void **)p, bytes);
   if (e != cudaSuccess) {
     *p = NULL;
@@ -179,9 +193,8 @@ cleanup:
 static sgfblo_status cuda_fill(sgfblo_bctx *b, int64_t n, double a, sgfblo_real *x) {
   sgfblo_status st = SGFBLO_OK;
   sgfblo_errmsg *err = b->err;
-  if (a == 0.0 && n > 0)
-    SGFBLO_CUDA_TRY(
-        cudaMemsetAsync(x, 0, sizeof *x * (size_t)n, STREAM(b))); /* +0.0 is all zero bits */
+  if (a == 0.0 && !signbit(a) && n > 0) /* +0.0 is all zero bits; -0.0 is not */
+    SGFBLO_CUDA_TRY(cudaMemsetAsync(x, 0, sizeof *x * (size_t)n, STREAM(b)));
   else
     SGFBLO_CUDA_TRY(sgfblo_cuda_fill(n, a, x, STREAM(b)));
 cleanup:
@@ -300,6 +313,7 @@ static sgfblo_status ensure_potrf_work(sgfblo_bctx *b, int64_t m, sgfblo_real *A
   SGFBLO_CUSOLVER_TRY(SGFBLO_SD(cusolverDn, potrf_bufferSize)(
       I->solver, CUBLAS_FILL_MODE_LOWER, (int)m, A, (int)(m > 0 ? m : 1), &lwork));
   if (lwork > I->lwork) {
+    SGFBLO_CUDA_TRY(cudaSetDevice(I->device));
     (void)cudaFree(I->d_work);
     I->d_work = NULL;
     I->lwork = 0;
@@ -373,6 +387,7 @@ static sgfblo_status cuda_scalars_alloc(sgfblo_bctx *b, double **p, int n) {
   sgfblo_errmsg *err = b->err;
   const size_t bytes = sizeof **p * (size_t)(n > 0 ? n : 1);
   *p = NULL;
+  SGFBLO_CUDA_TRY(cudaSetDevice(IMPL(b)->device)); /* as cuda_alloc */
   SGFBLO_CUDA_TRY(cudaMalloc((void **)p, bytes));
   SGFBLO_CUDA_TRY(cudaMemsetAsync(*p, 0, bytes, STREAM(b)));
 cleanup:
@@ -721,7 +736,8 @@ cleanup:
 /* Bytes of the allocation holding p from p on, through the driver's cuMemGetAddressRange
    reached by cudaGetDriverEntryPointByVersion (so the library needs no -lcuda). 0 when the
    driver cannot tell (entry point unavailable, or an address it does not know as one
-   allocation): the caller then skips the size check. */
+   allocation): the caller then refuses the array, since an unchecked size could let every
+   oracle read past its end. */
 static size_t allocation_bytes_from(const void *p) {
   static const unsigned int kVersion = 12000; /* cuMemGetAddressRange_v2 (ABI 3020) */
   PFN_cuMemGetAddressRange_v3020 fn = NULL;
@@ -775,7 +791,13 @@ sgfblo_status sgfblo_cuda_check_device_array(const void *p, size_t bytes, int de
                        "%s (%p) is device memory on CUDA device %d, not on device_id %d", name, p,
                        a.device, device_id);
   const size_t have = allocation_bytes_from(p);
-  if (have != 0 && have < bytes)
+  if (have == 0)
+    return sgfblo_fail(err, SGFBLO_ERR_CUDA,
+                       "%s (%p): the driver cannot tell the size of its allocation "
+                       "(cuMemGetAddressRange through cudaGetDriverEntryPointByVersion), so "
+                       "%s (%zu bytes) cannot be checked",
+                       name, p, shape, bytes);
+  if (have < bytes)
     return sgfblo_fail(err, SGFBLO_ERR_INVALID_ARG,
                        "%s: the allocation holds %zu bytes, %s needs %zu", name, have, shape,
                        bytes);
@@ -830,12 +852,17 @@ static cublasStatus_t blas_bind(blas_ctx *c, void *stream) {
 
 /* -------------------------------------------------- evaluation-time helpers -- */
 
+/* A cuBLAS status as a helper's return value: 0, or apart from every cudaError_t. */
+static int blas_code(cublasStatus_t s) {
+  return s == CUBLAS_STATUS_SUCCESS ? 0 : SGFBLO_CUDA_BLAS_CODE + (int)s;
+}
+
 int sgfblo_cuda_gemm_on(void *handle, void *stream, int transa, int transb, int64_t m, int64_t k,
                         int64_t inner, double alpha, const sgfblo_real *A, int64_t lda,
                         const sgfblo_real *B, int64_t ldb, double beta, sgfblo_real *C,
                         int64_t ldc) {
   if (!DIM_OK(m) || !DIM_OK(k) || !DIM_OK(inner) || !DIM_OK(lda) || !DIM_OK(ldb) || !DIM_OK(ldc))
-    return (int)CUBLAS_STATUS_INVALID_VALUE;
+    return blas_code(CUBLAS_STATUS_INVALID_VALUE);
   blas_ctx *c = handle;
   cublasStatus_t s = blas_bind(c, stream);
   const sgfblo_real a = (sgfblo_real)alpha, be = (sgfblo_real)beta;
@@ -843,34 +870,34 @@ int sgfblo_cuda_gemm_on(void *handle, void *stream, int transa, int transb, int6
     s = SGFBLO_SD(cublas, gemm)(c->h, transa ? CUBLAS_OP_T : CUBLAS_OP_N,
                                 transb ? CUBLAS_OP_T : CUBLAS_OP_N, (int)m, (int)k, (int)inner, &a,
                                 A, (int)lda, B, (int)ldb, &be, C, (int)ldc);
-  return (int)s;
+  return blas_code(s);
 }
 
 int sgfblo_cuda_gemv_on(void *handle, void *stream, int trans, int64_t rows, int64_t cols,
                         double alpha, const sgfblo_real *A, int64_t lda, const sgfblo_real *x,
                         double beta, sgfblo_real *y) {
-  if (!DIM_OK(rows) || !DIM_OK(cols) || !DIM_OK(lda)) return (int)CUBLAS_STATUS_INVALID_VALUE;
+  if (!DIM_OK(rows) || !DIM_OK(cols) || !DIM_OK(lda)) return blas_code(CUBLAS_STATUS_INVALID_VALUE);
   blas_ctx *c = handle;
   cublasStatus_t s = blas_bind(c, stream);
   const sgfblo_real a = (sgfblo_real)alpha, be = (sgfblo_real)beta;
   if (s == CUBLAS_STATUS_SUCCESS)
     s = SGFBLO_SD(cublas, gemv)(c->h, trans ? CUBLAS_OP_T : CUBLAS_OP_N, (int)rows, (int)cols, &a,
                                 A, (int)lda, x, 1, &be, y, 1);
-  return (int)s;
+  return blas_code(s);
 }
 
 int sgfblo_cuda_syrk_on(void *handle, void *stream, int64_t n, int64_t k, double alpha,
                         const sgfblo_real *A, int64_t lda, double beta, sgfblo_real *C,
                         int64_t ldc) {
   if (!DIM_OK(n) || !DIM_OK(k) || !DIM_OK(lda) || !DIM_OK(ldc))
-    return (int)CUBLAS_STATUS_INVALID_VALUE;
+    return blas_code(CUBLAS_STATUS_INVALID_VALUE);
   blas_ctx *c = handle;
   cublasStatus_t s = blas_bind(c, stream);
   const sgfblo_real a = (sgfblo_real)alpha, be = (sgfblo_real)beta;
   if (s == CUBLAS_STATUS_SUCCESS)
     s = SGFBLO_SD(cublas, syrk)(c->h, CUBLAS_FILL_MODE_LOWER, CUBLAS_OP_N, (int)n, (int)k, &a, A,
                                 (int)lda, &be, C, (int)ldc);
-  return (int)s;
+  return blas_code(s);
 }
 
 int sgfblo_cuda_copy_async(void *dst, const void *src, size_t bytes, void *stream) {
@@ -897,4 +924,14 @@ int sgfblo_cuda_read_sync(void *dst_host, const void *src, size_t bytes, void *s
   return (int)e;
 }
 
-const char *sgfblo_cuda_error_string(int code) { return cudaGetErrorString((cudaError_t)code); }
+const char *sgfblo_cuda_error_string(int code) {
+  if (code >= SGFBLO_CUDA_BLAS_CODE)
+    return cublasGetStatusString((cublasStatus_t)(code - SGFBLO_CUDA_BLAS_CODE));
+  return cudaGetErrorString((cudaError_t)code);
+}
+
+const char *sgfblo_cuda_error_name(int code) {
+  if (code >= SGFBLO_CUDA_BLAS_CODE)
+    return cublasGetStatusName((cublasStatus_t)(code - SGFBLO_CUDA_BLAS_CODE));
+  return cudaGetErrorName((cudaError_t)code);
+}

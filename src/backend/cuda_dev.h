@@ -50,10 +50,11 @@ sgfblo_status sgfblo_cuda_copy_d2d(void *dst, const void *src, size_t bytes, sgf
 /** Check that p (an array of `bytes` bytes the caller calls `name`, of shape `shape`, e.g.
     "N x d") is device memory on device_id (or managed memory) and that its allocation holds
     `bytes` bytes from p on. The size is asked of the driver (cuMemGetAddressRange through
-    cudaGetDriverEntryPointByVersion); when it cannot tell, that check is skipped.
+    cudaGetDriverEntryPointByVersion); when it cannot tell, the array is refused.
     @return SGFBLO_OK; SGFBLO_ERR_INVALID_ARG ("<name> (<p>) is host memory, not device memory
             on CUDA device <id> ...", "... on CUDA device <k>, not on device_id <id>",
-            "<name>: the allocation holds X bytes, <shape> needs Y"); SGFBLO_ERR_CUDA */
+            "<name>: the allocation holds X bytes, <shape> needs Y"); SGFBLO_ERR_CUDA (a
+            failed query, or a driver that cannot tell the allocation's size) */
 sgfblo_status sgfblo_cuda_check_device_array(const void *p, size_t bytes, int device_id,
                                              const char *name, const char *shape,
                                              sgfblo_errmsg *err);
@@ -64,8 +65,10 @@ sgfblo_status sgfblo_cuda_blas_create(void **handle, sgfblo_errmsg *err);
 void sgfblo_cuda_blas_destroy(void *handle);
 
 /* -------------------------------------------------- evaluation-time helpers -- */
-/* Enqueue on `stream` only; no allocation. Return 0 on success, else nonzero (the cudaError_t
-   or cublasStatus_t value). Matrices column-major; dimensions must fit an int. */
+/* Enqueue on `stream` only; no allocation. Return 0 on success, else nonzero: the cudaError_t,
+   or SGFBLO_CUDA_BLAS_CODE + the cublasStatus_t of the *_on wrappers (so that one code names
+   its failure either way). Matrices column-major; dimensions must fit an int. */
+#define SGFBLO_CUDA_BLAS_CODE 100000
 
 /** C (m x k) = alpha op(A) op(B) + beta C on `stream` with `handle`. */
 int sgfblo_cuda_gemm_on(void *handle, void *stream, int transa, int transb, int64_t m, int64_t k,
@@ -91,7 +94,9 @@ int sgfblo_cuda_zero_async(void *dst, size_t bytes, void *stream);
     result is a host scalar. */
 int sgfblo_cuda_read_sync(void *dst_host, const void *src, size_t bytes, void *stream);
 
-/** Text of a nonzero helper / launcher return value (a cudaError_t). */
+/** Text and name ("cudaErrorIllegalAddress", "CUBLAS_STATUS_EXECUTION_FAILED") of a nonzero
+    helper / launcher return value. */
 const char *sgfblo_cuda_error_string(int code);
+const char *sgfblo_cuda_error_name(int code);
 
 #endif /* SGFBLO_BACKEND_CUDA_DEV_H */
