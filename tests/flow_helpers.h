@@ -10,7 +10,7 @@
 
 static inline const sgfblo_eval_ctx *host_ctx(const sgfblo_problem *p) {
   static sgfblo_eval_ctx ctx;
-  ctx = (sgfblo_eval_ctx){SGFBLO_MEM_HOST, NULL, p->user_data};
+  ctx = (sgfblo_eval_ctx){SGFBLO_MEM_HOST, NULL, p->user_data, NULL};
   return &ctx;
 }
 

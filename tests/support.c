@@ -68,7 +68,7 @@ void test_check_oracles(const sgfblo_problem *p, const sgfblo_real *x, const sgf
                         uint64_t seed, double tol) {
   const int64_t n = p->n, m = p->m;
   const double h = TEST_FD_STEP;
-  const sgfblo_eval_ctx ctx = {SGFBLO_MEM_HOST, NULL, p->user_data};
+  const sgfblo_eval_ctx ctx = {SGFBLO_MEM_HOST, NULL, p->user_data, NULL};
   sgfblo_real *ux = malloc(sizeof *ux * n), *uy = malloc(sizeof *uy * m);
   sgfblo_real *xp = malloc(sizeof *xp * n), *xm = malloc(sizeof *xm * n);
   sgfblo_real *yp = malloc(sizeof *yp * m), *ym = malloc(sizeof *ym * m);

@@ -126,7 +126,12 @@ static int c_grad_g(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx,
                     const sgfblo_eval_ctx *ctx) {
   sgfblo_eval_ctx t;
   counter *c = ctx->user_data;
-  if (c->fail_after >= 0 && c->grad_g >= c->fail_after) return 42;
+  if (c->fail_after >= 0 && c->grad_g >= c->fail_after) {
+    if (ctx->detail)
+      snprintf(ctx->detail->msg, sizeof ctx->detail->msg, "budget of %lld calls spent",
+               (long long)c->fail_after);
+    return 42;
+  }
   c->grad_g++;
   return P.grad_g(x, y, gx, gy, inner_ctx(ctx, &t));
 }
@@ -436,7 +441,7 @@ Test(aidbio, failing_callback_returns_err_callback) {
   sgfblo_errmsg err;
   cr_assert_eq(run(&p, &set, x, y, &info, &err), SGFBLO_ERR_CALLBACK);
   cr_assert(strstr(err.msg, "grad_g"), "%s", err.msg);
-  cr_assert(strstr(err.msg, "42"), "%s", err.msg);
+  cr_assert(strstr(err.msg, "42: budget of 12 calls spent"), "%s", err.msg);
   cr_assert_eq(info.callback_code, 42);
   cr_assert_eq(info.exit_flag, SGFBLO_EXIT_ERROR);
   cr_assert_eq(info.last.n_rhs, 3, "three full iterations before the failing call");

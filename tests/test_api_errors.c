@@ -129,12 +129,18 @@ Test(api, unwritable_log_file) {
 typedef struct {
   sgfblo_problem inner;
   int budget, nan_grad;
+  const char *why;            /* written to ctx->detail when the budget is spent, unless NULL */
+  sgfblo_errmsg *seen_detail; /* the ctx->detail the failing call was given */
 } faulty;
 
 static int faulty_grad_f(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx, sgfblo_real *gy,
                          const sgfblo_eval_ctx *ctx) {
   faulty *F = ctx->user_data;
-  if (F->budget-- <= 0) return 42;
+  if (F->budget-- <= 0) {
+    F->seen_detail = ctx->detail;
+    if (F->why && ctx->detail) snprintf(ctx->detail->msg, sizeof ctx->detail->msg, "%s", F->why);
+    return 42;
+  }
   sgfblo_eval_ctx inner = *ctx;
   inner.user_data = F->inner.user_data;
   const int rc = F->inner.grad_f(x, y, gx, gy, &inner);
@@ -153,6 +159,8 @@ static sgfblo_problem faulty_problem(faulty *F, int budget, int nan_grad) {
   F->inner = P;
   F->budget = budget;
   F->nan_grad = nan_grad;
+  F->why = NULL;
+  F->seen_detail = NULL;
   sgfblo_problem p = P;
   p.grad_f = faulty_grad_f;
   p.f_val = faulty_f;
@@ -206,6 +214,22 @@ Test(api, failing_callback_ends_the_solve_with_its_code) {
   cr_assert_eq(sgfblo_solver_get_info(s, &info), SGFBLO_OK);
   cr_assert_eq(info.callback_code, 42);
   cr_assert_eq(info.exit_flag, SGFBLO_EXIT_ERROR);
+  sgfblo_solver_destroy(s);
+}
+
+Test(api, failing_callback_can_say_why) {
+  faulty F;
+  sgfblo_problem p = wrapped(&F, 25, 0);
+  F.why = "the data file vanished";
+  sgfblo_settings set;
+  sgfblo_settings_default(&set);
+  set.monitor_hypergrad = 0;
+  sgfblo_solver *s = make_solver(&p, &set);
+  cr_assert_eq(sgfblo_solver_solve(s), SGFBLO_ERR_CALLBACK);
+  const char *msg = sgfblo_solver_last_error(s);
+  cr_assert(strstr(msg, "grad_f returned 42: the data file vanished"), "%s", msg);
+  cr_assert_not_null(F.seen_detail, "the library must offer a place for the reason");
+  cr_assert_eq(F.seen_detail->msg[0], '\0', "the reason must be cleared once reported");
   sgfblo_solver_destroy(s);
 }
 

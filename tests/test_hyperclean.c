@@ -57,7 +57,7 @@ static sgfblo_hyperclean *create_ok(const sgfblo_hyperclean_data *data) {
 
 static const sgfblo_eval_ctx *host_ctx(const sgfblo_problem *p) {
   static sgfblo_eval_ctx ctx;
-  ctx = (sgfblo_eval_ctx){SGFBLO_MEM_HOST, NULL, p->user_data};
+  ctx = (sgfblo_eval_ctx){SGFBLO_MEM_HOST, NULL, p->user_data, NULL};
   return &ctx;
 }
 
@@ -319,8 +319,8 @@ Test(hyperclean, large_features_scaling_identity) {
   sgfblo_problem p1, ps;
   cr_assert_eq(sgfblo_hyperclean_problem(h1, &p1), SGFBLO_OK);
   cr_assert_eq(sgfblo_hyperclean_problem(hs, &ps), SGFBLO_OK);
-  const sgfblo_eval_ctx c1 = {SGFBLO_MEM_HOST, NULL, p1.user_data};
-  const sgfblo_eval_ctx cs = {SGFBLO_MEM_HOST, NULL, ps.user_data};
+  const sgfblo_eval_ctx c1 = {SGFBLO_MEM_HOST, NULL, p1.user_data, NULL};
+  const sgfblo_eval_ctx cs = {SGFBLO_MEM_HOST, NULL, ps.user_data, NULL};
   const double tol = 1000 * TEST_TIGHT_TOL;
   for (uint64_t t = 0; t < 4; ++t) {
     sgfblo_real x[N], y[m], ys[m], u[N], v[m];
@@ -681,7 +681,7 @@ Test(hyperclean, device_memory_is_refused) {
   sgfblo_hyperclean *hc = create_ok(&in.data);
   sgfblo_problem p;
   cr_assert_eq(sgfblo_hyperclean_problem(hc, &p), SGFBLO_OK);
-  const sgfblo_eval_ctx dev = {SGFBLO_MEM_DEVICE, NULL, p.user_data};
+  const sgfblo_eval_ctx dev = {SGFBLO_MEM_DEVICE, NULL, p.user_data, NULL};
   sgfblo_real x[8] = {0}, y[6] = {0}, v[8] = {0}, o1[8], o2[8], o3[8], val = 42;
   for (int pass = 0; pass < 2; ++pass) {
     const sgfblo_eval_ctx *ctx = pass == 0 ? &dev : NULL;
@@ -699,6 +699,13 @@ Test(hyperclean, device_memory_is_refused) {
     for (int k = 0; k < 8; ++k)
       cr_expect(o1[k] == 7 && o2[k] == 7 && o3[k] == 7, "output written");
   }
+#ifdef SGFBLO_HAVE_CUDA
+  /* A device call on an instance without a device copy says so in ctx->detail. */
+  sgfblo_errmsg why = {{0}};
+  const sgfblo_eval_ctx told = {SGFBLO_MEM_DEVICE, NULL, p.user_data, &why};
+  cr_expect_neq(p.grad_g(x, y, o1, o2, &told), 0);
+  cr_expect(strstr(why.msg, "no device copy"), "detail: \"%s\"", why.msg);
+#endif
   sgfblo_hyperclean_destroy(hc);
   instance_free(&in);
 }

@@ -572,7 +572,7 @@ static void check_contract(const sgfblo_problem *p) {
   test_random_vector(x, n, 1, 1.0);
   test_random_vector(y, m, 2, 1.0);
   test_random_vector(v, big, 3, 1.0);
-  const sgfblo_eval_ctx dev = {SGFBLO_MEM_DEVICE, NULL, p->user_data};
+  const sgfblo_eval_ctx dev = {SGFBLO_MEM_DEVICE, NULL, p->user_data, NULL};
   const sgfblo_eval_ctx *bad[2] = {&dev, NULL};
   for (int k = 0; k < 2; ++k) {
     const sgfblo_eval_ctx *c = bad[k];

@@ -115,6 +115,10 @@ typedef struct {
   sgfblo_memspace mem; /**< SGFBLO_MEM_HOST (CPU backend) or SGFBLO_MEM_DEVICE (CUDA backend) */
   void *stream;        /**< cudaStream_t when mem == DEVICE, else NULL: enqueue all work here */
   void *user_data;     /**< problem.user_data */
+  /** Where a callback that returns nonzero may say why, or NULL: the library copies the text
+      into its message ("problem callback grad_g returned 3: <text>") and clears it. A
+      wrapper that copies the ctx for an inner problem passes it on as it is. */
+  sgfblo_errmsg *detail;
 } sgfblo_eval_ctx;
 
 /**

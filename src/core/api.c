@@ -74,8 +74,10 @@ sgfblo_status sgfblo_solver_setup(sgfblo_solver *s, const sgfblo_problem *p,
   s->nz = p->n + p->m;
   SGFBLO_TRY(sgfblo_backend_open(set->backend, set->device_id, &s->ops, &s->bctx));
   s->orc = (sgfblo_oracle){.p = *p, .err = &s->err};
-  s->orc.ctx = (sgfblo_eval_ctx){s->ops->mem, s->bctx.stream, p->user_data};
+  s->orc.ctx = (sgfblo_eval_ctx){s->ops->mem, s->bctx.stream, p->user_data, &s->orc.detail};
   SGFBLO_TRY(sgfblo_oracle_prepare(&s->orc, set->device_id));
+  /* A prepare hook may leave another device current; the solver's work is on its own. */
+  SGFBLO_TRY(s->ops->make_current(&s->bctx));
   s->method = sgfblo_method_lookup(set->method);
   s->tab = sgfblo_tableau_get(set->integrator);
   const sgfblo_ops *o = s->ops;

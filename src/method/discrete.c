@@ -119,9 +119,10 @@ sgfblo_status sgfblo_discrete_run(sgfblo_discrete *D, const sgfblo_problem *p, s
   D->bctx.err = err;
   SGFBLO_TRY(sgfblo_backend_open(lim->backend, lim->device_id, &D->ops, &D->bctx));
   D->orc = (sgfblo_oracle){.p = *p, .err = err};
-  D->orc.ctx = (sgfblo_eval_ctx){D->ops->mem, D->bctx.stream, p->user_data};
+  D->orc.ctx = (sgfblo_eval_ctx){D->ops->mem, D->bctx.stream, p->user_data, &D->orc.detail};
   /* As a flow's setup: the problem places its data where the backend computes. */
   SGFBLO_TRY(sgfblo_oracle_prepare(&D->orc, lim->device_id));
+  SGFBLO_TRY(D->ops->make_current(&D->bctx)); /* whatever device the hook left current */
   D->mon = D->orc;
   SGFBLO_TRY(sgfblo_discrete_alloc(D, &D->z, D->nz));
   SGFBLO_TRY(sgfblo_discrete_alloc(D, &D->mgy, D->m));

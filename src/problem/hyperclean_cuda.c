@@ -27,13 +27,8 @@ struct sgfblo_hc_dev {
   sgfblo_real *sig;       /* N */
   sgfblo_real *K, *S, *D; /* dense-Hyy workspaces, as on the host */
   double *val;            /* two scalars for the value callbacks */
+  sgfblo_errmsg detail;   /* which device call of the last failing callback failed, and why */
 };
-
-#define CB(expr) ((expr) == 0 ? 0 : SGFBLO_PROBLEM_CB_CUDA)
-#define CB_TRY(expr)                                \
-  do {                                              \
-    if ((expr) != 0) return SGFBLO_PROBLEM_CB_CUDA; \
-  } while (0)
 
 void sgfblo_hc_dev_destroy(sgfblo_hc_dev *D) {
   if (!D) return;
@@ -45,6 +40,8 @@ void sgfblo_hc_dev_destroy(sgfblo_hc_dev *D) {
 }
 
 int sgfblo_hc_dev_device(const sgfblo_hc_dev *D) { return D ? D->device : -1; }
+
+const char *sgfblo_hc_dev_detail(const sgfblo_hc_dev *D) { return D ? D->detail.msg : ""; }
 
 /* Copy bytes from src (host or device memory, as mem says) to the device buffer dst. */
 static sgfblo_status copy_in(void *dst, const void *src, size_t bytes, sgfblo_memspace mem,
@@ -202,8 +199,9 @@ static int logits_and_av(sgfblo_hc_dev *D, const sgfblo_real *y, const sgfblo_re
                          void *stream) {
   const int64_t C = D->C;
   const size_t rs = sizeof(sgfblo_real), row = rs * (size_t)C;
-  CB_TRY(sgfblo_cuda_copy2d_async(D->Y2, 2 * row, y, row, row, (size_t)D->d, stream));
-  CB_TRY(sgfblo_cuda_copy2d_async(D->Y2 + C, 2 * row, v, row, row, (size_t)D->d, stream));
+  int rc = sgfblo_cuda_copy2d_async(D->Y2, 2 * row, y, row, row, (size_t)D->d, stream);
+  if (rc == 0) rc = sgfblo_cuda_copy2d_async(D->Y2 + C, 2 * row, v, row, row, (size_t)D->d, stream);
+  if (rc != 0) return rc; /* the raw code: the callback's SGFBLO_CB names it */
   return sgfblo_cuda_gemm_on(D->blas, stream, 0, 0, 2 * C, D->N, D->d, 1, D->Y2, 2 * C, D->A, D->d,
                              0, D->Z2, 2 * C);
 }
@@ -223,11 +221,11 @@ int sgfblo_hc_dev_f_val(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_rea
   (void)x;
   const int64_t C = D->C;
   double s = 0;
-  CB_TRY(sgfblo_cuda_gemm_on(D->blas, stream, 0, 0, C, D->Nv, D->d, 1, y, C, D->Av, D->d, 0, D->Zv,
-                             C));
-  CB_TRY(sgfblo_cuda_hc_softmax_rows(D->Nv, C, D->Zv, C, D->bv, D->ce, stream));
-  CB_TRY(sgfblo_cuda_sum_small(D->Nv, D->ce, NULL, D->val, stream));
-  CB_TRY(sgfblo_cuda_read_sync(&s, D->val, sizeof s, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_gemm_on(D->blas, stream, 0, 0, C, D->Nv, D->d, 1, y, C, D->Av, D->d, 0,
+                                    D->Zv, C));
+  SGFBLO_CB_TRY(sgfblo_cuda_hc_softmax_rows(D->Nv, C, D->Zv, C, D->bv, D->ce, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_sum_small(D->Nv, D->ce, NULL, D->val, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_read_sync(&s, D->val, sizeof s, stream));
   *out = (sgfblo_real)(s / (double)D->Nv);
   return 0;
 }
@@ -236,12 +234,12 @@ int sgfblo_hc_dev_g_val(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_rea
                         sgfblo_real *out, void *stream) {
   const int64_t N = D->N, C = D->C;
   double v[2] = {0, 0};
-  CB_TRY(sgfblo_cuda_hc_sigmoid(N, x, D->sig, stream));
-  CB_TRY(logits(D, y, stream));
-  CB_TRY(sgfblo_cuda_hc_softmax_rows(N, C, D->Z2, 2 * C, D->b, D->ce, stream));
-  CB_TRY(sgfblo_cuda_sum_small(N, D->sig, D->ce, D->val, stream));
-  CB_TRY(sgfblo_cuda_sum_small(D->d * C, y, y, D->val + 1, stream));
-  CB_TRY(sgfblo_cuda_read_sync(v, D->val, sizeof v, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_hc_sigmoid(N, x, D->sig, stream));
+  SGFBLO_CB_TRY(logits(D, y, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_hc_softmax_rows(N, C, D->Z2, 2 * C, D->b, D->ce, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_sum_small(N, D->sig, D->ce, D->val, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_sum_small(D->d * C, y, y, D->val + 1, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_read_sync(v, D->val, sizeof v, stream));
   *out = (sgfblo_real)(v[0] / (double)N + D->lambda * v[1]);
   return 0;
 }
@@ -251,13 +249,13 @@ int sgfblo_hc_dev_grad_f(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_re
                          sgfblo_real *gx, sgfblo_real *gy, void *stream) {
   (void)x;
   const int64_t C = D->C;
-  if (gx) CB_TRY(sgfblo_cuda_zero_async(gx, sizeof *gx * (size_t)D->N, stream));
+  if (gx) SGFBLO_CB_TRY(sgfblo_cuda_zero_async(gx, sizeof *gx * (size_t)D->N, stream));
   if (!gy) return 0;
-  CB_TRY(sgfblo_cuda_gemm_on(D->blas, stream, 0, 0, C, D->Nv, D->d, 1, y, C, D->Av, D->d, 0, D->Zv,
-                             C));
-  CB_TRY(sgfblo_cuda_hc_grad_rows(D->Nv, C, D->Zv, C, D->bv, NULL, NULL, 0.0, 0, stream));
-  return CB(sgfblo_cuda_gemm_on(D->blas, stream, 0, 1, C, D->d, D->Nv, inv(D->Nv), D->Zv, C, D->Av,
-                                D->d, 0, gy, C));
+  SGFBLO_CB_TRY(sgfblo_cuda_gemm_on(D->blas, stream, 0, 0, C, D->Nv, D->d, 1, y, C, D->Av, D->d, 0,
+                                    D->Zv, C));
+  SGFBLO_CB_TRY(sgfblo_cuda_hc_grad_rows(D->Nv, C, D->Zv, C, D->bv, NULL, NULL, 0.0, 0, stream));
+  return SGFBLO_CB(sgfblo_cuda_gemm_on(D->blas, stream, 0, 1, C, D->d, D->Nv, inv(D->Nv), D->Zv, C,
+                                       D->Av, D->d, 0, gy, C));
 }
 
 /* grad_x g = (1/N) sigma'(x) .* CE;  grad_y g = (1/N) A^T (diag(sigma(x)) (P - B)) + 2 lambda y. */
@@ -265,38 +263,41 @@ int sgfblo_hc_dev_grad_g(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_re
                          sgfblo_real *gx, sgfblo_real *gy, void *stream) {
   const int64_t N = D->N, C = D->C;
   if (!gx && !gy) return 0;
-  CB_TRY(logits(D, y, stream));
-  CB_TRY(sgfblo_cuda_hc_grad_rows(N, C, D->Z2, 2 * C, D->b, x, gx, inv(N), gy != NULL, stream));
+  SGFBLO_CB_TRY(logits(D, y, stream));
+  SGFBLO_CB_TRY(
+      sgfblo_cuda_hc_grad_rows(N, C, D->Z2, 2 * C, D->b, x, gx, inv(N), gy != NULL, stream));
   if (!gy) return 0;
-  CB_TRY(sgfblo_cuda_axpby(D->d * C, (double)(sgfblo_real)(2 * D->lambda), y, 0.0, gy, stream));
-  return CB(at_r(D, inv(N), 1, gy, stream));
+  SGFBLO_CB_TRY(
+      sgfblo_cuda_axpby(D->d * C, (double)(sgfblo_real)(2 * D->lambda), y, 0.0, gy, stream));
+  return SGFBLO_CB(at_r(D, inv(N), 1, gy, stream));
 }
 
 /* Hyy V = (1/N) A^T (diag(sigma) R) + 2 lambda V. */
 int sgfblo_hc_dev_hyy(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
                       const sgfblo_real *v, sgfblo_real *out, void *stream) {
   const int64_t N = D->N, C = D->C;
-  CB_TRY(logits_and_av(D, y, v, stream));
-  CB_TRY(sgfblo_cuda_hc_hyy_rows(N, C, x, D->Z2, 2 * C, stream));
-  CB_TRY(sgfblo_cuda_axpby(D->d * C, (double)(sgfblo_real)(2 * D->lambda), v, 0.0, out, stream));
-  return CB(at_r(D, inv(N), 1, out, stream));
+  SGFBLO_CB_TRY(logits_and_av(D, y, v, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_hc_hyy_rows(N, C, x, D->Z2, 2 * C, stream));
+  SGFBLO_CB_TRY(
+      sgfblo_cuda_axpby(D->d * C, (double)(sgfblo_real)(2 * D->lambda), v, 0.0, out, stream));
+  return SGFBLO_CB(at_r(D, inv(N), 1, out, stream));
 }
 
 /* Jyx u = (1/N) A^T (diag(sigma'(x) .* u) (P - B)). */
 int sgfblo_hc_dev_jyx(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
                       const sgfblo_real *u, sgfblo_real *out, void *stream) {
   const int64_t N = D->N, C = D->C;
-  CB_TRY(logits(D, y, stream));
-  CB_TRY(sgfblo_cuda_hc_jyx_rows(N, C, x, u, D->Z2, 2 * C, D->b, stream));
-  return CB(at_r(D, inv(N), 0, out, stream));
+  SGFBLO_CB_TRY(logits(D, y, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_hc_jyx_rows(N, C, x, u, D->Z2, 2 * C, D->b, stream));
+  return SGFBLO_CB(at_r(D, inv(N), 0, out, stream));
 }
 
 /* Jyx^T V = (1/N) sigma'(x) .* rowsum((P - B) .* (A V)). */
 int sgfblo_hc_dev_jyxT(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
                        const sgfblo_real *v, sgfblo_real *out, void *stream) {
   const int64_t N = D->N, C = D->C;
-  CB_TRY(logits_and_av(D, y, v, stream));
-  return CB(sgfblo_cuda_hc_jyxT_rows(N, C, x, D->Z2, 2 * C, D->b, inv(N), out, stream));
+  SGFBLO_CB_TRY(logits_and_av(D, y, v, stream));
+  return SGFBLO_CB(sgfblo_cuda_hc_jyxT_rows(N, C, x, D->Z2, 2 * C, D->b, inv(N), out, stream));
 }
 
 /* Jyx^T v and Hyy v in 2 passes over A (hc_curv_mv on the host): A [y | v], the softmax,
@@ -304,11 +305,12 @@ int sgfblo_hc_dev_jyxT(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real
 int sgfblo_hc_dev_curv(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
                        const sgfblo_real *v, sgfblo_real *qx, sgfblo_real *qy, void *stream) {
   const int64_t N = D->N, C = D->C, ld = 2 * C;
-  CB_TRY(logits_and_av(D, y, v, stream));
-  CB_TRY(sgfblo_cuda_hc_softmax_rows(N, C, D->Z2, ld, NULL, NULL, stream));
-  CB_TRY(sgfblo_cuda_hc_curv_rows(N, C, x, D->Z2, ld, D->b, inv(N), qx, stream));
-  CB_TRY(sgfblo_cuda_axpby(D->d * C, (double)(sgfblo_real)(2 * D->lambda), v, 0.0, qy, stream));
-  return CB(at_r(D, inv(N), 1, qy, stream));
+  SGFBLO_CB_TRY(logits_and_av(D, y, v, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_hc_softmax_rows(N, C, D->Z2, ld, NULL, NULL, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_hc_curv_rows(N, C, x, D->Z2, ld, D->b, inv(N), qx, stream));
+  SGFBLO_CB_TRY(
+      sgfblo_cuda_axpby(D->d * C, (double)(sgfblo_real)(2 * D->lambda), v, 0.0, qy, stream));
+  return SGFBLO_CB(at_r(D, inv(N), 1, qy, stream));
 }
 
 /* Fused grad_y g, Jyx^T grad_y g, Hyy grad_y g in 4 passes over A (hc_grad_g_curv on the
@@ -318,25 +320,26 @@ int sgfblo_hc_dev_grad_g_curv(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfb
                               sgfblo_real *gy, sgfblo_real *qx, sgfblo_real *qy, void *stream) {
   const int64_t N = D->N, C = D->C, ld = 2 * C, m = D->d * C;
   const double two_lambda = (double)(sgfblo_real)(2 * D->lambda);
-  CB_TRY(logits(D, y, stream));
-  CB_TRY(sgfblo_cuda_hc_prob_resid_rows(N, C, D->Z2, ld, D->b, x, stream));
-  CB_TRY(sgfblo_cuda_axpby(m, two_lambda, y, 0.0, gy, stream));
-  CB_TRY(sgfblo_cuda_gemm_on(D->blas, stream, 0, 1, C, D->d, N, inv(N), D->Z2 + C, ld, D->A, D->d,
-                             1, gy, C));
-  CB_TRY(sgfblo_cuda_gemm_on(D->blas, stream, 0, 0, C, N, D->d, 1, gy, C, D->A, D->d, 0, D->Z2 + C,
-                             ld));
-  CB_TRY(sgfblo_cuda_hc_curv_rows(N, C, x, D->Z2, ld, D->b, inv(N), qx, stream));
-  CB_TRY(sgfblo_cuda_axpby(m, two_lambda, gy, 0.0, qy, stream));
-  return CB(at_r(D, inv(N), 1, qy, stream));
+  SGFBLO_CB_TRY(logits(D, y, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_hc_prob_resid_rows(N, C, D->Z2, ld, D->b, x, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_axpby(m, two_lambda, y, 0.0, gy, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_gemm_on(D->blas, stream, 0, 1, C, D->d, N, inv(N), D->Z2 + C, ld, D->A,
+                                    D->d, 1, gy, C));
+  SGFBLO_CB_TRY(sgfblo_cuda_gemm_on(D->blas, stream, 0, 0, C, N, D->d, 1, gy, C, D->A, D->d, 0,
+                                    D->Z2 + C, ld));
+  SGFBLO_CB_TRY(sgfblo_cuda_hc_curv_rows(N, C, x, D->Z2, ld, D->b, inv(N), qx, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_axpby(m, two_lambda, gy, 0.0, qy, stream));
+  return SGFBLO_CB(at_r(D, inv(N), 1, qy, stream));
 }
 
 /* Dense Jyx (m x N): one pass over A for the logits, rows P - B, then the N m entries. */
 int sgfblo_hc_dev_jyx_dense(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
                             sgfblo_real *out, void *stream) {
   const int64_t N = D->N, C = D->C;
-  CB_TRY(logits(D, y, stream));
-  CB_TRY(sgfblo_cuda_hc_grad_rows(N, C, D->Z2, 2 * C, D->b, NULL, NULL, 0.0, 0, stream));
-  return CB(sgfblo_cuda_hc_jyx_dense(N, D->d, C, x, D->A, D->Z2, 2 * C, inv(N), out, stream));
+  SGFBLO_CB_TRY(logits(D, y, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_hc_grad_rows(N, C, D->Z2, 2 * C, D->b, NULL, NULL, 0.0, 0, stream));
+  return SGFBLO_CB(
+      sgfblo_cuda_hc_jyx_dense(N, D->d, C, x, D->A, D->Z2, 2 * C, inv(N), out, stream));
 }
 
 /* Dense Hyy in blocks of nb samples, as hc_hyy_dense on the host: -K^T K off the diagonal
@@ -345,20 +348,21 @@ int sgfblo_hc_dev_hyy_dense(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo
                             sgfblo_real *out, void *stream) {
   const int64_t N = D->N, d = D->d, C = D->C, m = d * C, ld = 2 * C;
   const double invN = inv(N);
-  CB_TRY(sgfblo_cuda_hc_sigmoid(N, x, D->sig, stream));
-  CB_TRY(logits(D, y, stream));
-  CB_TRY(sgfblo_cuda_hc_softmax_rows(N, C, D->Z2, ld, NULL, NULL, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_hc_sigmoid(N, x, D->sig, stream));
+  SGFBLO_CB_TRY(logits(D, y, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_hc_softmax_rows(N, C, D->Z2, ld, NULL, NULL, stream));
   for (int64_t i0 = 0; i0 < N; i0 += D->nb) {
     const int64_t rows = N - i0 < D->nb ? N - i0 : D->nb;
     const sgfblo_real *A = D->A + i0 * d, *P = D->Z2 + i0 * ld, *sig = D->sig + i0;
     const double beta = i0 > 0 ? 1 : 0;
-    CB_TRY(sgfblo_cuda_hc_dense_k(rows, d, C, sig, A, P, ld, invN, D->K, stream));
-    CB_TRY(sgfblo_cuda_syrk_on(D->blas, stream, m, rows, -1, D->K, m, beta, out, m));
+    SGFBLO_CB_TRY(sgfblo_cuda_hc_dense_k(rows, d, C, sig, A, P, ld, invN, D->K, stream));
+    SGFBLO_CB_TRY(sgfblo_cuda_syrk_on(D->blas, stream, m, rows, -1, D->K, m, beta, out, m));
     for (int64_t k = 0; k < C; ++k) {
-      CB_TRY(sgfblo_cuda_hc_dense_s(rows, d, C, k, sig, A, P, ld, invN, D->S, stream));
-      CB_TRY(sgfblo_cuda_syrk_on(D->blas, stream, d, rows, 1, D->S, d, beta, D->D + k * d * d, d));
+      SGFBLO_CB_TRY(sgfblo_cuda_hc_dense_s(rows, d, C, k, sig, A, P, ld, invN, D->S, stream));
+      SGFBLO_CB_TRY(
+          sgfblo_cuda_syrk_on(D->blas, stream, d, rows, 1, D->S, d, beta, D->D + k * d * d, d));
     }
   }
-  return CB(
+  return SGFBLO_CB(
       sgfblo_cuda_hc_dense_finish(d, C, D->D, (double)(sgfblo_real)(2 * D->lambda), out, stream));
 }

@@ -92,7 +92,7 @@ static int host_refusal(const sgfblo_eval_ctx *ctx) {
 static int hc_prepare(int device_id, const sgfblo_eval_ctx *ctx) {
   if (!ctx || !ctx->user_data) return SGFBLO_PROBLEM_CB_NOT_HOST;
   if (ctx->mem == SGFBLO_MEM_HOST) return host_instance(ctx) ? 0 : host_refusal(ctx);
-  return sgfblo_hyperclean_to_device((sgfblo_hyperclean *)ctx->user_data, device_id, NULL) ==
+  return sgfblo_hyperclean_to_device((sgfblo_hyperclean *)ctx->user_data, device_id, ctx->detail) ==
                  SGFBLO_OK
              ? 0
              : SGFBLO_PROBLEM_CB_NOT_ON_DEVICE;
@@ -138,7 +138,7 @@ static void validation_softmax(sgfblo_hyperclean *hc, const sgfblo_real *y, int 
 /* f(y) = (1/Nv) sum_j CE_j(Av y). */
 static int hc_f_val(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
                     const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_f_val, x, y, out);
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_f_val, x, y, out);
   sgfblo_hyperclean *hc = host_instance(ctx);
   (void)x;
   if (!hc) return host_refusal(ctx);
@@ -152,7 +152,7 @@ static int hc_f_val(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out
 /* g(x, y) = (1/N) sum_i sigma(x_i) CE_i + lambda ||y||_F^2. */
 static int hc_g_val(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
                     const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_g_val, x, y, out);
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_g_val, x, y, out);
   sgfblo_hyperclean *hc = host_instance(ctx);
   if (!hc) return host_refusal(ctx);
   const int64_t N = hc->N, m = hc->d * hc->C;
@@ -169,7 +169,7 @@ static int hc_g_val(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out
 /* grad_x f = 0;  grad_y f = (1/Nv) Av^T (P_v - B_v). */
 static int hc_grad_f(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx, sgfblo_real *gy,
                      const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_grad_f, x, y, gx, gy);
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_grad_f, x, y, gx, gy);
   sgfblo_hyperclean *hc = host_instance(ctx);
   (void)x;
   if (!hc) return host_refusal(ctx);
@@ -187,7 +187,7 @@ static int hc_grad_f(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx
 /* grad_x g = (1/N) sigma'(x) .* CE;  grad_y g = (1/N) A^T (diag(sigma(x)) (P - B)) + 2 lambda y. */
 static int hc_grad_g(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx, sgfblo_real *gy,
                      const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_grad_g, x, y, gx, gy);
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_grad_g, x, y, gx, gy);
   sgfblo_hyperclean *hc = host_instance(ctx);
   if (!hc) return host_refusal(ctx);
   if (!gx && !gy) return 0;
@@ -212,7 +212,7 @@ static int hc_grad_g(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx
 /* Hyy V = (1/N) A^T (diag(sigma) R) + 2 lambda V,  U = A V,  R_i = p_i .* u_i - p_i (p_i' u_i). */
 static int hc_hyy_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *v,
                      sgfblo_real *out, const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_hyy, x, y, v, out);
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_hyy, x, y, v, out);
   sgfblo_hyperclean *hc = host_instance(ctx);
   if (!hc) return host_refusal(ctx);
   const int64_t N = hc->N, C = hc->C, ld = 2 * C, m = hc->d * C;
@@ -229,7 +229,7 @@ static int hc_hyy_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_re
 /* Jyx u = (1/N) A^T (diag(sigma'(x) .* u) (P - B)). */
 static int hc_jyx_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *u,
                      sgfblo_real *out, const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_jyx, x, y, u, out);
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_jyx, x, y, u, out);
   sgfblo_hyperclean *hc = host_instance(ctx);
   if (!hc) return host_refusal(ctx);
   const int64_t N = hc->N, C = hc->C, ld = 2 * C;
@@ -248,7 +248,7 @@ static int hc_jyx_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_re
 /* Jyx^T V = (1/N) sigma'(x) .* rowsum((P - B) .* (A V)). */
 static int hc_jyxT_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *v,
                       sgfblo_real *out, const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_jyxT, x, y, v, out);
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_jyxT, x, y, v, out);
   sgfblo_hyperclean *hc = host_instance(ctx);
   if (!hc) return host_refusal(ctx);
   const int64_t N = hc->N, C = hc->C, ld = 2 * C;
@@ -289,7 +289,7 @@ static void curv_rows(sgfblo_hyperclean *hc, sgfblo_real invN, sgfblo_real *qx) 
    and Hyy's row, then A^T R'. */
 static int hc_curv_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *v,
                       sgfblo_real *qx, sgfblo_real *qy, const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_curv, x, y, v, qx, qy);
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_curv, x, y, v, qx, qy);
   sgfblo_hyperclean *hc = host_instance(ctx);
   if (!hc) return host_refusal(ctx);
   const int64_t N = hc->N, C = hc->C, ld = 2 * C, m = hc->d * C;
@@ -326,7 +326,8 @@ static void prob_and_residual_rows(sgfblo_hyperclean *hc, sgfblo_real *R) {
    the rows of the last two are curv_rows. */
 static int hc_grad_g_curv(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gy,
                           sgfblo_real *qx, sgfblo_real *qy, const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_grad_g_curv, x, y, gy, qx, qy);
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_grad_g_curv, x, y, gy, qx,
+                     qy);
   sgfblo_hyperclean *hc = host_instance(ctx);
   if (!hc) return host_refusal(ctx);
   const int64_t N = hc->N, C = hc->C, ld = 2 * C, m = hc->d * C;
@@ -354,7 +355,7 @@ static int hc_grad_g_curv(const sgfblo_real *x, const sgfblo_real *y, sgfblo_rea
    forming it from N products Jyx e_i would make 2N passes. */
 static int hc_jyx_dense(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
                         const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_jyx_dense, x, y, out);
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_jyx_dense, x, y, out);
   sgfblo_hyperclean *hc = host_instance(ctx);
   if (!hc) return host_refusal(ctx);
   const int64_t N = hc->N, d = hc->d, C = hc->C, m = d * C, ld = 2 * C;
@@ -381,7 +382,7 @@ static int hc_jyx_dense(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real 
    N m^2 + N d^2 C flops, against about 4 N d C m for m products. */
 static int hc_hyy_dense(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
                         const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_hyy_dense, x, y, out);
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_hyy_dense, x, y, out);
   sgfblo_hyperclean *hc = host_instance(ctx);
   if (!hc) return host_refusal(ctx);
   const int64_t N = hc->N, d = hc->d, C = hc->C, m = d * C, ld = 2 * C;

@@ -23,11 +23,18 @@ sgfblo_status sgfblo_problem_validate(const sgfblo_problem *p, sgfblo_errmsg *er
   return SGFBLO_OK;
 }
 
-/* One place maps a callback's nonzero return to a status and a message. */
+/* One place maps a callback's nonzero return to a status and a message, with the words the
+   callback left in ctx.detail (then cleared, so they never describe a later failure). */
 static sgfblo_status check(sgfblo_oracle *o, int rc, const char *name) {
   if (rc == 0) return SGFBLO_OK;
   o->callback_code = rc;
-  return sgfblo_fail(o->err, SGFBLO_ERR_CALLBACK, "problem callback %s returned %d", name, rc);
+  sgfblo_errmsg *why = o->ctx.detail;
+  if (!why || !why->msg[0])
+    return sgfblo_fail(o->err, SGFBLO_ERR_CALLBACK, "problem callback %s returned %d", name, rc);
+  const sgfblo_status st = sgfblo_fail(o->err, SGFBLO_ERR_CALLBACK,
+                                       "problem callback %s returned %d: %s", name, rc, why->msg);
+  why->msg[0] = '\0';
+  return st;
 }
 
 sgfblo_status sgfblo_oracle_prepare(sgfblo_oracle *o, int device_id) {

@@ -13,7 +13,8 @@ typedef struct sgfblo_oracle {
   sgfblo_eval_ctx ctx; /**< memory space, stream, user_data handed to callbacks */
   sgfblo_errmsg *err;  /**< the solver's message buffer */
   int64_t n_grad, n_prod, n_value;
-  int callback_code;   /**< last nonzero callback return */
+  int callback_code;    /**< last nonzero callback return */
+  sgfblo_errmsg detail; /**< what ctx.detail points to: a failing callback's own words */
 } sgfblo_oracle;
 
 /** Check that the problem is complete and its dimensions sane (message names the field). */

@@ -1,8 +1,14 @@
 #include "problem/problem_common.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/error.h"
+#include "problem/problem_cuda.h"
+#ifdef SGFBLO_HAVE_CUDA
+#include "backend/cuda_dev.h"
+#endif
 
 sgfblo_status sgfblo_problem_random_sym(sgfblo_rng *r, int64_t n, double lo, double hi,
                                         double *A, sgfblo_errmsg *err) {
@@ -48,3 +54,25 @@ cleanup:
   free(l);
   return st;
 }
+
+#ifdef SGFBLO_HAVE_CUDA
+int sgfblo_problem_cuda_check(char *detail, size_t len, int code, const char *call,
+                              const char *file, int line) {
+  if (code == 0) return 0;
+  const char *base = strrchr(file, '/');
+  snprintf(detail, len, "%.*s (%s:%d) failed: %s, %s", (int)strcspn(call, "("), call,
+           base ? base + 1 : file, line, sgfblo_cuda_error_name(code),
+           sgfblo_cuda_error_string(code));
+  return SGFBLO_PROBLEM_CB_CUDA;
+}
+
+void sgfblo_problem_cuda_say(const sgfblo_eval_ctx *ctx, const char *text) {
+  if (!ctx->detail) return;
+  if (text)
+    snprintf(ctx->detail->msg, sizeof ctx->detail->msg, "%s", text);
+  else
+    snprintf(ctx->detail->msg, sizeof ctx->detail->msg,
+             "the instance has no device copy of its data on this device (its prepare hook, "
+             "or sgfblo_*_to_device, did not run there or failed)");
+}
+#endif

@@ -25,6 +25,8 @@ sgfblo_status sgfblo_synth_dev_create(int64_t n, const sgfblo_real *H, const sgf
                                       sgfblo_synth_dev **out, sgfblo_errmsg *err);
 void sgfblo_synth_dev_destroy(sgfblo_synth_dev *D);
 int sgfblo_synth_dev_device(const sgfblo_synth_dev *D);
+/** Why the copy's last device callback failed ("" before any failure). */
+const char *sgfblo_synth_dev_detail(const sgfblo_synth_dev *D);
 
 int sgfblo_synth_dev_f_val(sgfblo_synth_dev *D, const sgfblo_real *x, const sgfblo_real *y,
                            sgfblo_real *out, void *stream);
@@ -68,6 +70,8 @@ sgfblo_status sgfblo_hc_dev_check_input(const sgfblo_hyperclean_data *src, sgfbl
 void sgfblo_hc_dev_data(const sgfblo_hc_dev *D, sgfblo_hyperclean_data *view);
 void sgfblo_hc_dev_destroy(sgfblo_hc_dev *D);
 int sgfblo_hc_dev_device(const sgfblo_hc_dev *D);
+/** Why the copy's last device callback failed ("" before any failure). */
+const char *sgfblo_hc_dev_detail(const sgfblo_hc_dev *D);
 
 int sgfblo_hc_dev_f_val(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
                         sgfblo_real *out, void *stream);
@@ -92,19 +96,45 @@ int sgfblo_hc_dev_jyx_dense(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo
 int sgfblo_hc_dev_hyy_dense(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
                             sgfblo_real *out, void *stream);
 
+/** 0 when code is 0; else the device call's name (`call` up to its parenthesis), place and
+    error into detail (len bytes) and SGFBLO_PROBLEM_CB_CUDA: how a device callback reports
+    which of its calls failed ("sgfblo_cuda_gemm_on (hyperclean_cuda.c:226) failed:
+    CUBLAS_STATUS_EXECUTION_FAILED, ..."). */
+int sgfblo_problem_cuda_check(char *detail, size_t len, int code, const char *call,
+                              const char *file, int line);
+
+/* In a device copy's functions (a `D` with an `sgfblo_errmsg detail` in scope): 0, or
+   SGFBLO_PROBLEM_CB_CUDA with the failing call named in D->detail. */
+#define SGFBLO_CB(expr) \
+  sgfblo_problem_cuda_check(D->detail.msg, sizeof D->detail.msg, (expr), #expr, __FILE__, __LINE__)
+#define SGFBLO_CB_TRY(expr)                                  \
+  do {                                                       \
+    if (SGFBLO_CB(expr) != 0) return SGFBLO_PROBLEM_CB_CUDA; \
+  } while (0)
+
+/** Into ctx->detail (when the library gave one): text, or why there is no device copy. */
+void sgfblo_problem_cuda_say(const sgfblo_eval_ctx *ctx, const char *text);
+
 /** The device copy behind a device-memory call of a built-in callback: returns from the
     callback with the device result, or SGFBLO_PROBLEM_CB_NOT_ON_DEVICE when the instance has
-    none. Expands to nothing in a build without CUDA (the host guard then refuses). */
-#define SGFBLO_DEVICE_CALL(ctx, dev_of, fn, ...)                                            \
-  do {                                                                                      \
-    if ((ctx) && (ctx)->mem == SGFBLO_MEM_DEVICE) {                                         \
-      void *dev_ = (ctx)->user_data ? (void *)dev_of((ctx)->user_data) : NULL;              \
-      return dev_ ? fn(dev_, __VA_ARGS__, (ctx)->stream) : SGFBLO_PROBLEM_CB_NOT_ON_DEVICE; \
-    }                                                                                       \
+    none; on a failure the copy's words for it (detail_of(dev)) go to ctx->detail. Expands to
+    nothing in a build without CUDA (the host guard then refuses). */
+#define SGFBLO_DEVICE_CALL(ctx, dev_of, detail_of, fn, ...)                    \
+  do {                                                                         \
+    if ((ctx) && (ctx)->mem == SGFBLO_MEM_DEVICE) {                            \
+      void *dev_ = (ctx)->user_data ? (void *)dev_of((ctx)->user_data) : NULL; \
+      if (!dev_) {                                                             \
+        sgfblo_problem_cuda_say((ctx), NULL);                                  \
+        return SGFBLO_PROBLEM_CB_NOT_ON_DEVICE;                                \
+      }                                                                        \
+      const int rc_ = fn(dev_, __VA_ARGS__, (ctx)->stream);                    \
+      if (rc_ != 0) sgfblo_problem_cuda_say((ctx), detail_of(dev_));           \
+      return rc_;                                                              \
+    }                                                                          \
   } while (0)
 
 #else
-#define SGFBLO_DEVICE_CALL(ctx, dev_of, fn, ...) ((void)0)
+#define SGFBLO_DEVICE_CALL(ctx, dev_of, detail_of, fn, ...) ((void)0)
 #endif /* SGFBLO_HAVE_CUDA */
 
 #endif /* SGFBLO_PROBLEM_PROBLEM_CUDA_H */

@@ -222,7 +222,7 @@ static int synth_prepare(int device_id, const sgfblo_eval_ctx *ctx) {
   if (ctx->mem == SGFBLO_MEM_HOST) return 0;
   /* The instance is logically const to its callbacks; its device copy is made here, once. */
   sgfblo_synthetic *sp = (sgfblo_synthetic *)ctx->user_data;
-  return sgfblo_synthetic_to_device(sp, device_id, NULL) == SGFBLO_OK
+  return sgfblo_synthetic_to_device(sp, device_id, ctx->detail) == SGFBLO_OK
              ? 0
              : SGFBLO_PROBLEM_CB_NOT_ON_DEVICE;
 }
@@ -242,7 +242,7 @@ static void synth_scalars(const sgfblo_synthetic *sp, const sgfblo_real *x, cons
 
 static int synth_f_val(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
                        const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, SYNTH_DEV, sgfblo_synth_dev_f_val, x, y, out);
+  SGFBLO_DEVICE_CALL(ctx, SYNTH_DEV, sgfblo_synth_dev_detail, sgfblo_synth_dev_f_val, x, y, out);
   const sgfblo_synthetic *sp = SYNTH(ctx);
   if (!sp) return SGFBLO_PROBLEM_CB_NOT_HOST;
   double s, uu;
@@ -253,7 +253,8 @@ static int synth_f_val(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *
 
 static int synth_grad_f(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx,
                         sgfblo_real *gy, const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, SYNTH_DEV, sgfblo_synth_dev_grad_f, x, y, gx, gy);
+  SGFBLO_DEVICE_CALL(ctx, SYNTH_DEV, sgfblo_synth_dev_detail, sgfblo_synth_dev_grad_f, x, y, gx,
+                     gy);
   const sgfblo_synthetic *sp = SYNTH(ctx);
   if (!sp) return SGFBLO_PROBLEM_CB_NOT_HOST;
   if (!gx && !gy) return 0;
@@ -270,7 +271,7 @@ static int synth_grad_f(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real 
 
 static int synth_g_val(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
                        const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, SYNTH_DEV, sgfblo_synth_dev_g_val, x, y, out);
+  SGFBLO_DEVICE_CALL(ctx, SYNTH_DEV, sgfblo_synth_dev_detail, sgfblo_synth_dev_g_val, x, y, out);
   const sgfblo_synthetic *sp = SYNTH(ctx);
   if (!sp) return SGFBLO_PROBLEM_CB_NOT_HOST;
   const int n = (int)sp->n;
@@ -285,7 +286,8 @@ static int synth_g_val(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *
 
 static int synth_grad_g(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx,
                         sgfblo_real *gy, const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, SYNTH_DEV, sgfblo_synth_dev_grad_g, x, y, gx, gy);
+  SGFBLO_DEVICE_CALL(ctx, SYNTH_DEV, sgfblo_synth_dev_detail, sgfblo_synth_dev_grad_g, x, y, gx,
+                     gy);
   const sgfblo_synthetic *sp = SYNTH(ctx);
   if (!sp) return SGFBLO_PROBLEM_CB_NOT_HOST;
   const int n = (int)sp->n;
@@ -303,7 +305,7 @@ static int synth_grad_g(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real 
 /* out = Hyy v = H^T H v  (m -> m) */
 static int synth_hyy_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *v,
                         sgfblo_real *out, const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, SYNTH_DEV, sgfblo_synth_dev_hyy, x, y, v, out);
+  SGFBLO_DEVICE_CALL(ctx, SYNTH_DEV, sgfblo_synth_dev_detail, sgfblo_synth_dev_hyy, x, y, v, out);
   (void)x;
   (void)y;
   const sgfblo_synthetic *sp = SYNTH(ctx);
@@ -316,7 +318,7 @@ static int synth_hyy_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo
 /* out = Jyx u = -H^T u  (n -> m) */
 static int synth_jyx_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *u,
                         sgfblo_real *out, const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, SYNTH_DEV, sgfblo_synth_dev_jyx, x, y, u, out);
+  SGFBLO_DEVICE_CALL(ctx, SYNTH_DEV, sgfblo_synth_dev_detail, sgfblo_synth_dev_jyx, x, y, u, out);
   (void)x;
   (void)y;
   const sgfblo_synthetic *sp = SYNTH(ctx);
@@ -329,7 +331,7 @@ static int synth_jyx_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo
 /* out = Jyx^T v = -H v  (m -> n) */
 static int synth_jyxT_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *v,
                          sgfblo_real *out, const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, SYNTH_DEV, sgfblo_synth_dev_jyxT, x, y, v, out);
+  SGFBLO_DEVICE_CALL(ctx, SYNTH_DEV, sgfblo_synth_dev_detail, sgfblo_synth_dev_jyxT, x, y, v, out);
   (void)x;
   (void)y;
   const sgfblo_synthetic *sp = SYNTH(ctx);
@@ -342,7 +344,8 @@ static int synth_jyxT_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfbl
 /* out = Hyy = H^T H, column-major m x m (symmetric: a plain copy). */
 static int synth_hyy_dense(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
                            const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, SYNTH_DEV, sgfblo_synth_dev_hyy_dense, x, y, out);
+  SGFBLO_DEVICE_CALL(ctx, SYNTH_DEV, sgfblo_synth_dev_detail, sgfblo_synth_dev_hyy_dense, x, y,
+                     out);
   (void)x;
   (void)y;
   const sgfblo_synthetic *sp = SYNTH(ctx);
@@ -355,7 +358,8 @@ static int synth_hyy_dense(const sgfblo_real *x, const sgfblo_real *y, sgfblo_re
    of the column-major -H^T is -H[k]. */
 static int synth_jyx_dense(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
                            const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, SYNTH_DEV, sgfblo_synth_dev_jyx_dense, x, y, out);
+  SGFBLO_DEVICE_CALL(ctx, SYNTH_DEV, sgfblo_synth_dev_detail, sgfblo_synth_dev_jyx_dense, x, y,
+                     out);
   (void)x;
   (void)y;
   const sgfblo_synthetic *sp = SYNTH(ctx);

@@ -16,14 +16,8 @@ struct sgfblo_synth_dev {
   sgfblo_real *H, *G, *c, *d; /* device copies */
   sgfblo_real *r;             /* n: H y - x for g_val */
   double *val;                /* one scalar for the value callbacks */
+  sgfblo_errmsg detail;       /* which device call of the last failing callback failed, and why */
 };
-
-/* 0 on success, else the callback's CUDA failure code. */
-#define CB(expr) ((expr) == 0 ? 0 : SGFBLO_PROBLEM_CB_CUDA)
-#define CB_TRY(expr)                                \
-  do {                                              \
-    if ((expr) != 0) return SGFBLO_PROBLEM_CB_CUDA; \
-  } while (0)
 
 void sgfblo_synth_dev_destroy(sgfblo_synth_dev *D) {
   if (!D) return;
@@ -38,6 +32,8 @@ void sgfblo_synth_dev_destroy(sgfblo_synth_dev *D) {
 }
 
 int sgfblo_synth_dev_device(const sgfblo_synth_dev *D) { return D ? D->device : -1; }
+
+const char *sgfblo_synth_dev_detail(const sgfblo_synth_dev *D) { return D ? D->detail.msg : ""; }
 
 sgfblo_status sgfblo_synth_dev_create(int64_t n, const sgfblo_real *H, const sgfblo_real *G,
                                       const sgfblo_real *c, const sgfblo_real *d, int device_id,
@@ -71,8 +67,8 @@ cleanup:
 int sgfblo_synth_dev_f_val(sgfblo_synth_dev *D, const sgfblo_real *x, const sgfblo_real *y,
                            sgfblo_real *out, void *stream) {
   double v = 0;
-  CB_TRY(sgfblo_cuda_synth_f_val(D->n, D->c, D->d, x, y, D->val, stream));
-  CB_TRY(sgfblo_cuda_read_sync(&v, D->val, sizeof v, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_synth_f_val(D->n, D->c, D->d, x, y, D->val, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_read_sync(&v, D->val, sizeof v, stream));
   *out = (sgfblo_real)v;
   return 0;
 }
@@ -82,17 +78,17 @@ int sgfblo_synth_dev_g_val(sgfblo_synth_dev *D, const sgfblo_real *x, const sgfb
                            sgfblo_real *out, void *stream) {
   const int64_t n = D->n;
   double v = 0;
-  CB_TRY(sgfblo_cuda_copy_async(D->r, x, sizeof *x * (size_t)n, stream));
-  CB_TRY(sgfblo_cuda_gemv_on(D->blas, stream, 1, n, n, 1, D->H, n, y, -1, D->r));
-  CB_TRY(sgfblo_cuda_sum_small(n, D->r, D->r, D->val, stream));
-  CB_TRY(sgfblo_cuda_read_sync(&v, D->val, sizeof v, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_copy_async(D->r, x, sizeof *x * (size_t)n, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_gemv_on(D->blas, stream, 1, n, n, 1, D->H, n, y, -1, D->r));
+  SGFBLO_CB_TRY(sgfblo_cuda_sum_small(n, D->r, D->r, D->val, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_read_sync(&v, D->val, sizeof v, stream));
   *out = (sgfblo_real)(0.5 * v);
   return 0;
 }
 
 int sgfblo_synth_dev_grad_f(sgfblo_synth_dev *D, const sgfblo_real *x, const sgfblo_real *y,
                             sgfblo_real *gx, sgfblo_real *gy, void *stream) {
-  return CB(sgfblo_cuda_synth_grad_f(D->n, D->c, D->d, x, y, gx, gy, stream));
+  return SGFBLO_CB(sgfblo_cuda_synth_grad_f(D->n, D->c, D->d, x, y, gx, gy, stream));
 }
 
 /* grad_x g = x - H y;  grad_y g = G y - H^T x */
@@ -100,12 +96,12 @@ int sgfblo_synth_dev_grad_g(sgfblo_synth_dev *D, const sgfblo_real *x, const sgf
                             sgfblo_real *gx, sgfblo_real *gy, void *stream) {
   const int64_t n = D->n;
   if (gx) {
-    CB_TRY(sgfblo_cuda_copy_async(gx, x, sizeof *x * (size_t)n, stream));
-    CB_TRY(sgfblo_cuda_gemv_on(D->blas, stream, 1, n, n, -1, D->H, n, y, 1, gx));
+    SGFBLO_CB_TRY(sgfblo_cuda_copy_async(gx, x, sizeof *x * (size_t)n, stream));
+    SGFBLO_CB_TRY(sgfblo_cuda_gemv_on(D->blas, stream, 1, n, n, -1, D->H, n, y, 1, gx));
   }
   if (gy) {
-    CB_TRY(sgfblo_cuda_gemv_on(D->blas, stream, 0, n, n, 1, D->G, n, y, 0, gy));
-    CB_TRY(sgfblo_cuda_gemv_on(D->blas, stream, 0, n, n, -1, D->H, n, x, 1, gy));
+    SGFBLO_CB_TRY(sgfblo_cuda_gemv_on(D->blas, stream, 0, n, n, 1, D->G, n, y, 0, gy));
+    SGFBLO_CB_TRY(sgfblo_cuda_gemv_on(D->blas, stream, 0, n, n, -1, D->H, n, x, 1, gy));
   }
   return 0;
 }
@@ -114,7 +110,7 @@ int sgfblo_synth_dev_hyy(sgfblo_synth_dev *D, const sgfblo_real *x, const sgfblo
                          const sgfblo_real *v, sgfblo_real *out, void *stream) {
   (void)x;
   (void)y;
-  return CB(sgfblo_cuda_gemv_on(D->blas, stream, 0, D->n, D->n, 1, D->G, D->n, v, 0, out));
+  return SGFBLO_CB(sgfblo_cuda_gemv_on(D->blas, stream, 0, D->n, D->n, 1, D->G, D->n, v, 0, out));
 }
 
 /* Jyx u = -H^T u */
@@ -122,7 +118,7 @@ int sgfblo_synth_dev_jyx(sgfblo_synth_dev *D, const sgfblo_real *x, const sgfblo
                          const sgfblo_real *u, sgfblo_real *out, void *stream) {
   (void)x;
   (void)y;
-  return CB(sgfblo_cuda_gemv_on(D->blas, stream, 0, D->n, D->n, -1, D->H, D->n, u, 0, out));
+  return SGFBLO_CB(sgfblo_cuda_gemv_on(D->blas, stream, 0, D->n, D->n, -1, D->H, D->n, u, 0, out));
 }
 
 /* Jyx^T v = -H v */
@@ -130,14 +126,15 @@ int sgfblo_synth_dev_jyxT(sgfblo_synth_dev *D, const sgfblo_real *x, const sgfbl
                           const sgfblo_real *v, sgfblo_real *out, void *stream) {
   (void)x;
   (void)y;
-  return CB(sgfblo_cuda_gemv_on(D->blas, stream, 1, D->n, D->n, -1, D->H, D->n, v, 0, out));
+  return SGFBLO_CB(sgfblo_cuda_gemv_on(D->blas, stream, 1, D->n, D->n, -1, D->H, D->n, v, 0, out));
 }
 
 int sgfblo_synth_dev_hyy_dense(sgfblo_synth_dev *D, const sgfblo_real *x, const sgfblo_real *y,
                                sgfblo_real *out, void *stream) {
   (void)x;
   (void)y;
-  return CB(sgfblo_cuda_copy_async(out, D->G, sizeof *out * (size_t)D->n * (size_t)D->n, stream));
+  return SGFBLO_CB(
+      sgfblo_cuda_copy_async(out, D->G, sizeof *out * (size_t)D->n * (size_t)D->n, stream));
 }
 
 /* Jyx = -H^T column-major = -H row-major, entry by entry. */
@@ -145,5 +142,5 @@ int sgfblo_synth_dev_jyx_dense(sgfblo_synth_dev *D, const sgfblo_real *x, const 
                                sgfblo_real *out, void *stream) {
   (void)x;
   (void)y;
-  return CB(sgfblo_cuda_axpby(D->n * D->n, -1.0, D->H, 0.0, out, stream));
+  return SGFBLO_CB(sgfblo_cuda_axpby(D->n * D->n, -1.0, D->H, 0.0, out, stream));
 }
