@@ -71,6 +71,17 @@ static double expect_close_scalar(const char *what, double a, double b, double t
   return e;
 }
 
+/* |a - b| against `scale`, the size of the rounding of b: for a sum, the sum of the absolute
+   values of its terms. Relative to b itself a sum that cancels (a dot product of random
+   vectors near zero) would fail on rounding alone. */
+static double expect_close_scaled(const char *what, double a, double b, double scale, double tol) {
+  const double e = fabs(a - b) / fmax(scale, 1e-300);
+  cr_log_info("%-40s error / scale %.3e (tol %.0e) [%.17g vs %.17g]", what, e, tol, a, b);
+  cr_expect(e <= tol || a == b, "%s: %.17g vs %.17g, error / scale %.3e > %.0e", what, a, b, e,
+            tol);
+  return e;
+}
+
 static sgfblo_real *hvec(int64_t n) {
   sgfblo_real *v = calloc((size_t)(n > 0 ? n : 1), sizeof *v);
   cr_assert_not_null(v);
@@ -172,8 +183,10 @@ static sgfblo_real *hcopy(pair *P, const sgfblo_real *d, int64_t n) {
 #define GPU_OK(call) cr_assert_eq((call), SGFBLO_OK, "%s: %s", #call, P.eg.msg)
 #define CPU_OK(call) cr_assert_eq((call), SGFBLO_OK, "%s: %s", #call, P.ec.msg)
 
-/* Sizes that cover one partial block, several, and the grid cap of the reductions. */
-static const int64_t SIZES[] = {1, 7, 256, 1000, 100003};
+/* Sizes that cover one partial block, several, the grid cap of the reductions (256 blocks of
+   256 threads), and the grid cap of the element-wise kernels (4096 blocks of 256): past each
+   cap the kernels' grid-stride loops take more than one pass. */
+static const int64_t SIZES[] = {1, 7, 256, 1000, 100003, 1052675};
 
 Test(cuda_parity, alloc_copy_fill_transfer) {
   REQUIRE_CUDA();
@@ -447,10 +460,18 @@ Test(cuda_parity, safety_filter) {
         char what[64];
         snprintf(what, sizeof what, "safety_filter relaxed %d eps2 %g", relaxed, eps2);
         expect_close(what, hz, z, n, PARITY_TOL);
+        /* lambda's numerator -gh'gf + alpha (h - eps2) may cancel: its rounding is relative to
+           sum |gh_i gf_i| + alpha |h - eps2|, and the denominator's to lambda itself. */
+        double sgf = 0, sgg = 0;
+        for (int64_t i = 0; i < n; ++i) {
+          sgf += fabs((double)gh[i] * (double)gf[i]);
+          sgg += (double)gh[i] * (double)gh[i];
+        }
+        const double lscale = (sgf + 0.35 * fabs(csc[0] - eps2)) / sgg + fabs(csc[1]);
         if (relaxed && big_eps)
           cr_expect_eq(lg, 0.0, "clamped lambda is %g", lg);
         else
-          expect_close_scalar("safety_filter lambda", lg, csc[1], 1e-12);
+          expect_close_scaled("safety_filter lambda", lg, csc[1], lscale, 1e-13);
         free(hz);
         /* Without a lambda output the result is the same. */
         GPU_OK(P.gpu->safety_filter(&P.bg, n, dgf, dgh, dsc, 0.35, eps2, relaxed, dz, NULL));
@@ -502,7 +523,9 @@ Test(cuda_parity, backend_scalars) {
     GPU_OK(P.gpu->nrminf_dev(&P.bg, n, dy, dsc + 1));
     GPU_OK(P.gpu->scalar_track_max(&P.bg, dsc + 1, 0.5, dsc + 2));
     GPU_OK(P.gpu->scalars_read(&P.bg, 3, dsc, g));
-    expect_close_scalar("dot_dev", g[0], csc[0], 1e-12);
+    double scale = 0; /* a dot's rounding is relative to sum |x y| (see `reductions`) */
+    for (int64_t i = 0; i < n; ++i) scale += fabs((double)x[i] * (double)y[i]);
+    expect_close_scaled("dot_dev", g[0], csc[0], scale, 1e-13);
     cr_expect_eq(g[1], csc[1], "nrminf_dev %g vs %g", g[1], csc[1]);
     cr_expect_eq(g[2], csc[2], "track_max %g vs %g", g[2], csc[2]);
     free(x);
@@ -563,8 +586,8 @@ static void check_device_oracles(const char *name, const sgfblo_problem *p, uint
   pair P;
   pair_open(&P);
   const int64_t n = p->n, m = p->m, mx = n > m ? n : m;
-  const sgfblo_eval_ctx hctx = {SGFBLO_MEM_HOST, NULL, p->user_data};
-  const sgfblo_eval_ctx dctx = {SGFBLO_MEM_DEVICE, P.bg.stream, p->user_data};
+  const sgfblo_eval_ctx hctx = {SGFBLO_MEM_HOST, NULL, p->user_data, NULL};
+  const sgfblo_eval_ctx dctx = {SGFBLO_MEM_DEVICE, P.bg.stream, p->user_data, NULL};
   cr_assert_not_null(p->prepare);
   cr_assert_eq(p->prepare(0, &hctx), 0);
   cr_assert_eq(p->prepare(0, &dctx), 0, "%s: prepare on the device failed", name);
@@ -783,8 +806,12 @@ static void check_trajectory(const char *name, const sgfblo_problem *p, sgfblo_m
   expect_close(what, zg, zc, nz, 100 * PARITY_TOL);
   snprintf(what, sizeof what, "%s %s RK4: final f", name, sgfblo_method_name(m));
   expect_close_scalar(what, ig.last.f, ic.last.f, 100 * PARITY_TOL);
+  /* SGF-Cholesky keeps grad_y g = 0 from the start (0, 0) of the synthetic problem, so its
+     final norm is rounding (1e-16 in float64, 1e-7 in float32) and differs between the
+     backends relative to itself: measure it against the state, the scale of that rounding. */
   snprintf(what, sizeof what, "%s %s RK4: final ||grad_y g||", name, sgfblo_method_name(m));
-  expect_close_scalar(what, ig.last.grad_g_norm, ic.last.grad_g_norm, 1e4 * PARITY_TOL);
+  expect_close_scaled(what, ig.last.grad_g_norm, ic.last.grad_g_norm,
+                      fmax(fabs(ic.last.grad_g_norm), test_norm2(zc, nz)), 100 * PARITY_TOL);
   free(zc);
   free(zg);
   sgfblo_solver_destroy(cpu);
@@ -867,7 +894,10 @@ Test(cuda_parity, graph_replay_matches_host_launches) {
 
 /* The discrete methods on both backends from the same start: the same iterations and counts,
    iterates within tolerance (SQCQP's line search takes the same branches as long as its
-   tests do not fall within rounding of their thresholds, which random starts make unlikely). */
+   tests do not fall within rounding of their thresholds, which random starts make unlikely).
+   AID-BiO's outer step (0.01) is small enough for its iteration to contract: on the synthetic
+   problem (Hyy = H^T H, eigenvalues down to 0.01) a step of 0.05 makes the 20 iterations
+   amplify a perturbation of the start by up to 1e8, so rounding alone parts the backends. */
 static void check_discrete(const char *name, const sgfblo_problem *p, uint64_t seed) {
   const int64_t n = p->n, m = p->m;
   sgfblo_real *x0 = hrand(n, seed, 0.3), *y0 = hrand(m, seed + 1, 0.3);
@@ -891,7 +921,7 @@ static void check_discrete(const char *name, const sgfblo_problem *p, uint64_t s
       sgfblo_aidbio_settings set;
       sgfblo_aidbio_settings_default(&set);
       set.max_iters = 20;
-      set.beta_out = 0.05;
+      set.beta_out = 0.01;
       sc = sgfblo_aidbio_run(p, &set, xc, yc, &ic, &ec);
       set.backend = SGFBLO_BACKEND_CUDA;
       sg = sgfblo_aidbio_run(p, &set, xg, yg, &ig, &eg);
@@ -902,7 +932,16 @@ static void check_discrete(const char *name, const sgfblo_problem *p, uint64_t s
     cr_expect_eq(ig.exit_flag, ic.exit_flag);
     cr_expect_eq(ig.last.step, ic.last.step);
     cr_expect_eq(ig.n_grad, ic.n_grad, "%s %s: line-search branches differ", name, mname);
-    cr_expect_eq(ig.n_prod, ic.n_prod);
+#ifdef SGFBLO_USE_FLOAT
+    /* In float32 AID-BiO's CG steps reach their residual floor (4 eps), where r'r is rounding
+       and the two backends may stop one step apart: at most one product per iteration. */
+    if (method == 1)
+      cr_expect(llabs(ig.n_prod - ic.n_prod) <= ic.last.step, "%s %s: n_prod %lld vs %lld", name,
+                mname, (long long)ig.n_prod, (long long)ic.n_prod);
+    else
+#endif
+      cr_expect_eq(ig.n_prod, ic.n_prod, "%s %s: n_prod %lld vs %lld", name, mname,
+                   (long long)ig.n_prod, (long long)ic.n_prod);
     char what[96];
     snprintf(what, sizeof what, "%s %s: x", name, mname);
     expect_close(what, xg, xc, n, 100 * PARITY_TOL);
@@ -1265,8 +1304,8 @@ Test(cuda_parity, hyperclean_from_device_data_matches_host_data) {
   cr_expect(pd.n == ph.n && pd.m == ph.m);
   pair P;
   pair_open(&P);
-  const sgfblo_eval_ctx ch = {SGFBLO_MEM_DEVICE, P.bg.stream, ph.user_data};
-  const sgfblo_eval_ctx cd = {SGFBLO_MEM_DEVICE, P.bg.stream, pd.user_data};
+  const sgfblo_eval_ctx ch = {SGFBLO_MEM_DEVICE, P.bg.stream, ph.user_data, NULL};
+  const sgfblo_eval_ctx cd = {SGFBLO_MEM_DEVICE, P.bg.stream, pd.user_data, NULL};
   cr_assert_eq(ph.prepare(0, &ch), 0);
   cr_assert_eq(pd.prepare(0, &cd), 0, "prepare of a device-only instance on its device");
   sgfblo_real *x = hrand(n, seed + 11, 1.0), *y = hrand(m, seed + 12, 1.0);
@@ -1329,7 +1368,7 @@ Test(cuda_parity, hyperclean_from_device_data_matches_host_data) {
 
   /* Host memory: the device-only instance has nothing to compute with and refuses, leaving
      its outputs alone; so does its prepare hook (a CPU-backend setup). */
-  const sgfblo_eval_ctx hostc = {SGFBLO_MEM_HOST, NULL, pd.user_data};
+  const sgfblo_eval_ctx hostc = {SGFBLO_MEM_HOST, NULL, pd.user_data, NULL};
   sgfblo_real *o1 = hvec(mx), *o2 = hvec(mx), val = 42;
   for (int64_t k = 0; k < mx; ++k) o1[k] = o2[k] = 7;
   cr_expect_neq(pd.prepare(0, &hostc), 0);
