@@ -167,7 +167,10 @@ void bench_memory_estimate(bench_method m, const bench_size *z, size_t real_size
   }
   const double k = (double)copies, host_dense = m == BENCH_SGF_CHOL ? dense_ws : 0;
   if (cuda) {
-    *device = k * (data + ws + dense_ws + solver);
+    /* Two cuBLAS handles per copy, 32 MiB of workspace each: the solver's backend and the
+       instance's own (src/backend/cuda.c). The CUDA context itself is not counted. */
+    const double blas_ws = 2.0 * 32.0 * 1024 * 1024;
+    *device = k * (data + ws + dense_ws + solver + blas_ws);
     *host = k * (data + ws + host_dense + nz * s) + data;
   } else {
     *device = 0;
