@@ -65,8 +65,8 @@ typedef struct sgfblo_hyperclean sgfblo_hyperclean;
  * copy is made later, at setup on the CUDA backend (see sgfblo_hyperclean_to_device).
  *
  * Device data (data->mem = SGFBLO_MEM_DEVICE, CUDA builds): each array must be device (or
- * managed) memory on data->device_id, and its allocation must hold the array (checked through
- * the driver when it can tell). Labels and features are validated on the device, one
+ * managed) memory on data->device_id, and its allocation must hold the array (asked of the
+ * driver; an array whose allocation size the driver cannot tell is refused). Labels and features are validated on the device, one
  * reduction per array; then the arrays are copied device to device, once, into the
  * instance's own device copy, the one sgfblo_hyperclean_to_device would make. The instance is
  * device-only: it holds NO host copy of the data and no host workspace. Device memory: the
@@ -91,7 +91,8 @@ typedef struct sgfblo_hyperclean sgfblo_hyperclean;
  *         SGFBLO_ERR_NONFINITE (a feature or lambda is NaN/Inf);
  *         SGFBLO_ERR_NO_BACKEND (device data in a build without CUDA, or no usable CUDA
  *         device);
- *         SGFBLO_ERR_ALLOC; SGFBLO_ERR_CUDA (device data: a CUDA call failed)
+ *         SGFBLO_ERR_ALLOC; SGFBLO_ERR_CUDA (device data: a CUDA call failed, or the driver
+ *         cannot tell the size of an array's allocation)
  */
 SGFBLO_API sgfblo_status sgfblo_hyperclean_create(const sgfblo_hyperclean_data *data,
                                                   sgfblo_hyperclean **out, sgfblo_errmsg *err);
