@@ -183,7 +183,9 @@ typedef int (*sgfblo_prepare_fn)(int device_id, const sgfblo_eval_ctx *ctx);
  * Contract (see docs/CUSTOM_PROBLEMS.md and examples/custom_problem.c):
  *  - every pointer a callback receives lives in ctx->mem and was allocated by the library;
  *    outputs do not alias inputs; the callback must not keep pointers after it returns;
- *  - on the CUDA backend, all work goes on ctx->stream with no synchronisation or allocation;
+ *  - on the CUDA backend, all work goes on ctx->stream with no synchronisation or allocation,
+ *    and a step may be recorded into a CUDA graph and replayed without calling the callbacks
+ *    again (settings.cuda_graph = 0 turns that off);
  *  - Jyx is the m x n matrix d(grad_y g)/dx (MATH.md).
  * Required: n, m >= 1, f_val, grad_f, grad_g, hyy_mv, jyx_mv, jyxT_mv. Optional: g_val,
  * hyy_dense and jyx_dense (SGF-Cholesky forms J J^T from products when they are absent),
@@ -206,7 +208,10 @@ typedef struct sgfblo_problem {
   sgfblo_dense_fn jyx_dense; /**< dense Jyx (optional) */
   const sgfblo_real *x0;     /**< initial x (length n) or NULL for zeros; deep-copied by setup */
   const sgfblo_real *y0;     /**< initial y (length m) or NULL for zeros; deep-copied by setup */
-  sgfblo_memspace x0_mem;    /**< memory space of x0 and y0 */
+  /** Memory space of x0 and y0. Device arrays must be ready when setup reads them: work the
+      application queued on the legacy default stream (or a blocking stream) is waited for;
+      work on a non-blocking stream of its own must be synchronised by the caller. */
+  sgfblo_memspace x0_mem;
   void *user_data;           /**< handed to every callback in ctx->user_data */
   sgfblo_prepare_fn prepare; /**< called by setup before any evaluation (optional) */
   sgfblo_grad_curv_fn grad_g_curv; /**< (grad_y g, Jyx^T grad_y g, Hyy grad_y g) fused (optional) */
@@ -223,7 +228,8 @@ typedef struct {
   double f;                /**< f(x, y) */
   double grad_g_norm;      /**< ||grad_y g(x, y)||_2 */
   double hypergrad_norm;   /**< ||F(x, y)||_2, the surrogate hypergradient (2), NAN if not computed */
-  double zdot_norm;        /**< ||zdot||_inf of the last evaluated vector field */
+  double zdot_norm;        /**< ||zdot||_inf of the last evaluated vector field (NAN before
+                                the first step of a trajectory) */
   int64_t n_rhs;           /**< vector-field evaluations */
   int64_t n_oracle;        /**< gradient + product oracle calls of the method (each about one pass
                                 over the data); monitoring and setup work are not counted */

@@ -639,9 +639,15 @@ sgfblo_status sgfblo_cuda_open(int device_id, const sgfblo_ops **ops, sgfblo_bct
   b->impl = I;
   I->device = device_id;
   SGFBLO_CUDA_TRY(cudaSetDevice(device_id));
-  /* A blocking stream: it waits for the legacy default stream, where the synchronous
-     uploads of problem data (sgfblo_cuda_upload) run. */
-  SGFBLO_CUDA_TRY(cudaStreamCreate(&I->stream));
+  /* A non-blocking stream: recording a step graph on a blocking stream would make every use
+     of the legacy default stream, by any thread of the application, an error while it lasts.
+     The setup helpers that run on the legacy stream (sgfblo_cuda_malloc, _upload, _copy_d2d)
+     wait for their work, so nothing on this stream can overtake them. */
+  SGFBLO_CUDA_TRY(cudaStreamCreateWithFlags(&I->stream, cudaStreamNonBlocking));
+  /* Nor does the stream wait for work the application queued before setup on the legacy
+     stream (or a blocking stream of its own), e.g. kernels writing device x0 or data: waited
+     for here, once, so that such arrays are ready when this stream reads them. */
+  SGFBLO_CUDA_TRY(cudaStreamSynchronize(0));
   b->stream = I->stream;
   SGFBLO_CUBLAS_TRY(cublasCreate(&I->blas));
   SGFBLO_CUBLAS_TRY(cublasSetStream(I->blas, I->stream));
@@ -701,7 +707,10 @@ sgfblo_status sgfblo_cuda_malloc(void **p, size_t bytes, sgfblo_errmsg *err) {
     return sgfblo_fail(err, e == cudaErrorMemoryAllocation ? SGFBLO_ERR_ALLOC : SGFBLO_ERR_CUDA,
                        "cudaMalloc of %zu bytes failed: %s", bytes, cudaGetErrorString(e));
   }
+  /* Waited for: the solver's stream is non-blocking and does not order itself after the
+     legacy default stream this memset runs on. */
   SGFBLO_CUDA_TRY(cudaMemset(*p, 0, bytes));
+  SGFBLO_CUDA_TRY(cudaStreamSynchronize(0));
 cleanup:
   if (st != SGFBLO_OK) {
     (void)cudaFree(*p);
@@ -717,7 +726,10 @@ void sgfblo_cuda_free(void *p) {
 sgfblo_status sgfblo_cuda_upload(void *dst, const void *src, size_t bytes, sgfblo_errmsg *err) {
   sgfblo_status st = SGFBLO_OK;
   if (bytes == 0) return SGFBLO_OK;
+  /* From pageable memory cudaMemcpy may return before the DMA into dst is done; waited for,
+     since the solver's non-blocking stream is not ordered after the legacy default stream. */
   SGFBLO_CUDA_TRY(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice));
+  SGFBLO_CUDA_TRY(cudaStreamSynchronize(0));
 cleanup:
   return st;
 }
