@@ -128,7 +128,7 @@ Test(api, unwritable_log_file) {
 /* A problem whose callbacks fail after a budget of calls, or return NaN. */
 typedef struct {
   sgfblo_problem inner;
-  int budget, nan_grad;
+  int budget, nan_grad;       /* nan_grad: 1 puts a NaN into grad_x f, 2 into grad_y f */
   const char *why;            /* written to ctx->detail when the budget is spent, unless NULL */
   sgfblo_errmsg *seen_detail; /* the ctx->detail the failing call was given */
 } faulty;
@@ -144,7 +144,8 @@ static int faulty_grad_f(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real
   sgfblo_eval_ctx inner = *ctx;
   inner.user_data = F->inner.user_data;
   const int rc = F->inner.grad_f(x, y, gx, gy, &inner);
-  if (F->nan_grad && gx) gx[0] = NAN;
+  if (F->nan_grad == 1 && gx) gx[0] = NAN;
+  if (F->nan_grad == 2 && gy) gy[0] = NAN;
   return rc;
 }
 
@@ -245,6 +246,24 @@ Test(api, nan_in_the_vector_field_stops_the_solve) {
   sgfblo_solver_get_info(s, &info);
   cr_assert_eq(info.exit_flag, SGFBLO_EXIT_NONFINITE);
   cr_assert_lt(info.last.n_rhs, 10, "must stop at once, not loop on NaN");
+  sgfblo_solver_destroy(s);
+}
+
+Test(api, nan_met_while_monitoring_is_a_nonfinite_exit) {
+  /* grad_y f = NaN reaches the CG solve of the hypergradient monitor at step 0, before any
+     step has run: the exit flag must say NaN, not a generic error. */
+  faulty F;
+  sgfblo_problem p = wrapped(&F, 1000000, 2);
+  sgfblo_settings set;
+  sgfblo_settings_default(&set);
+  set.monitor_hypergrad = 1;
+  set.linsolve = SGFBLO_LINSOLVE_CG;
+  sgfblo_solver *s = make_solver(&p, &set);
+  cr_assert_eq(sgfblo_solver_solve(s), SGFBLO_ERR_NONFINITE, "%s", sgfblo_solver_last_error(s));
+  sgfblo_info info;
+  sgfblo_solver_get_info(s, &info);
+  cr_assert_eq(info.exit_flag, SGFBLO_EXIT_NONFINITE, "exit flag %d", (int)info.exit_flag);
+  cr_assert_eq(info.last.n_rhs, 0, "stopped at the first report: %lld", (long long)info.last.n_rhs);
   sgfblo_solver_destroy(s);
 }
 

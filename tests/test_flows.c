@@ -119,6 +119,62 @@ Test(proposition1, step_control_keeps_the_set_at_large_steps) {
   cr_expect(ex <= INVARIANCE_TOL, "with step control h exceeded eps^2 by %.3e", ex);
 }
 
+static int first_zdot_norm(const sgfblo_progress *p, void *data) {
+  double *first = data;
+  if (p->step == 0) *first = p->zdot_norm;
+  return 0;
+}
+
+Test(proposition1, set_state_starts_a_new_trajectory) {
+  /* Setup solves the lower level at x0, so the state it leaves is inside the eps-set. A
+     trajectory from a point far outside exceeds eps^2; one restarted at the inside point stays
+     inside (Proposition 1): its max_h_excess and its first ||zdot|| must be its own, not the
+     previous trajectory's. */
+  sgfblo_synthetic *sp;
+  sgfblo_problem p;
+  cr_assert_eq(sgfblo_synthetic_random(20, 2, &sp, NULL), SGFBLO_OK);
+  cr_assert_eq(sgfblo_synthetic_problem(sp, &p), SGFBLO_OK);
+  sgfblo_settings set;
+  sgfblo_settings_default(&set);
+  set.method = SGFBLO_METHOD_RXGF;
+  set.alpha = 1.0;
+  set.epsilon = 0.1;
+  set.dt = 0.01;
+  set.t_final = 2;
+  set.init = SGFBLO_INIT_RANDOM;
+  set.init_seed = 3;
+  set.init_lower = 1;
+  set.monitor_hypergrad = 0;
+  double first = 0;
+  set.monitor = first_zdot_norm;
+  set.monitor_data = &first;
+  sgfblo_solver *s = make_solver(&p, &set);
+  sgfblo_real *x = vec(p.n), *y_in = vec(p.m), *y_out = vec(p.m);
+  cr_assert_eq(sgfblo_solver_get_state(s, x, y_in), SGFBLO_OK);
+  for (int64_t i = 0; i < p.m; ++i) y_out[i] = y_in[i] + 10;
+  cr_assert_eq(sgfblo_solver_set_state(s, x, y_out), SGFBLO_OK);
+  solve_ok(s);
+  sgfblo_info a, b;
+  sgfblo_solver_get_info(s, &a);
+  cr_assert_gt(a.max_h_excess, 1.0, "the shifted start lies outside: excess %.3e", a.max_h_excess);
+  cr_assert(isnan(first), "no step yet at the first report: ||zdot|| = %g", first);
+  cr_assert_eq(sgfblo_solver_set_state(s, x, y_in), SGFBLO_OK);
+  first = 0;
+  solve_ok(s);
+  sgfblo_solver_get_info(s, &b);
+  cr_log_info("rxgf restart: max (h - eps^2) %.3e from outside, %.3e from inside",
+              a.max_h_excess, b.max_h_excess);
+  cr_assert_eq(b.last.step, a.last.step, "the second trajectory starts at step 0 again");
+  cr_assert(b.max_h_excess <= fmax(1e-10, INVARIANCE_TOL), "the restart starts inside: excess %.3e",
+            b.max_h_excess);
+  cr_assert(isnan(first), "no step yet at the restart's first report: ||zdot|| = %g", first);
+  free(x);
+  free(y_in);
+  free(y_out);
+  sgfblo_solver_destroy(s);
+  sgfblo_synthetic_destroy(sp);
+}
+
 /* ------------------------------------------------------------ Proposition 2 -- */
 
 typedef struct {

@@ -110,7 +110,11 @@ SGFBLO_API sgfblo_status sgfblo_solver_get_info(const sgfblo_solver *s, sgfblo_i
 SGFBLO_API sgfblo_status sgfblo_solver_eval_rhs(sgfblo_solver *s, const sgfblo_real *z_host,
                                                 sgfblo_real *zdot_host);
 
-/** Replace the current state (host arrays, length n and m; NULL keeps a block) and reset t. */
+/**
+ * Replace the current state (host arrays, length n and m; NULL keeps a block) and start a new
+ * trajectory from it: t and the step count go back to 0, and the next solve's max_h_excess
+ * and last.zdot_norm cover the new trajectory only. The call counts in sgfblo_info go on.
+ */
 SGFBLO_API sgfblo_status sgfblo_solver_set_state(sgfblo_solver *s, const sgfblo_real *x_host,
                                                  const sgfblo_real *y_host);
 

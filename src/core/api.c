@@ -98,6 +98,7 @@ sgfblo_status sgfblo_solver_setup(sgfblo_solver *s, const sgfblo_problem *p,
   s->info.n_setup_oracle = s->orc.n_grad + s->orc.n_prod;
   s->orc.n_grad = s->orc.n_prod = 0;
   s->dt_next = set->dt;
+  s->zdot_norm = NAN; /* no step yet: a previous setup's value must not show */
   s->info.max_h_excess = NAN;
   s->info.last.hypergrad_norm = NAN;
   s->is_setup = 1;
@@ -142,6 +143,10 @@ sgfblo_status sgfblo_solver_set_state(sgfblo_solver *s, const sgfblo_real *x_hos
   s->reported_step = -1;
   s->k0_valid = 0;
   s->dt_next = s->set.dt;
+  /* A new trajectory: the last one's ||zdot|| and its running max of h must not carry over. */
+  s->zdot_norm = NAN;
+  static const double zero = 0.0;
+  SGFBLO_TRY(s->ops->scalars_write(&s->bctx, 1, &zero, s->sc + SGFBLO_SC_H_MAX));
 cleanup:
   return st;
 }

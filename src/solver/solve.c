@@ -282,8 +282,11 @@ sgfblo_status sgfblo_solver_solve(sgfblo_solver *s) {
   }
   SGFBLO_TRY(fold_h_excess(s));
 cleanup:
-  if (st != SGFBLO_OK && s->info.exit_flag != SGFBLO_EXIT_NONFINITE &&
-      s->info.exit_flag != SGFBLO_EXIT_DIVERGED)
+  /* A NaN/Inf found anywhere (a step, a check point, a monitoring evaluation) is NONFINITE. */
+  if (st == SGFBLO_ERR_NONFINITE && s->info.exit_flag != SGFBLO_EXIT_DIVERGED)
+    s->info.exit_flag = SGFBLO_EXIT_NONFINITE;
+  else if (st != SGFBLO_OK && s->info.exit_flag != SGFBLO_EXIT_NONFINITE &&
+           s->info.exit_flag != SGFBLO_EXIT_DIVERGED)
     s->info.exit_flag = SGFBLO_EXIT_ERROR;
   s->info.n_grad = s->orc.n_grad;
   s->info.n_prod = s->orc.n_prod;
