@@ -1,8 +1,10 @@
 // Row-wise kernels of data hyper-cleaning (MATH.md Problem 2) on the device. The skinny GEMMs
 // with A go through cuBLAS (src/problem/hyperclean_cuda.c); what remains is per-sample work on
-// N x C rows, one thread per row here (C is small: 10 for MNIST). The arithmetic mirrors the
-// host kernels in src/problem/hyperclean_oracles.c operation for operation (sgfblo_real,
-// the row maximum subtracted, the cancellation-free forms), so CPU and GPU agree to rounding.
+// N x C rows, one thread per row here (C is small: 10 for MNIST). The arithmetic follows the
+// host kernels in src/problem/hyperclean_oracles.c formula for formula (sgfblo_real, the row
+// maximum subtracted, the cancellation-free forms), so CPU and GPU agree to rounding; not bit
+// for bit, since nvcc contracts a*b+c into FMAs and its exp/log differ from libm in the last
+// ulp (tests/test_cuda_parity.c bounds the difference).
 #include <cuda_runtime.h>
 #include <math.h>
 

@@ -330,7 +330,8 @@ extern "C" int sgfblo_cuda_cg_start(double tol2, double *c, void *stream) {
 extern "C" int sgfblo_cuda_cg_update_xr(int64_t n, double *c, const sgfblo_real *p,
                                         const sgfblo_real *Ap, sgfblo_real *x, sgfblo_real *r,
                                         void *stream) {
-  if (n <= 0) return 0;
+  /* Launched even for n = 0 (grid_for gives one block): the kernel also records a curvature
+     failure in c, which must not be skipped. */
   k_cg_update_xr<<<grid_for(n), kThreads, 0, as_stream(stream)>>>(n, c, p, Ap, x, r);
   return (int)cudaGetLastError();
 }
