@@ -16,6 +16,9 @@ typedef struct {
   int copies;           /* problem copies rotated between */
   int reps_rhs, reps_step, reps_solve, steps;
   double t_rhs, t_step, t_solve;            /* medians, seconds; NAN: not measured */
+  double t_graph; /* the RK4 step replayed from its CUDA Graph, as a solve runs it (median,
+                     seconds; t_step launches it from the host); NAN: no graph (CPU, a method
+                     whose step is not graph-safe) */
   bench_counts c_rhs, c_step, c_solve;      /* calls per timed region (means) */
   bench_cost cost_rhs, cost_step, cost_solve;
   double floor_rhs, floor_step, floor_solve; /* seconds */

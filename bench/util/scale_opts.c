@@ -8,8 +8,9 @@
 
 static const char USAGE[] =
     "usage: bench_scale [options]\n"
-    "Times one RHS evaluation, one RK4 step and a short solve of each method on generated\n"
-    "hyper-cleaning data, against the floor of the measured bandwidth and GEMM rate.\n"
+    "Times one RHS evaluation, one RK4 step (on cuda also replayed from its CUDA Graph) and a\n"
+    "short solve of each method on generated hyper-cleaning data, against the floor of the\n"
+    "measured bandwidth and GEMM rate.\n"
     "  --backend cpu|cuda        backend (default cpu); the precision is the build's\n"
     "  --n-list N,N,...          training samples (default 1e3,5e3,1e4,1e5,1e6,1e7)\n"
     "  --d-list D,...            features (default 82,784,2048)\n"

@@ -9,6 +9,7 @@
 #include "core/solver_impl.h"      /* s->z, s->k, s->bctx.stream: the regions reach inside */
 #include "hc_gen.h"
 #include "integrator/integrator.h" /* sgfblo_rk_attempt: one RK4 step, not accepted */
+#include "solver/step_graph.h"     /* sgfblo_step_graph_run: one step replayed from its graph */
 #include "memory.h"
 #include "sgfblo/sgfblo_aidbio.h"
 #include "timing.h"
@@ -123,7 +124,7 @@ static double region_end(region *r) {
   return bench_now() - r->t0;
 }
 
-typedef enum { R_RHS, R_STEP, R_SOLVE, R_AID } region_kind;
+typedef enum { R_RHS, R_STEP, R_GRAPH, R_SOLVE, R_AID } region_kind;
 
 /* Per-row state of the timed work: the solvers (flows) or AID-BiO's buffers. */
 typedef struct {
@@ -143,7 +144,8 @@ static int graphs_held(const sgfblo_solver *s) {
   return k;
 }
 
-/* One region on copy k: an RHS at the state, an RK4 step from it (neither moves the state),
+/* One region on copy k: an RHS at the state, an RK4 step from it launched from the host, the
+   same step replayed from its CUDA Graph as a solve runs it (none of these moves the state),
    a whole solve from (x0, y0), or `iters` AID-BiO iterations from (x0, y0). The reset of the
    start is outside the timed region. Returns the seconds, or NAN with row->skip set. */
 static double run_region(row_run *R, int k, region_kind kind, int iters) {
@@ -151,6 +153,7 @@ static double run_region(row_run *R, int k, region_kind kind, int iters) {
   sgfblo_status st = SGFBLO_OK;
   sgfblo_errmsg err = {{0}};
   region rg;
+  int replayed = 1;
   R->graph_steps = 0;
   if (kind == R_SOLVE) st = sgfblo_solver_set_state(s, R->x0, R->y0);
   /* A step replayed from a CUDA Graph runs no callback, so the wrapper does not count it, and
@@ -168,6 +171,7 @@ static double run_region(row_run *R, int k, region_kind kind, int iters) {
   switch (kind) {
     case R_RHS: st = sgfblo_solver_rhs(s, s->z, s->k[0]); break;
     case R_STEP: s->k0_valid = 0; st = sgfblo_rk_attempt(s, s->set.dt); break;
+    case R_GRAPH: s->k0_valid = 0; st = sgfblo_step_graph_run(s, s->set.dt, &replayed); break;
     case R_SOLVE: st = sgfblo_solver_solve(s); break;
     case R_AID: st = sgfblo_aidbio_run(&R->g->p[k], &R->aid, R->x, R->y, NULL, &err); break;
   }
@@ -176,6 +180,7 @@ static double run_region(row_run *R, int k, region_kind kind, int iters) {
     s->k0_valid = 0;
     R->graph_steps = (double)(s->info.n_graph_steps - replays0) - (graphs_held(s) - held0);
   }
+  if (st == SGFBLO_OK && !replayed) return NAN; /* no graph for this step: row->skip stays */
   if (st == SGFBLO_OK && !isnan(sec)) return sec;
   if (st == SGFBLO_OK) {
     snprintf(R->row->skip, sizeof R->row->skip, "the event timer failed");
@@ -216,6 +221,15 @@ static int measure(row_run *R, region_kind kind, int iters, int reps, double *t,
   if (reps > 0) *t = bench_median(v, reps);
   free(v);
   return 0;
+}
+
+/* CUDA: one replay of every copy's step graph, untimed (recording it where the copy's warm-up
+   solve did not). 0 when a copy has no graph for its step (a method or setting that runs the
+   step from the host, or a recording that failed): the row then has no graph-step time. */
+static int graph_steps_ready(row_run *R) {
+  for (int k = 0; k < R->g->copies; ++k)
+    if (isnan(run_region(R, k, R_GRAPH, 1))) return 0;
+  return 1;
 }
 
 /* ---------------------------------------------------------------- the row -- */
@@ -300,7 +314,7 @@ void bench_run_row(const bench_env *e, bench_group *g, bench_method m, bench_row
   row->z = g->z;
   row->copies = K;
   row->steps = S;
-  row->t_rhs = row->t_step = row->t_solve = row->base_step = row->base_solve = NAN;
+  row->t_rhs = row->t_step = row->t_graph = row->t_solve = row->base_step = row->base_solve = NAN;
   row->floor_rhs = row->floor_step = row->floor_solve = NAN;
   row->peak_host = row->host_used = row->dev_used = -1;
   if (bench_row_over_caps(e, &g->z, K, row)) return;
@@ -379,6 +393,10 @@ void bench_run_row(const bench_env *e, bench_group *g, bench_method m, bench_row
   row->reps_solve = fit_reps(o->solve_repeats, 0.4 * cap, S * t_step);
   if (!aid && measure(&R, R_RHS, 0, row->reps_rhs, &row->t_rhs, &row->c_rhs)) goto cleanup;
   if (measure(&R, aid ? R_AID : R_STEP, 1, row->reps_step, &row->t_step, &row->c_step)) goto cleanup;
+  if (!aid && e->cuda && graph_steps_ready(&R)) {
+    bench_counts replayed; /* a replay runs no callback: its calls are c_step's */
+    if (measure(&R, R_GRAPH, 1, row->reps_step, &row->t_graph, &replayed)) goto cleanup;
+  }
   if (measure(&R, aid ? R_AID : R_SOLVE, S, row->reps_solve, &row->t_solve, &row->c_solve))
     goto cleanup;
   if (aid && S > 1 && row->reps_solve > 0 && row->t_solve > row->t_step) {
