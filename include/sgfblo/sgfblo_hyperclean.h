@@ -14,7 +14,9 @@
  * The object owns deep copies of the data and every workspace the oracles need, so the
  * oracles never allocate. Because the workspaces are shared, one object (and every
  * sgfblo_problem filled from it) must be used by one thread at a time; create one object
- * per thread to evaluate concurrently.
+ * per thread to evaluate concurrently. On the CUDA backend also by one solver at a time: two
+ * solvers (two streams) that alternate steps on one object would overlap on its device
+ * workspaces; give each solver its own object, or finish one solve before the next starts.
  *
  * Compiles as C11 and as C++. Include sgfblo/sgfblo.h first or let this header do it.
  */
@@ -32,7 +34,9 @@ extern "C" {
  * memory space named by @c mem: host memory (the default, mem = SGFBLO_MEM_HOST = 0, so a
  * zero-initialised struct keeps the host behaviour) or, for a CUDA application, device memory
  * of CUDA device @c device_id (mem = SGFBLO_MEM_DEVICE). Either way sgfblo_hyperclean_create
- * copies them once, so the caller may free its arrays as soon as it returns.
+ * copies them once, so the caller may free its arrays as soon as it returns. Device arrays
+ * are read on the legacy default stream: work on a non-blocking stream of the application
+ * that writes them must be synchronised before the call.
  */
 typedef struct {
   int64_t N;                 ///< training samples, >= 1 (the upper dimension n)
