@@ -746,24 +746,29 @@ cleanup:
 }
 
 /* Bytes of the allocation holding p from p on, through the driver's cuMemGetAddressRange
-   reached by cudaGetDriverEntryPointByVersion (so the library needs no -lcuda). 0 when the
+   reached through the runtime's driver entry-point lookup (so no -lcuda). 0 when the
    driver cannot tell (entry point unavailable, or an address it does not know as one
    allocation): the caller then refuses the array, since an unchecked size could let every
    oracle read past its end. */
 static size_t allocation_bytes_from(const void *p) {
-  static const unsigned int kVersion = 12000; /* cuMemGetAddressRange_v2 (ABI 3020) */
   PFN_cuMemGetAddressRange_v3020 fn = NULL;
   enum cudaDriverEntryPointQueryResult q = cudaDriverEntryPointSymbolNotFound;
-  if (cudaGetDriverEntryPointByVersion("cuMemGetAddressRange", (void **)&fn, kVersion,
-                                       cudaEnableDefault, &q) != cudaSuccess ||
-      q != cudaDriverEntryPointSuccess || !fn) {
+#if CUDART_VERSION >= 12050
+  /* 12000: the version of cuMemGetAddressRange_v2 (ABI 3020) that CUDA 12.0 gives. */
+  const cudaError_t e = cudaGetDriverEntryPointByVersion("cuMemGetAddressRange", (void **)&fn,
+                                                         12000, cudaEnableDefault, &q);
+#else /* 12.0 to 12.4: the lookup gives the ABI of this runtime's headers, v2 (3020) */
+  const cudaError_t e =
+      cudaGetDriverEntryPoint("cuMemGetAddressRange", (void **)&fn, cudaEnableDefault, &q);
+#endif
+  if (e != cudaSuccess || q != cudaDriverEntryPointSuccess || !fn) {
     (void)cudaGetLastError();
     return 0;
   }
   CUdeviceptr base = 0;
   size_t size = 0;
   const CUdeviceptr addr = (CUdeviceptr)(uintptr_t)p;
-  if (fn(&base, &size, addr) != CUDA_SUCCESS || addr < base || addr - base > size) return 0;
+  if (fn(&base, &size, addr) != CUDA_SUCCESS || addr < base || addr - base >= size) return 0;
   return size - (size_t)(addr - base);
 }
 
