@@ -853,11 +853,16 @@ static void check_graph_matches_host(const char *name, const sgfblo_problem *p, 
   sgfblo_info ig, ih;
   sgfblo_solver_get_info(graph, &ig);
   sgfblo_solver_get_info(host, &ih);
-  cr_log_info("%s %s: %lld of %lld steps replayed from a graph", name, sgfblo_method_name(m),
-              (long long)ig.n_graph_steps, (long long)ig.last.step);
+  cr_log_info("%s %s: %lld of %lld steps replayed from a graph of %lld nodes", name,
+              sgfblo_method_name(m), (long long)ig.n_graph_steps, (long long)ig.last.step,
+              (long long)ig.graph_nodes);
   cr_expect_gt(ig.n_graph_steps, 0, "%s: no step was replayed", name);
   cr_expect_lt(ig.n_graph_steps, ig.last.step, "%s: the short last step is not replayed", name);
   cr_expect_eq(ih.n_graph_steps, 0);
+  /* At least the filter's two kernels in each of the 4 RHS and the 4 stage sums. */
+  cr_expect_geq(ig.graph_nodes, 4 * 2 + 4, "%s: a step graph of %lld nodes", name,
+                (long long)ig.graph_nodes);
+  cr_expect_eq(ih.graph_nodes, 0, "no graph recorded without graphs");
   cr_expect_eq(ig.last.step, ih.last.step);
   cr_expect_eq(ig.last.n_rhs, ih.last.n_rhs);
   cr_expect_eq(ig.n_grad, ih.n_grad);

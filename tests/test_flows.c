@@ -158,6 +158,7 @@ Test(proposition1, set_state_starts_a_new_trajectory) {
   sgfblo_solver_get_info(s, &a);
   cr_assert_gt(a.max_h_excess, 1.0, "the shifted start lies outside: excess %.3e", a.max_h_excess);
   cr_assert(isnan(first), "no step yet at the first report: ||zdot|| = %g", first);
+  cr_assert_eq(a.n_graph_steps + a.graph_nodes, 0, "the CPU backend records no step graph");
   cr_assert_eq(sgfblo_solver_set_state(s, x, y_in), SGFBLO_OK);
   first = 0;
   solve_ok(s);

@@ -42,10 +42,11 @@ static const char *per_sample(int64_t bytes, int64_t N, char *buf, size_t len) {
 void bench_report_md_header(int cuda, int baseline) {
   printf("| method | N | d | C | calls/RHS | RHS (ms) | RK4 step (ms) | solve (ms) | step floor (ms) "
          "| bound | step %% of floor | solve %% of floor | host (MiB) | host B/sample |");
-  if (cuda) printf(" graph step (ms) | graph step %% of floor | device (MiB) | device B/sample |");
+  if (cuda)
+    printf(" graph step (ms) | graph step %% of floor | graph nodes | device (MiB) | device B/sample |");
   if (baseline) printf(" step speed-up | solve speed-up |");
   printf(" copies | note |\n|");
-  const int cols = 16 + 4 * (cuda != 0) + 2 * (baseline != 0);
+  const int cols = 16 + 5 * (cuda != 0) + 2 * (baseline != 0);
   for (int k = 0; k < cols; ++k) printf("---|");
   printf("\n");
 }
@@ -55,7 +56,7 @@ void bench_report_md_row(const bench_row *r, int cuda, int baseline) {
   printf("| %s | %lld | %lld | %lld |", bench_method_name(r->method), (long long)r->z.N,
          (long long)r->z.d, (long long)r->z.C);
   if (r->skip[0] && !isfinite(r->t_step)) {
-    const int cols = 12 + 4 * (cuda != 0) + 2 * (baseline != 0);
+    const int cols = 12 + 5 * (cuda != 0) + 2 * (baseline != 0);
     printf(" skipped: %s |", r->skip);
     for (int k = 1; k < cols; ++k) printf(" |");
     printf("\n");
@@ -69,9 +70,12 @@ void bench_report_md_row(const bench_row *r, int cuda, int baseline) {
          r->bound_step ? r->bound_step : "-", pct(r->floor_step, r->t_step, e, 32),
          pct(r->floor_solve, r->t_solve, f, 32), mib(r->host_used, g, 32),
          per_sample(r->host_used, r->z.N, h, 32));
-  if (cuda)
-    printf(" %s | %s | %s | %s |", ms(r->t_graph, b, 32), pct(r->floor_step, r->t_graph, c, 32),
-           mib(r->dev_used, a, 32), per_sample(r->dev_used, r->z.N, i, 32));
+  if (cuda) {
+    char nodes[32] = "-";
+    if (r->graph_nodes > 0) snprintf(nodes, sizeof nodes, "%lld", (long long)r->graph_nodes);
+    printf(" %s | %s | %s | %s | %s |", ms(r->t_graph, b, 32), pct(r->floor_step, r->t_graph, c, 32),
+           nodes, mib(r->dev_used, a, 32), per_sample(r->dev_used, r->z.N, i, 32));
+  }
   if (baseline)
     printf(" %s | %s |", ratio(r->base_step, r->t_step, b, 32), ratio(r->base_solve, r->t_solve, c, 32));
   printf(" %d | %s%s%s |\n", r->copies, r->skip, r->skip[0] && r->note[0] ? "; " : "", r->note);
@@ -84,7 +88,7 @@ void bench_report_csv_header(FILE *f) {
           "floor_solve_s,bound_step,bytes_step,flops_step,frac_rhs,frac_step,frac_solve,"
           "peak_host_bytes,host_used_bytes,host_bytes_per_sample,mem_scope,dev_used_bytes,"
           "dev_bytes_per_sample,base_t_step_s,base_t_solve_s,speedup_step,speedup_solve,"
-          "t_graph_step_s,frac_graph_step,speedup_graph_step,skipped,note\n");
+          "t_graph_step_s,frac_graph_step,speedup_graph_step,graph_nodes,skipped,note\n");
 }
 
 /* Text without commas or newlines, for a CSV field. */
@@ -108,7 +112,8 @@ void bench_report_csv_row(FILE *f, const bench_row *r, const char *backend, cons
           r->mem_scope ? r->mem_scope : "", (long long)r->dev_used,
           r->dev_used >= 0 ? (double)r->dev_used / N : NAN, r->base_step, r->base_solve,
           r->base_step / r->t_step, r->base_solve / r->t_solve);
-  fprintf(f, "%.6g,%.4g,%.4g,", r->t_graph, r->floor_step / r->t_graph, r->base_step / r->t_graph);
+  fprintf(f, "%.6g,%.4g,%.4g,%lld,", r->t_graph, r->floor_step / r->t_graph, r->base_step / r->t_graph,
+          (long long)r->graph_nodes);
   csv_text(f, r->skip);
   fputc(',', f);
   csv_text(f, r->note);

@@ -19,6 +19,7 @@ typedef struct {
   double t_graph; /* the RK4 step replayed from its CUDA Graph, as a solve runs it (median,
                      seconds; t_step launches it from the host); NAN: no graph (CPU, a method
                      whose step is not graph-safe) */
+  int64_t graph_nodes; /* launches (kernel, memset, copy nodes) of that graph; 0: no graph */
   bench_counts c_rhs, c_step, c_solve;      /* calls per timed region (means) */
   bench_cost cost_rhs, cost_step, cost_solve;
   double floor_rhs, floor_step, floor_solve; /* seconds */

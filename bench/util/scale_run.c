@@ -396,6 +396,7 @@ void bench_run_row(const bench_env *e, bench_group *g, bench_method m, bench_row
   if (!aid && e->cuda && graph_steps_ready(&R)) {
     bench_counts replayed; /* a replay runs no callback: its calls are c_step's */
     if (measure(&R, R_GRAPH, 1, row->reps_step, &row->t_graph, &replayed)) goto cleanup;
+    row->graph_nodes = R.s[0]->info.graph_nodes; /* every copy records the same step */
   }
   if (measure(&R, aid ? R_AID : R_SOLVE, S, row->reps_solve, &row->t_solve, &row->c_solve))
     goto cleanup;

@@ -304,6 +304,8 @@ typedef struct {
   int64_t n_value;            /**< value oracle calls */
   int64_t n_rejected;         /**< steps rejected by dopri5 or the eps-set step control */
   int64_t n_graph_steps;      /**< steps run as one CUDA Graph replay (0 on the CPU backend) */
+  int64_t graph_nodes;        /**< nodes of the step graph recorded last (the kernels, memsets
+                                   and copies each replay launches); 0 when none was recorded */
   int64_t cg_iters;           /**< CG iterations over all solves */
   double max_h_excess;        /**< max over accepted steps of ||grad_y g||^2 - eps^2 (RXGF), else NAN */
   double init_grad_g_norm;    /**< ||grad_y g|| at the initial state */

@@ -108,9 +108,10 @@ typedef struct sgfblo_ops {
   /** Start recording the context's stream: what follows is captured, not run. */
   sgfblo_status (*graph_begin)(sgfblo_bctx *b);
   /** Stop recording. ok != 0: instantiate the recording into *graph (an opaque executable
-      graph); ok == 0 (the recorded work failed): discard it. Either way the stream is left out
-      of capture mode; a capture the runtime invalidated is reported as an error. */
-  sgfblo_status (*graph_end)(sgfblo_bctx *b, int ok, void **graph);
+      graph) and set *nodes to its node count (the kernels, memsets and copies one replay
+      launches); ok == 0 (the recorded work failed): discard it. Either way the stream is left
+      out of capture mode; a capture the runtime invalidated is reported as an error. */
+  sgfblo_status (*graph_end)(sgfblo_bctx *b, int ok, void **graph, int64_t *nodes);
   /** Enqueue one replay of a graph from graph_end. */
   sgfblo_status (*graph_launch)(sgfblo_bctx *b, void *graph);
   /** Free a graph (NULL-safe, errors ignored: teardown). */

@@ -501,20 +501,24 @@ cleanup:
   return st;
 }
 
-static sgfblo_status cuda_graph_end(sgfblo_bctx *b, int ok, void **graph) {
+static sgfblo_status cuda_graph_end(sgfblo_bctx *b, int ok, void **graph, int64_t *nodes) {
   sgfblo_status st = SGFBLO_OK;
   sgfblo_errmsg *err = b->err;
   cudaGraph_t g = NULL;
   cudaGraphExec_t exec = NULL;
+  size_t count = 0;
   *graph = NULL;
+  *nodes = 0;
   const cudaError_t e = cudaStreamEndCapture(STREAM(b), &g);
   (void)cudaGetLastError(); /* a failed capture must not leave a sticky error behind */
   if (!ok) goto cleanup;
   if (e != cudaSuccess || !g)
     SGFBLO_FAIL(err, SGFBLO_ERR_CUDA, "recording a step into a CUDA graph failed: %s (%s)",
                 cudaGetErrorString(e), cudaGetErrorName(e));
+  SGFBLO_CUDA_TRY(cudaGraphGetNodes(g, NULL, &count));
   SGFBLO_CUDA_TRY(cudaGraphInstantiate(&exec, g, 0));
   *graph = exec;
+  *nodes = (int64_t)count;
 cleanup:
   if (g) (void)cudaGraphDestroy(g);
   return st;

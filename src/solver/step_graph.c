@@ -32,10 +32,11 @@ static void record(sgfblo_solver *s, sgfblo_step_graph *g, double dt) {
   const int64_t rhs0 = s->n_rhs, grad0 = s->orc.n_grad, prod0 = s->orc.n_prod;
   const int code0 = s->orc.callback_code;
   void *exec = NULL;
+  int64_t nodes = 0;
   sgfblo_status st = s->ops->graph_begin(&s->bctx);
   if (st == SGFBLO_OK) {
     const sgfblo_status body = sgfblo_solver_step_body(s, dt);
-    st = s->ops->graph_end(&s->bctx, body == SGFBLO_OK, &exec);
+    st = s->ops->graph_end(&s->bctx, body == SGFBLO_OK, &exec, &nodes);
     if (body != SGFBLO_OK) st = body;
   }
   g->n_rhs = s->n_rhs - rhs0;
@@ -57,6 +58,7 @@ static void record(sgfblo_solver *s, sgfblo_step_graph *g, double dt) {
   g->exec = exec;
   g->z = s->z;
   g->dt = dt;
+  s->info.graph_nodes = nodes;
 }
 
 sgfblo_status sgfblo_step_graph_run(sgfblo_solver *s, double dt, int *replayed) {
