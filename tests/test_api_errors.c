@@ -129,6 +129,7 @@ Test(api, unwritable_log_file) {
 typedef struct {
   sgfblo_problem inner;
   int budget, nan_grad;       /* nan_grad: 1 puts a NaN into grad_x f, 2 into grad_y f */
+  int fail_jyx;               /* jyx_mv returns 43 while set */
   const char *why;            /* written to ctx->detail when the budget is spent, unless NULL */
   sgfblo_errmsg *seen_detail; /* the ctx->detail the failing call was given */
 } faulty;
@@ -162,6 +163,7 @@ static sgfblo_problem faulty_problem(faulty *F, int budget, int nan_grad) {
   F->nan_grad = nan_grad;
   F->why = NULL;
   F->seen_detail = NULL;
+  F->fail_jyx = 0;
   sgfblo_problem p = P;
   p.grad_f = faulty_grad_f;
   p.f_val = faulty_f;
@@ -179,8 +181,15 @@ static sgfblo_problem faulty_problem(faulty *F, int budget, int nan_grad) {
     return F->inner.name(x, y, v, out, &inner);                                             \
   }
 WRAP_PROD(hyy_mv)
-WRAP_PROD(jyx_mv)
 WRAP_PROD(jyxT_mv)
+static int wrap_jyx_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *v,
+                       sgfblo_real *out, const sgfblo_eval_ctx *ctx) {
+  faulty *F = ctx->user_data;
+  if (F->fail_jyx) return 43;
+  sgfblo_eval_ctx inner = *ctx;
+  inner.user_data = F->inner.user_data;
+  return F->inner.jyx_mv(x, y, v, out, &inner);
+}
 static int wrap_grad_g(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx, sgfblo_real *gy,
                        const sgfblo_eval_ctx *ctx) {
   faulty *F = ctx->user_data;
@@ -232,6 +241,49 @@ Test(api, failing_callback_can_say_why) {
   cr_assert_not_null(F.seen_detail, "the library must offer a place for the reason");
   cr_assert_eq(F.seen_detail->msg[0], '\0', "the reason must be cleared once reported");
   sgfblo_solver_destroy(s);
+}
+
+static int stop_at_step_3(const sgfblo_progress *p, void *data) {
+  (void)data;
+  return p->step >= 3;
+}
+
+/* Interrupted at step 3 of a DOPRI5 solve of prediction-correction, k[0] holds RHS(z) for the
+   next solve to reuse (first same as last). An eval_rhs at another state whose jyx fails has
+   written xdot into k[0] by then: the next solve must evaluate RHS(z) again, not reuse it,
+   and so end its step where a solve without the failed call ends it. */
+Test(api, failed_eval_rhs_does_not_leave_a_stale_first_stage) {
+  sgfblo_settings set;
+  sgfblo_settings_default(&set);
+  set.method = SGFBLO_METHOD_PC;
+  set.linsolve = SGFBLO_LINSOLVE_CHOL; /* CG would warm-start: RHS(z) would depend on history */
+  set.integrator = SGFBLO_INTEG_DOPRI5;
+  set.t_final = 2;
+  set.monitor_hypergrad = 0;
+  set.monitor = stop_at_step_3;
+  sgfblo_real end[2][5];
+  for (int failed = 0; failed < 2; ++failed) {
+    faulty F;
+    sgfblo_problem p = wrapped(&F, 1000000, 0);
+    sgfblo_solver *s = make_solver(&p, &set);
+    cr_assert_eq(sgfblo_solver_solve(s), SGFBLO_OK, "%s", sgfblo_solver_last_error(s));
+    sgfblo_info info;
+    cr_assert_eq(sgfblo_solver_get_info(s, &info), SGFBLO_OK);
+    cr_assert_eq(info.exit_flag, SGFBLO_EXIT_INTERRUPTED);
+    if (failed) {
+      sgfblo_real z[5] = {1, -2, 3, 0.5, -0.5}, zdot[5];
+      F.fail_jyx = 1;
+      cr_assert_eq(sgfblo_solver_eval_rhs(s, z, zdot), SGFBLO_ERR_CALLBACK);
+      F.fail_jyx = 0;
+    }
+    /* The next solve takes one step (the monitor stops it again at step 4). */
+    cr_assert_eq(sgfblo_solver_solve(s), SGFBLO_OK, "%s", sgfblo_solver_last_error(s));
+    cr_assert_eq(sgfblo_solver_get_state(s, end[failed], end[failed] + 3), SGFBLO_OK);
+    sgfblo_solver_destroy(s);
+  }
+  for (int i = 0; i < 5; ++i)
+    cr_assert_eq(end[1][i], end[0][i], "z[%d]: %.17g after the failed eval_rhs, %.17g without", i,
+                 end[1][i], end[0][i]);
 }
 
 Test(api, nan_in_the_vector_field_stops_the_solve) {

@@ -159,8 +159,10 @@ sgfblo_status sgfblo_solver_eval_rhs(sgfblo_solver *s, const sgfblo_real *z_host
     return sgfblo_solver_fail(s, SGFBLO_ERR_NOT_SETUP, "eval_rhs called before a successful setup");
   SGFBLO_TRY(s->ops->make_current(&s->bctx));
   SGFBLO_TRY(s->ops->from_host(&s->bctx, s->nz, s->z_stage, z_host));
+  /* k[0] is overwritten, finished or not: it no longer holds the RHS of the current state
+     (cleared first, so that a failing evaluation cannot leave a stale k[0] marked valid). */
+  s->k0_valid = 0;
   SGFBLO_TRY(sgfblo_solver_rhs(s, s->z_stage, s->k[0]));
-  s->k0_valid = 0; /* k[0] no longer holds RHS of the current state */
   SGFBLO_TRY(s->ops->to_host(&s->bctx, s->nz, zdot_host, s->k[0]));
 cleanup:
   return st;
