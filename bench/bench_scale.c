@@ -157,7 +157,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_scale: cannot write %s\n", o.csv);
     return 2;
   }
-  if (csv) bench_report_csv_header(csv);
+  if (csv) {
+    bench_report_csv_header(csv);
+    fflush(csv);
+  }
   const int total = o.d_count * o.c_count * o.n_count * o.m_count;
   bench_row *rows = calloc((size_t)total, sizeof *rows);
   bench_group *g = calloc(1, sizeof *g); /* large, and its wrappers point into it: heap */
@@ -185,7 +188,10 @@ int main(int argc, char **argv) {
           else if (fits) snprintf(r->skip, sizeof r->skip, "the data could not be generated");
           bench_baseline_join(base, r);
           bench_report_md_row(r, e.cuda, base != NULL);
-          if (csv) bench_report_csv_row(csv, r, backend, prec);
+          if (csv) { /* flushed per row: a sweep stopped by a time limit keeps whole rows */
+            bench_report_csv_row(csv, r, backend, prec);
+            fflush(csv);
+          }
           fflush(stdout);
         }
         bench_group_destroy(g);

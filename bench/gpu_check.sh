@@ -32,8 +32,11 @@
 #                  so the full set is also packed into $OUT/gpu_check_logs.tar.gz, refreshed
 #                  after every step
 #   STEPS          subset of, in the order they run: info deps configure build parity
-#                  hyperclean ctest sanitizer bench scale, plus san-parity (the parity tests
-#                  under memcheck; slow, not in the default). configure and build make both
+#                  hyperclean ctest sanitizer targets sanitizer-more scale bench, plus
+#                  san-parity (the parity tests under memcheck; slow, not in the default).
+#                  Correctness first, then the sweeps with the issues' targets (targets: the
+#                  first SCALE_TARGETS sweeps), then the rest; one call rarely reaches the
+#                  end, so what it leaves is what matters least. configure and build make both
 #                  precisions unless FLOAT=0; parity, ctest and scale use every build there is.
 #                  hyperclean and the sanitizer's hyper-cleaning run need MNIST in data/mnist;
 #                  without it they are skipped.
@@ -48,7 +51,7 @@
 #   FORCE_PREFIX_LIBS=1  put every unpacked library on runlib, also those the system has
 #                  (tools/gather_gpu_debs.sh --verify uses it to prove the prefix suffices)
 #   JOBS           parallel build jobs (default: nproc)
-#   SAN_TIMEOUT    seconds allowed to each compute-sanitizer run (default 60)
+#   SAN_TIMEOUT    seconds allowed to each compute-sanitizer run (default 45)
 #   SCALE_SWEEPS   bench_scale sweeps, ';'-separated, each "PRECISION ARGS" with PRECISION
 #                  float64 or float32 (default below: the targets of the benchmark issue
 #                  first, then the wider sweep); SCALE_COMMON is added to each (default
@@ -56,6 +59,9 @@
 #                  with the cpu CSV as --baseline, so the CUDA table has the GPU over CPU
 #                  speed-up. Rows print as they finish: a sweep the deadline stops still
 #                  returns the rows it made.
+#   SCALE_TARGETS  how many of the first sweeps the targets step runs (default 4: the paper's
+#                  size in both precisions, N = 1e6 at d = 784 in float32, N = 2e5 at d = 784
+#                  in float64); the scale step runs the others
 #
 # Prints a summary table last; exits non-zero if any step failed (a step stopped by the
 # deadline counts as failed for the tests, not for the benchmarks).
@@ -64,14 +70,14 @@ cd "$(dirname "$0")/.." || exit 2
 ROOT=$PWD
 
 OUT=${OUT:-$ROOT/out}
-STEPS=${STEPS:-"info deps configure build parity hyperclean ctest sanitizer bench scale"}
+STEPS=${STEPS:-"info deps configure build parity hyperclean ctest sanitizer targets sanitizer-more scale bench"}
 DEADLINE_S=${DEADLINE_S:-540}
 BUILD_DIR=${BUILD_DIR:-build-gpu}
 FLOAT=${FLOAT:-1}
 DEPS_PREFIX=${DEPS_PREFIX:-/tmp/sgfblo-deps}
 CUDA_ARCH=${CUDA_ARCH:-90}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 4)}
-SAN_TIMEOUT=${SAN_TIMEOUT:-60}
+SAN_TIMEOUT=${SAN_TIMEOUT:-45}
 # In order: the paper's size (N = 5000, d = 82, C = 10) with every method in both precisions
 # (the 100 us RXGF step target); N = 1e6, d = 784, C = 10 in float32 (the 70%-of-floor
 # target); N = 2e5, d = 784 in float64 (the CUDA issue's large size); then N from 1e3 to 1e6
@@ -85,12 +91,17 @@ float32 --n-list 1e5 --d-list 2048 --c-list 10,100 --methods rxgf,pc,aidbio;\
 float64 --n-list 1e6 --d-list 82,784 --c-list 10 --methods rxgf,pc,aidbio;\
 float32 --n-list 1e7 --d-list 82 --c-list 10 --methods rxgf,aidbio"}
 SCALE_COMMON=${SCALE_COMMON:-"--quick --max-seconds 6"}
+SCALE_TARGETS=${SCALE_TARGETS:-4}
 # The commit measured: the device machine may get the working tree without .git, so the
 # caller can name it (COMMIT=abc1234 bash bench/gpu_check.sh).
 COMMIT=${COMMIT:-$(git -C "$ROOT" log -1 --format=%h 2>/dev/null || echo unknown)}
 COMMIT="commit ${COMMIT#commit }"
 EXTRA_CMAKE_ARGS=${EXTRA_CMAKE_ARGS:-}
 WERROR=${WERROR:-OFF}
+# CMake looks for nvcc on PATH; the toolkit's usual home is added where PATH lacks it.
+if ! command -v nvcc >/dev/null && [ -x /usr/local/cuda/bin/nvcc ]; then
+  PATH=/usr/local/cuda/bin:$PATH
+fi
 mkdir -p "$OUT"
 LOGS=$(mktemp -d /tmp/sgfblo-gpu-logs.XXXXXX)
 SUMMARY=$LOGS/summary.txt
@@ -105,7 +116,9 @@ time_left() { echo $((DEADLINE_S - SECONDS)); }
 # device run, these 7), after every step, so that a run stopped at its time limit still
 # returns what it did.
 publish() {
-  tar -czf "$OUT/gpu_check_logs.tar.gz" -C "$LOGS" . 2>/dev/null
+  # Written aside, then renamed: a run killed mid-write keeps the previous whole tarball.
+  tar -czf "$OUT/gpu_check_logs.tar.gz.part" -C "$LOGS" . 2>/dev/null &&
+    mv -f "$OUT/gpu_check_logs.tar.gz.part" "$OUT/gpu_check_logs.tar.gz"
   for f in summary.txt parity.log ctest.log bench_step_cuda.md float_parity.log \
     scale_cuda_float64.md scale_cuda_float32.md; do
     [ -f "$LOGS/$f" ] && cp "$LOGS/$f" "$OUT/"
@@ -202,10 +215,13 @@ if want deps; then
     # runlib: the unpacked shared libraries the system's loader does not already provide.
     RUNLIB=$DEPS_PREFIX/runlib
     mkdir -p "$RUNLIB"
+    # The sonames the system's loader has: `ldconfig -p` lines are "<tab>NAME (libc6,x86-64)
+    # => PATH".
+    SYSTEM_SONAMES=$(ldconfig -p 2>/dev/null | awk '/x86-64/ { print $1 }')
     for lib in "$LIBDIR"/*.so.* "$ob"/*.so.* "$DEPS_PREFIX"/lib/x86_64-linux-gnu/*.so.*; do
       [ -e "$lib" ] || continue
       so=$(basename "$lib")
-      if [ "${FORCE_PREFIX_LIBS:-0}" = 1 ] || ! ldconfig -p 2>/dev/null | grep -q " $so "; then
+      if [ "${FORCE_PREFIX_LIBS:-0}" = 1 ] || ! grep -qxF "$so" <<<"$SYSTEM_SONAMES"; then
         [ -e "$RUNLIB/$so" ] || ln -s "$lib" "$RUNLIB/$so"
       fi
     done
@@ -217,7 +233,14 @@ if want deps; then
       "-DCMAKE_EXE_LINKER_FLAGS=-Wl,-rpath-link,$RUNLIB -Wl,-rpath-link,$LIBDIR -Wl,-rpath-link,$ob"
     )
     ndebs=$(find "$ROOT/.debs" -maxdepth 1 -name '*.deb' | wc -l)
-    if [ $ok = 1 ]; then record deps ok "unpacked $ndebs packages into $DEPS_PREFIX"
+    # The unpacked libraries were built against this glibc or older; an older loader here
+    # would fail every link and test with unclear errors, so it is said once, now.
+    need=$(cat "$LIBDIR"/*.so.* "$ob"/*.so.* 2>/dev/null | grep -aoE 'GLIBC_2\.[0-9]+' | sort -uV | tail -n 1)
+    have=$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{ print "GLIBC_" $2 }')
+    if [ $ok = 1 ] && [ -n "$need" ] && [ -n "$have" ] &&
+      [ "$(printf '%s\n%s\n' "$need" "$have" | sort -V | tail -n 1)" != "$have" ]; then
+      record deps FAILED "the unpacked libraries need $need, this machine has $have"
+    elif [ $ok = 1 ]; then record deps ok "unpacked $ndebs packages into $DEPS_PREFIX (they need ${need:-?}, here ${have:-?})"
     else record deps FAILED "unpacking .debs"; fi
   else
     record deps skipped "no .debs/ here: using the system's packages"
@@ -225,6 +248,8 @@ if want deps; then
 fi
 # Programs run below see the unpacked libraries the system lacks: each is started as
 # "${RUN_ENV[@]}" PROGRAM (a program, not a shell function, so that timeout can run it).
+# A rerun on a warm machine without the deps step uses what an earlier call unpacked.
+[ -z "$RUNLIB" ] && [ -d "$DEPS_PREFIX/runlib" ] && RUNLIB=$DEPS_PREFIX/runlib
 RUN_ENV=(env)
 [ -n "$RUNLIB" ] && RUN_ENV=(env "LD_LIBRARY_PATH=$RUNLIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
 
@@ -233,8 +258,10 @@ configure_args() {
   local dir=$1 float=OFF
   [ "$(tag "$dir")" = float32 ] && float=ON
   # shellcheck disable=SC2206
+  # SGFBLO_ENABLE_CUDA=ON: a toolkit CMake cannot find stops here, not after a CPU-only build
+  # (EXTRA_CMAKE_ARGS, last, can still turn it off).
   CFG_ARGS=(-S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "-DSGFBLO_WERROR=$WERROR"
-    "-DCMAKE_CUDA_ARCHITECTURES=$CUDA_ARCH" "-DSGFBLO_USE_FLOAT=$float" "${CMAKE_HINTS[@]}"
+    -DSGFBLO_ENABLE_CUDA=ON "-DCMAKE_CUDA_ARCHITECTURES=$CUDA_ARCH" "-DSGFBLO_USE_FLOAT=$float" "${CMAKE_HINTS[@]}"
     $EXTRA_CMAKE_ARGS)
 }
 
@@ -266,7 +293,8 @@ if want parity; then
     [ "$t" = float32 ] && log=float_parity.log
     if built "$dir"; then
       run_logged "parity-$t" "$log" 180 "${RUN_ENV[@]}" "$dir/tests/test_cuda_parity" --verbose -j4
-      skips=$(grep -cE '^\[SKIP\]' "$LOGS/$log")
+      skips=$(grep -cE '^\[SKIP\]' "$LOGS/$log" 2>/dev/null)
+      skips=${skips:-0}
       echo "    $t skipped tests: $skips"
       # Where nvidia-smi sees a GPU, a skipped CUDA test is a failure (a driver older than
       # the toolkit makes every test skip; the suite would still "pass").
@@ -325,16 +353,15 @@ san() {
 if want sanitizer; then
   if [ -n "$SAN" ]; then
     # rxgf replays its steps from a CUDA Graph; --no-graph runs the same launches from the
-    # host; sgf-chol factors on cuSOLVER; sgf-cg and pc run conjugate gradients on device
-    # scalars; sqcqp the discrete driver; racecheck the shared-memory reductions.
+    # host; sgf-chol factors on cuSOLVER; sgf-cg runs conjugate gradients on device scalars;
+    # racecheck the shared-memory reductions; then hyper-cleaning's kernels on MNIST.
     san memcheck-rxgf memcheck sanitizer.log "$CLI" synthetic --backend cuda --dt 0.05 --t-final 1
     san memcheck-nograph memcheck sanitizer.log "$CLI" synthetic --backend cuda --no-graph \
       --dt 0.05 --t-final 1
-    for m in sgf-chol sgf-cg pc; do
+    for m in sgf-chol sgf-cg; do
       san "memcheck-$m" memcheck sanitizer.log "$CLI" synthetic --backend cuda --method "$m" \
         --dt 0.05 --t-final 0.5
     done
-    san memcheck-sqcqp memcheck sanitizer.log "$CLI" synthetic --backend cuda --method sqcqp --iters 20
     san racecheck racecheck sanitizer.log "$CLI" synthetic --backend cuda --dt 0.05 --t-final 0.2
     if have_mnist; then
       san memcheck-hc memcheck sanitizer.log "$CLI" hyperclean --backend cuda --dt 1 --t-final 2 \
@@ -346,17 +373,21 @@ if want sanitizer; then
     record sanitizer skipped "compute-sanitizer not found"
   fi
 fi
+if want sanitizer-more; then
+  # What the parity tests already cover functionally: prediction-correction (CG on two
+  # systems) and the discrete SQCQP driver.
+  if [ -n "$SAN" ]; then
+    san memcheck-pc memcheck sanitizer.log "$CLI" synthetic --backend cuda --method pc \
+      --dt 0.05 --t-final 0.5
+    san memcheck-sqcqp memcheck sanitizer.log "$CLI" synthetic --backend cuda --method sqcqp --iters 20
+  else
+    record sanitizer-more skipped "compute-sanitizer not found"
+  fi
+fi
 if want san-parity && [ -n "$SAN" ]; then
   # The parity tests under memcheck (Criterion forks; the sanitizer follows the children).
   run_logged san-parity sanitizer_parity.log 300 "${RUN_ENV[@]}" "$SAN" --tool memcheck \
     --error-exitcode 99 --target-processes all "${BUILDS[0]}/tests/test_cuda_parity" -j1
-fi
-
-# ----------------------------------------------------------------- bench --
-if want bench; then
-  for b in cpu cuda; do
-    run_logged --bench "bench-$b" "bench_step_$b.md" 90 "${RUN_ENV[@]}" "${BUILDS[0]}/bench/bench_step" 11 "$b"
-  done
 fi
 
 # scale_sweep K PRECISION ARGS...: bench_scale of that precision's build over one sweep, on
@@ -380,13 +411,27 @@ scale_sweep() {
   run_logged --bench "scale-cuda-$k" "scale_cuda_$t.md" 240 "${RUN_ENV[@]}" "$dir/bench/bench_scale" \
     --backend cuda $SCALE_COMMON "$@" --label "$COMMIT" --csv "$cuda_csv" "${base[@]}"
 }
-if want scale; then
+# scale_sweeps FIRST LAST: the sweeps FIRST..LAST (1-based) of SCALE_SWEEPS.
+scale_sweeps() {
+  local first=$1 last=$2 k=0 sweep sweeps
   IFS=';' read -ra sweeps <<<"$SCALE_SWEEPS"
-  k=0
   for sweep in "${sweeps[@]}"; do
     k=$((k + 1))
+    if [ "$k" -lt "$first" ] || [ "$k" -gt "$last" ]; then continue; fi
     # shellcheck disable=SC2086
     scale_sweep "$k" $sweep
+  done
+}
+want targets && scale_sweeps 1 "$SCALE_TARGETS"
+if want scale; then
+  if want targets; then scale_sweeps $((SCALE_TARGETS + 1)) 1000000
+  else scale_sweeps 1 1000000; fi
+fi
+
+# ----------------------------------------------------------------- bench --
+if want bench; then
+  for b in cpu cuda; do
+    run_logged --bench "bench-$b" "bench_step_$b.md" 90 "${RUN_ENV[@]}" "${BUILDS[0]}/bench/bench_step" 11 "$b"
   done
 fi
 
@@ -398,12 +443,22 @@ cat "$SUMMARY"
 for f in bench_step_cpu.md bench_step_cuda.md; do
   [ -f "$LOGS/$f" ] && { echo; grep -E '^\||backend' "$LOGS/$f"; }
 done
-# The CUDA scale tables, cut to method, sizes, step time, its floor and the speed-up over
-# the cpu backend (the full tables are in $OUT).
+# The CUDA scale tables, cut to the sizes, the step times, their floors and the speed-up
+# over the cpu backend (the full tables are in $OUT). Columns are found by their header
+# names: which there are depends on the backend and the options.
 for f in scale_cuda_float64.md scale_cuda_float32.md; do
   [ -f "$LOGS/$f" ] || continue
   echo
-  echo "$f: method N d C | RK4 step ms | step floor ms | % of floor | step speed-up over cpu"
-  awk -F'|' '/^\| [a-z-]+ \| [0-9]/ && $8 ~ /[0-9]/ { printf "%s%s%s%s |%s|%s|%s|%s\n", $2, $3, $4, $5, $8, $10, $12, $18 }' "$LOGS/$f"
+  echo "$f, cut to the step columns:"
+  awk -F'|' -v names='method|N|d|C|RK4 step (ms)|graph step (ms)|step floor (ms)|step % of floor|graph step % of floor|step speed-up' '
+    /^\| method \|/ {
+      delete col
+      for (i = 2; i < NF; ++i) { h = $i; gsub(/^ +| +$/, "", h); col[h] = i }
+      nw = split(names, want, "|"); ns = 0; head = "|"; rule = "|"
+      for (j = 1; j <= nw; ++j)
+        if (want[j] in col) { show[++ns] = col[want[j]]; head = head " " want[j] " |"; rule = rule "---|" }
+      print head; print rule; next
+    }
+    /^\| [a-z-]+ \| [0-9]/ && ns > 0 { row = "|"; for (j = 1; j <= ns; ++j) row = row $show[j] "|"; print row }' "$LOGS/$f"
 done
 [ "$failures" -eq 0 ]

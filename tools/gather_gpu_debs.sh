@@ -28,7 +28,10 @@ PKGS=(
   zlib1g zlib1g-dev
 )
 
+# Only this download's packages: an older version of one left behind would be unpacked too
+# (and, sorting after the newer one, win).
 mkdir -p .debs
+rm -f .debs/*.deb
 (cd .debs && apt-get download "${PKGS[@]}") || {
   echo "gather_gpu_debs: apt-get download failed; run 'apt-get update' first" >&2
   exit 1
@@ -45,7 +48,8 @@ build="build-debs-verify"
 rc=0
 OUT=$out DEPS_PREFIX=$prefix/deps BUILD_DIR=$build FORCE_PREFIX_LIBS=1 \
   STEPS="deps configure build ctest" FLOAT=0 JOBS="${JOBS:-2}" bash bench/gpu_check.sh || rc=$?
-found=$(tar -xzOf "$out/gpu_check_logs.tar.gz" ./found.txt)
+found=$(tar -xzOf "$out/gpu_check_logs.tar.gz" ./found.txt 2>/dev/null || true)
+[ -n "$found" ] || { echo "gather_gpu_debs: the run wrote no found.txt (configure failed?)" >&2; rc=1; }
 echo "--- dependencies CMake found:"
 echo "$found"
 outside=$(echo "$found" | grep -E ':[A-Z]+=' | grep -v "=$prefix/deps/" || true)

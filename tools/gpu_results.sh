@@ -26,10 +26,21 @@ fi
 env=$logs/env.txt
 # The run's date (env.txt starts with `date -u`), the device and the commit it measured.
 day=$(date -u -d "$(head -n 1 "$env" 2>/dev/null)" +%F 2>/dev/null || date -u +%F)
-device=$(grep -m1 -oE 'NVIDIA [A-Z][A-Za-z0-9 -]+[0-9A-Za-z]' "$env" 2>/dev/null || echo "unknown device")
+# The device from nvidia-smi's --query-gpu CSV (its first field after the "name, ..." header
+# line): the table view pads the name with the persistence-mode column.
+device=$(awk -F', ' '/^name, memory.total/ { getline; print $1; exit }' "$env" 2>/dev/null)
+device=${device:-unknown device}
 commit=$(sed -n 's/^commit //p' "$env" 2>/dev/null | head -n 1)
 commit=${commit:-unknown}
-out=bench/results/$day-$name.md
+# A second run of the same day (a rerun on a warm machine) gets its own file, never
+# overwrites the first.
+base=$day-$name
+k=2
+while [ -e "bench/results/$base.md" ]; do
+  base=$day-$name-$k
+  k=$((k + 1))
+done
+out=bench/results/$base.md
 
 section() { # section TITLE FILE: the file under a heading, when it is there
   [ -s "$2" ] || return 0
@@ -69,6 +80,6 @@ section() { # section TITLE FILE: the file under a heading, when it is there
 
 for csv in "$logs"/scale_*.csv; do
   [ -e "$csv" ] || continue
-  cp "$csv" "bench/results/$day-$name-$(basename "$csv")"
+  cp "$csv" "bench/results/$base-$(basename "$csv")"
 done
 echo "$out"
