@@ -873,9 +873,20 @@ static cublasStatus_t blas_bind(blas_ctx *c, void *stream) {
 
 /* -------------------------------------------------- evaluation-time helpers -- */
 
-/* A cuBLAS status as a helper's return value: 0, or apart from every cudaError_t. */
+/* A runtime status as a helper's return value. A failure is also taken off the runtime's
+   last error, which every kernel launcher returns (cudaGetLastError): left there, the next
+   callback's first launch would report it and be blamed for it. */
+static int runtime_code(cudaError_t e) {
+  if (e != cudaSuccess) (void)cudaGetLastError();
+  return (int)e;
+}
+
+/* A cuBLAS status as a helper's return value: 0, or apart from every cudaError_t. A runtime
+   error cuBLAS met is taken off the last error too. */
 static int blas_code(cublasStatus_t s) {
-  return s == CUBLAS_STATUS_SUCCESS ? 0 : SGFBLO_CUDA_BLAS_CODE + (int)s;
+  if (s == CUBLAS_STATUS_SUCCESS) return 0;
+  (void)cudaGetLastError();
+  return SGFBLO_CUDA_BLAS_CODE + (int)s;
 }
 
 int sgfblo_cuda_gemm_on(void *handle, void *stream, int transa, int transb, int64_t m, int64_t k,
@@ -923,26 +934,27 @@ int sgfblo_cuda_syrk_on(void *handle, void *stream, int64_t n, int64_t k, double
 
 int sgfblo_cuda_copy_async(void *dst, const void *src, size_t bytes, void *stream) {
   if (bytes == 0 || dst == src) return 0;
-  return (int)cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, (cudaStream_t)stream);
+  return runtime_code(
+      cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, (cudaStream_t)stream));
 }
 
 int sgfblo_cuda_copy2d_async(void *dst, size_t dpitch, const void *src, size_t spitch, size_t width,
                              size_t height, void *stream) {
   if (width == 0 || height == 0) return 0;
-  return (int)cudaMemcpy2DAsync(dst, dpitch, src, spitch, width, height, cudaMemcpyDeviceToDevice,
-                                (cudaStream_t)stream);
+  return runtime_code(cudaMemcpy2DAsync(dst, dpitch, src, spitch, width, height,
+                                        cudaMemcpyDeviceToDevice, (cudaStream_t)stream));
 }
 
 int sgfblo_cuda_zero_async(void *dst, size_t bytes, void *stream) {
   if (bytes == 0) return 0;
-  return (int)cudaMemsetAsync(dst, 0, bytes, (cudaStream_t)stream);
+  return runtime_code(cudaMemsetAsync(dst, 0, bytes, (cudaStream_t)stream));
 }
 
 int sgfblo_cuda_read_sync(void *dst_host, const void *src, size_t bytes, void *stream) {
   cudaError_t e =
       cudaMemcpyAsync(dst_host, src, bytes, cudaMemcpyDeviceToHost, (cudaStream_t)stream);
   if (e == cudaSuccess) e = cudaStreamSynchronize((cudaStream_t)stream);
-  return (int)e;
+  return runtime_code(e);
 }
 
 const char *sgfblo_cuda_error_string(int code) {

@@ -1,7 +1,9 @@
 /* The solve loop: steps, stopping rules, step control, monitoring. */
 #include <float.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/common.h"
@@ -31,14 +33,30 @@ static double eps2(const sgfblo_solver *s) {
 }
 
 /* ||grad_y g||^2 at z (computed by the step's first stage) and at z_new, on the host: the
-   eps-set step control decides on the host, the one place a step waits for the backend. */
+   eps-set step control decides on the host, the one place a step waits for the backend. The
+   new value goes to a backend scalar beside the others, so that one read (one wait) brings
+   both: h_k0 sits in SC_H_A or SC_H_B, both below SC_H_NEW. */
 static sgfblo_status h_before_after(sgfblo_solver *s, double *h_k0, double *h_new) {
   sgfblo_status st = SGFBLO_OK;
+  double h[SGFBLO_SC_H_NEW + 1];
+  const ptrdiff_t k0 = s->d_h_k0 - s->sc;
   SGFBLO_TRY(sgfblo_oracle_grad_g(&s->orc, s->z_new, s->z_new + s->n, NULL, s->mon_gy));
-  SGFBLO_TRY(s->ops->dot(&s->bctx, s->m, s->mon_gy, s->mon_gy, h_new));
-  SGFBLO_TRY(s->ops->scalars_read(&s->bctx, 1, s->d_h_k0, h_k0));
+  SGFBLO_TRY(s->ops->dot_dev(&s->bctx, s->m, s->mon_gy, s->mon_gy, s->sc + SGFBLO_SC_H_NEW));
+  SGFBLO_TRY(s->ops->scalars_read(&s->bctx, SGFBLO_SC_H_NEW + 1, s->sc, h));
+  *h_k0 = h[k0];
+  *h_new = h[SGFBLO_SC_H_NEW];
 cleanup:
   return st;
+}
+
+/* A kernel that faults inside a graph replay is reported by whichever call waits next (a
+   read at a check point, the next callback's launch), which names an innocent call: the
+   message says so, and how to find the real one. */
+static void note_graph_replays(sgfblo_solver *s) {
+  const size_t len = strlen(s->err.msg);
+  snprintf(s->err.msg + len, sizeof s->err.msg - len,
+           " (this solve replayed step graphs: the failing kernel may be one of a replayed "
+           "step; rerun with settings.cuda_graph = 0 to locate it)");
 }
 
 /* Decide whether the attempted step is kept; sets *accept and the next step size. */
@@ -207,6 +225,7 @@ sgfblo_status sgfblo_solver_solve(sgfblo_solver *s) {
     return sgfblo_solver_fail(s, SGFBLO_ERR_NOT_SETUP, "solve called before a successful setup");
   sgfblo_err_clear(&s->err);
   const double t0 = sgfblo_now_seconds();
+  const int64_t graph_steps0 = s->info.n_graph_steps;
   const double t_final = s->set.t_final;
   const double t_eps = 1e-12 * fmax(1.0, t_final);
   int stop = 0;
@@ -288,6 +307,7 @@ cleanup:
   else if (st != SGFBLO_OK && s->info.exit_flag != SGFBLO_EXIT_NONFINITE &&
            s->info.exit_flag != SGFBLO_EXIT_DIVERGED)
     s->info.exit_flag = SGFBLO_EXIT_ERROR;
+  if (st == SGFBLO_ERR_CUDA && s->info.n_graph_steps > graph_steps0) note_graph_replays(s);
   s->info.n_grad = s->orc.n_grad;
   s->info.n_prod = s->orc.n_prod;
   s->info.n_value = s->orc.n_value;
