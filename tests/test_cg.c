@@ -1,8 +1,8 @@
 /* Conjugate gradients on backend scalars (src/method/linsolve.c): the solution against a
    direct solve, and the host reading the scalars only every few iterations (as on a device)
    against reading them every iteration (as on the CPU): the same x bit for bit and the same
-   iteration count, at most read_every - 1 extra products. Also the zero right-hand side, a
-   non-positive curvature and an exhausted budget. */
+   iteration count, at most read_every - 1 extra products evaluated and none counted. Also the
+   zero right-hand side, a non-positive curvature and an exhausted budget. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -19,11 +19,13 @@ typedef struct {
   int64_t products;
 } dense_op;
 
+/* Counted as one product oracle call of s (as an operator built from the problem's products
+   is), and in op->products. */
 static sgfblo_status apply_dense(sgfblo_solver *s, void *data, const sgfblo_real *v,
                                  sgfblo_real *out) {
-  (void)s;
   dense_op *op = data;
   op->products++;
+  if (s) s->orc.n_prod++;
   for (int i = 0; i < N; ++i) {
     double acc = 0;
     for (int j = 0; j < N; ++j) acc += op->A[i + N * j] * (double)v[j];
@@ -74,13 +76,21 @@ static void fixture_close(fixture *f) {
   sgfblo_quadratic_destroy(f->q);
 }
 
-static sgfblo_status solve(fixture *f, dense_op *op, const sgfblo_real *b, sgfblo_real *x,
-                           double tol, int maxit, int64_t *iters) {
-  const int64_t before = f->s->info.cg_iters;
+/* iters: the iterations the solve reports; counted (if not NULL): the product calls it leaves
+   on the solver's counts. */
+static sgfblo_status solve_counted(fixture *f, dense_op *op, const sgfblo_real *b, sgfblo_real *x,
+                                   double tol, int maxit, int64_t *iters, int64_t *counted) {
+  const int64_t before = f->s->info.cg_iters, prod0 = f->s->orc.n_prod;
   for (int i = 0; i < N; ++i) x[i] = 0;
   const sgfblo_status st = sgfblo_cg_solve(f->s, &f->ws, apply_dense, op, b, x, tol, maxit);
   *iters = f->s->info.cg_iters - before;
+  if (counted) *counted = f->s->orc.n_prod - prod0;
   return st;
+}
+
+static sgfblo_status solve(fixture *f, dense_op *op, const sgfblo_real *b, sgfblo_real *x,
+                           double tol, int maxit, int64_t *iters) {
+  return solve_counted(f, op, b, x, tol, maxit, iters, NULL);
 }
 
 Test(cg, solves_and_reading_every_few_iterations_changes_nothing) {
@@ -94,11 +104,11 @@ Test(cg, solves_and_reading_every_few_iterations_changes_nothing) {
   fixture f1, f5;
   fixture_open(&f1, 1);
   fixture_open(&f5, 5);
-  int64_t it1, it5;
+  int64_t it1, it5, c1, c5;
   /* A loose tolerance, so that CG stops well before N iterations, mid-burst. */
   const double tol = TEST_CG_TOL > 1e-6 ? TEST_CG_TOL : 1e-6;
-  cr_assert_eq(solve(&f1, &op1, b, x1, tol, 500, &it1), SGFBLO_OK);
-  cr_assert_eq(solve(&f5, &op5, b, x5, tol, 500, &it5), SGFBLO_OK);
+  cr_assert_eq(solve_counted(&f1, &op1, b, x1, tol, 500, &it1, &c1), SGFBLO_OK);
+  cr_assert_eq(solve_counted(&f5, &op5, b, x5, tol, 500, &it5, &c5), SGFBLO_OK);
   const int64_t p1 = op1.products, p5 = op5.products;
   /* The residual of the solution, from the operator itself. */
   sgfblo_real Ax[N];
@@ -119,6 +129,11 @@ Test(cg, solves_and_reading_every_few_iterations_changes_nothing) {
   cr_assert_eq(p1, 1 + it1);
   cr_assert(p5 >= p1 && p5 < p1 + 5, "%lld vs %lld", (long long)p5, (long long)p1);
   cr_assert_eq((p5 - 1) % 5, 0, "whole bursts of 5");
+  cr_assert_neq(p5, p1, "the test wants CG to stop mid-burst");
+  /* The counts leave the burst's idle tail out: what the CPU counts, on either backend. */
+  cr_assert_eq(c1, p1);
+  cr_assert_eq(c5, p1, "counted %lld products reading every 5, %lld every 1", (long long)c5,
+               (long long)c1);
   fixture_close(&f1);
   fixture_close(&f5);
 }
@@ -139,9 +154,18 @@ Test(cg, zero_rhs_curvature_and_budget) {
   cr_assert_eq(solve(&f, &op, b, x, 1e-12, 2, &it), SGFBLO_ERR_NOT_CONVERGED);
   cr_assert_eq(it, 2);
   cr_assert(strstr(f.s->err.msg, "in 2 iterations"), "%s", f.s->err.msg);
-  /* Strongly indefinite: p'Ap <= 0 is met and reported. */
+  /* Strongly indefinite: p'Ap <= 0 is met and reported, and counted as reading every
+     iteration counts it (up to the product that met the curvature). */
   make_op(&op, 3, 10.0, -100.0);
-  cr_assert_eq(solve(&f, &op, b, x, 1e-12, 50, &it), SGFBLO_ERR_NOT_SPD, "%s", f.s->err.msg);
+  int64_t counted, counted1, it1;
+  cr_assert_eq(solve_counted(&f, &op, b, x, 1e-12, 50, &it, &counted), SGFBLO_ERR_NOT_SPD, "%s",
+               f.s->err.msg);
   cr_assert(strstr(f.s->err.msg, "curvature"), "%s", f.s->err.msg);
+  fixture f1;
+  fixture_open(&f1, 1);
+  cr_assert_eq(solve_counted(&f1, &op, b, x, 1e-12, 50, &it1, &counted1), SGFBLO_ERR_NOT_SPD);
+  cr_assert_eq(counted, counted1, "%lld products counted reading every 3, %lld every 1",
+               (long long)counted, (long long)counted1);
+  fixture_close(&f1);
   fixture_close(&f);
 }

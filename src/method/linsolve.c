@@ -32,8 +32,29 @@ void sgfblo_cg_ws_free(sgfblo_solver *s, sgfblo_cg_ws *ws) {
 
 /* The iteration keeps its scalars (alpha, beta, the residual, the stop state) on the backend;
    the host reads them every ws->read_every iterations to decide whether to go on. Iterations
-   run after convergence in the same burst change nothing (the updates test the state), but
-   their products are evaluated and counted. */
+   run after convergence in the same burst change nothing (the updates test the state); their
+   products are evaluated but taken off the counts (uncount_tail), so that budgets and reports
+   do not depend on the backend. */
+/* The iterations of a burst of `burst` that ended at iteration `it` (state h) which the CPU,
+   reading after every iteration, would also have run: up to the converging one, or up to the
+   one that met the curvature. */
+static int useful_in_burst(const double *h, int it, int burst) {
+  const double state = h[SGFBLO_CG_STATE];
+  const int total = state == SGFBLO_CG_STATE_CONVERGED   ? (int)h[SGFBLO_CG_ITERS]
+                    : state == SGFBLO_CG_STATE_CURVATURE ? (int)h[SGFBLO_CG_ITERS] + 1
+                                                         : it;
+  const int useful = total - (it - burst);
+  return useful < 0 ? 0 : (useful > burst ? burst : useful);
+}
+
+/* Take the oracle calls of a burst's idle iterations off the counts: each iteration made the
+   same calls, (after - before) / burst of them. */
+static void uncount_tail(sgfblo_solver *s, int64_t grad0, int64_t prod0, int burst, int useful) {
+  if (useful >= burst) return;
+  s->orc.n_grad -= (s->orc.n_grad - grad0) / burst * (burst - useful);
+  s->orc.n_prod -= (s->orc.n_prod - prod0) / burst * (burst - useful);
+}
+
 sgfblo_status sgfblo_cg_solve(sgfblo_solver *s, sgfblo_cg_ws *ws, sgfblo_linop_fn apply,
                               void *data, const sgfblo_real *b, sgfblo_real *x, double tol,
                               int maxit) {
@@ -63,6 +84,7 @@ sgfblo_status sgfblo_cg_solve(sgfblo_solver *s, sgfblo_cg_ws *ws, sgfblo_linop_f
                   "(reached %.3e); raise cg_maxit or cg_tol",
                   tol, maxit, sqrt(h[SGFBLO_CG_RR] / h[SGFBLO_CG_BB]));
     const int burst = ws->read_every < maxit - it ? ws->read_every : maxit - it;
+    const int64_t grad0 = s->orc.n_grad, prod0 = s->orc.n_prod;
     for (int k = 0; k < burst; ++k) {
       SGFBLO_TRY(apply(s, data, ws->p, ws->Ap));
       SGFBLO_TRY(o->dot_dev(bc, n, ws->p, ws->Ap, c + SGFBLO_CG_PAP));
@@ -72,6 +94,7 @@ sgfblo_status sgfblo_cg_solve(sgfblo_solver *s, sgfblo_cg_ws *ws, sgfblo_linop_f
     }
     it += burst;
     SGFBLO_TRY(o->scalars_read(bc, SGFBLO_CG_NSC, c, h));
+    uncount_tail(s, grad0, prod0, burst, useful_in_burst(h, it, burst));
   }
   if (h[SGFBLO_CG_STATE] == SGFBLO_CG_STATE_CURVATURE) {
     const double pAp = h[SGFBLO_CG_PAP];
