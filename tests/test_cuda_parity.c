@@ -1181,7 +1181,35 @@ Test(cuda_parity, initial_state_in_device_memory) {
   cr_expect_eq(memcmp(gx, hx, sizeof *hx * (size_t)n), 0);
   cr_expect_eq(memcmp(gy, hy, sizeof *hy * (size_t)n), 0);
 
+  /* On CUDA a host array marked as device memory, and a device y0 shorter than m, are refused
+     before they are read, with the array named. The short y0 ends m - 1 entries before the
+     end of a 4 MiB allocation (a multiple of any rounding of the allocator). */
+  const size_t big = (size_t)4 << 20;
+  char *dbig = NULL;
+  cr_assert_eq(sgfblo_cuda_malloc((void **)&dbig, big, &err), SGFBLO_OK, "%s", err.msg);
+  const struct {
+    const sgfblo_real *x0, *y0;
+    const char *says;
+  } bad[] = {{x0, NULL, "x0 ("},
+             {NULL, (const sgfblo_real *)(dbig + big) - (n - 1), "y0: the allocation holds"}};
+  set.backend = SGFBLO_BACKEND_CUDA;
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; ++k) {
+    sgfblo_problem pb = p;
+    pb.x0 = bad[k].x0;
+    pb.y0 = bad[k].y0;
+    pb.x0_mem = SGFBLO_MEM_DEVICE;
+    sgfblo_solver *sb = NULL;
+    cr_assert_eq(sgfblo_solver_create(&sb), SGFBLO_OK);
+    cr_expect_eq(sgfblo_solver_setup(sb, &pb, &set), SGFBLO_ERR_INVALID_ARG, "%s",
+                 sgfblo_solver_last_error(sb));
+    cr_expect(strstr(sgfblo_solver_last_error(sb), bad[k].says), "want \"%s\" in: %s",
+              bad[k].says, sgfblo_solver_last_error(sb));
+    sgfblo_solver_destroy(sb);
+  }
+  sgfblo_cuda_free(dbig);
+
   /* A device x0 on the CPU backend is refused before it is read. */
+  p.y0 = NULL;
   p.x0 = x0; /* (the pointer is never dereferenced: the check comes first) */
   p.x0_mem = SGFBLO_MEM_DEVICE;
   set.backend = SGFBLO_BACKEND_CPU;

@@ -6,6 +6,26 @@
 #include "core/error.h"
 #include "method/linsolve.h"
 #include "tools/rng.h"
+#ifdef SGFBLO_HAVE_CUDA
+#include "backend/cuda_dev.h"
+#endif
+
+/* A device x0 or y0 of len entries: device memory of the solver's device, holding them all,
+   before anything reads it (a host pointer marked SGFBLO_MEM_DEVICE would otherwise surface
+   as a copy's "invalid argument"). */
+static sgfblo_status check_device_input(sgfblo_solver *s, const sgfblo_real *v, int64_t len,
+                                        const char *name, const char *shape) {
+#ifdef SGFBLO_HAVE_CUDA
+  return sgfblo_cuda_check_device_array(v, sizeof *v * (size_t)len, s->set.device_id, name, shape,
+                                        &s->err);
+#else /* no device backend, so no device memory: refused before this is reached */
+  (void)v;
+  (void)len;
+  (void)shape;
+  return sgfblo_fail(&s->err, SGFBLO_ERR_NO_BACKEND, "%s is device memory but this build of "
+                     "sgfblo has no CUDA backend", name);
+#endif
+}
 
 sgfblo_status sgfblo_init_state(sgfblo_solver *s, const sgfblo_problem *p) {
   sgfblo_status st = SGFBLO_OK;
@@ -19,6 +39,8 @@ sgfblo_status sgfblo_init_state(sgfblo_solver *s, const sgfblo_problem *p) {
     if (s->ops->mem != SGFBLO_MEM_DEVICE)
       SGFBLO_FAIL(&s->err, SGFBLO_ERR_INVALID_ARG,
                   "x0/y0 are marked as device memory but the backend is %s", s->ops->name);
+    if (p->x0) SGFBLO_TRY(check_device_input(s, p->x0, n, "problem x0", "n"));
+    if (p->y0) SGFBLO_TRY(check_device_input(s, p->y0, m, "problem y0", "m"));
     /* Device-to-device deep copy into the state, then a host mirror for the finiteness check
        below (setup may synchronise). */
     SGFBLO_TRY(s->ops->fill(&s->bctx, s->nz, 0.0, s->z));
