@@ -279,6 +279,59 @@ static int watch(const sgfblo_progress *pr, void *data) {
   return w->stop_at >= 0 && pr->step >= w->stop_at;
 }
 
+/* Every report's ||F|| and ||z_{k+1} - z_k||_inf are those of the iteration it follows:
+   against the iterates of runs stopped after k - 1 and k iterations (x moves by beta_out F). */
+typedef struct {
+  int64_t calls;
+  sgfblo_progress at[16];
+} recorder;
+
+static int record_all(const sgfblo_progress *pr, void *data) {
+  recorder *r = data;
+  if (r->calls < 16) r->at[r->calls] = *pr;
+  r->calls++;
+  return 0;
+}
+
+Test(aidbio, reports_the_norms_of_the_last_iteration) {
+  enum { K = 6 };
+  const int64_t n = P.n, m = P.m;
+  sgfblo_real *z = calloc((size_t)((K + 1) * (n + m)), sizeof *z);
+  sgfblo_aidbio_settings set = quad_settings(3, 2);
+  sgfblo_info info;
+  for (int k = 0; k <= K; ++k) { /* z_k: the iterate after k iterations from (1, 0) */
+    sgfblo_real *x = z + k * (n + m), *y = x + n;
+    for (int64_t i = 0; i < n; ++i) x[i] = 1;
+    set.max_iters = k > 0 ? k : 1;
+    if (k > 0) cr_assert_eq(sgfblo_aidbio_run(&P, &set, x, y, &info, NULL), SGFBLO_OK);
+  }
+  recorder r = {0};
+  set.max_iters = K;
+  set.monitor = record_all;
+  set.monitor_data = &r;
+  set.monitor_every = 1;
+  sgfblo_real *x = vec(n), *y = vec(m);
+  for (int64_t i = 0; i < n; ++i) x[i] = 1;
+  cr_assert_eq(sgfblo_aidbio_run(&P, &set, x, y, &info, NULL), SGFBLO_OK);
+  cr_assert_eq(r.calls, K + 1, "the start and every iteration");
+  const double tol = sizeof(sgfblo_real) == 4 ? 1e-4 : 1e-12;
+  for (int k = 1; k <= K; ++k) {
+    const sgfblo_real *a = z + (k - 1) * (n + m), *b = z + k * (n + m);
+    double dz = 0, dx2 = 0;
+    for (int64_t i = 0; i < n + m; ++i) dz = fmax(dz, fabs((double)b[i] - (double)a[i]));
+    for (int64_t i = 0; i < n; ++i) dx2 += ((double)b[i] - a[i]) * ((double)b[i] - a[i]);
+    const double F = sqrt(dx2) / set.beta_out, scale = fmax(dz, 1e-300);
+    cr_log_info("iteration %d: ||dz|| %.6e (reported %.6e), ||F|| %.6e (reported %.6e)", k, dz,
+                r.at[k].zdot_norm, F, r.at[k].hypergrad_norm);
+    cr_assert_eq(r.at[k].step, k);
+    cr_assert(fabs(r.at[k].zdot_norm - dz) <= tol * scale, "iteration %d: %.17g vs %.17g", k,
+              r.at[k].zdot_norm, dz);
+    cr_assert(fabs(r.at[k].hypergrad_norm - F) <= tol * fmax(F, scale / set.beta_out),
+              "iteration %d: %.17g vs %.17g", k, r.at[k].hypergrad_norm, F);
+  }
+  free(x); free(y); free(z);
+}
+
 Test(aidbio, monitor_reports_and_interrupts) {
   sgfblo_real *x = vec(P.n), *y = vec(P.m);
   sgfblo_aidbio_settings set = quad_settings(5, 4);

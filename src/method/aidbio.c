@@ -69,11 +69,12 @@ typedef struct {
   sgfblo_real *jw;         /* Jyx^T w */
   int w_is_zero;           /* w = 0 exactly: the residual needs no product */
   int64_t cg_iters;
-  double last_F, last_dz;
 } aidbio_run;
 
-/* The CG scalars live in the driver's backend scalars. */
-_Static_assert(SGFBLO_CG_NSC <= SGFBLO_DISCRETE_NSC, "the CG scalars must fit D->sc");
+/* The CG scalars live in the driver's backend scalars, then what an iteration reports: ||F||^2
+   and the two halves of ||z_{k+1} - z_k||_inf, read by the driver's check with its own. */
+enum { AIDBIO_SC_F2 = SGFBLO_CG_NSC, AIDBIO_SC_DY, AIDBIO_SC_FMAX, AIDBIO_SC_END };
+_Static_assert(AIDBIO_SC_END <= SGFBLO_DISCRETE_SC_METHOD, "AID-BiO's scalars must fit D->sc");
 
 /* K steps of conjugate gradients on Hyy(x, y) w = b (b = grad_y f in R->fy), warm start w.
    The scalars (b'b, r'r, p'Ap, the stop state) stay on the backend and the updates are the
@@ -161,7 +162,7 @@ static sgfblo_status iterate(sgfblo_discrete *D, int *converged) {
   sgfblo_bctx *bc = &D->bctx;
   const sgfblo_aidbio_settings *set = R->set;
   sgfblo_real *x = D->z, *y = D->z + D->n;
-  double dy, F2;
+  double *sc = D->sc;
   *converged = 0;
   SGFBLO_TRY(o->copy(bc, D->m, y, R->y_prev));
   for (int d = 0; d < set->inner_steps; ++d) {
@@ -173,27 +174,31 @@ static sgfblo_status iterate(sgfblo_discrete *D, int *converged) {
   SGFBLO_TRY(sgfblo_oracle_jyxT(&D->orc, x, y, R->w, R->jw));
   SGFBLO_TRY(o->axpby(bc, D->n, -1.0, R->jw, 1.0, R->fx)); /* F = grad_x f - Jyx^T w, eq. (2) */
   SGFBLO_TRY(o->axpby(bc, D->n, -set->beta_out, R->fx, 1.0, x));
-  SGFBLO_TRY(o->dot(bc, D->n, R->fx, R->fx, &F2));
-  R->last_F = sqrt(F2);
-  /* ||z_{k+1} - z_k||_inf: the x block moved by beta_out F, the y block by y - y_prev. */
+  /* Left on the backend for the driver's read: ||F||^2, and ||z_{k+1} - z_k||_inf from the
+     x block's move beta_out F and the y block's y - y_prev. */
+  SGFBLO_TRY(o->dot_dev(bc, D->n, R->fx, R->fx, sc + AIDBIO_SC_F2));
   SGFBLO_TRY(o->axpby(bc, D->m, 1.0, y, -1.0, R->y_prev));
-  SGFBLO_TRY(o->nrminf(bc, D->m, R->y_prev, &dy));
-  double Fmax;
-  SGFBLO_TRY(o->nrminf(bc, D->n, R->fx, &Fmax));
-  R->last_dz = fmax(dy, set->beta_out * Fmax);
-  if (isnan(R->last_dz)) R->last_dz = INFINITY;
+  SGFBLO_TRY(o->nrminf_dev(bc, D->m, R->y_prev, sc + AIDBIO_SC_DY));
+  SGFBLO_TRY(o->nrminf_dev(bc, D->n, R->fx, sc + AIDBIO_SC_FMAX));
   D->iter++;
 cleanup:
   return st;
 }
 
-/* The report's fields that are AID-BiO's own: one iteration is one unit of t. */
+/* The report's fields that are AID-BiO's own: one iteration is one unit of t. The last
+   iteration's scalars, as the driver's check after it read them. */
 static sgfblo_status progress(sgfblo_discrete *D, double gg, sgfblo_progress *p) {
   const aidbio_run *R = (const aidbio_run *)D;
+  const double *h = D->sc_host;
   (void)gg;
   p->dt = 1.0;
-  p->hypergrad_norm = D->iter > 0 ? R->last_F : NAN;
-  p->zdot_norm = D->iter > 0 ? R->last_dz : NAN;
+  p->hypergrad_norm = NAN;
+  p->zdot_norm = NAN;
+  if (D->iter > 0) {
+    p->hypergrad_norm = sqrt(h[AIDBIO_SC_F2]);
+    const double dz = fmax(h[AIDBIO_SC_DY], R->set->beta_out * h[AIDBIO_SC_FMAX]);
+    p->zdot_norm = isnan(dz) ? INFINITY : dz;
+  }
   return SGFBLO_OK;
 }
 
@@ -212,8 +217,6 @@ static sgfblo_status setup(sgfblo_discrete *D) {
   sgfblo_real **nbufs[] = {&R->fx, &R->jw};
   sgfblo_real **mbufs[] = {&R->y_prev, &R->gy, &R->fy, &R->w, &R->r, &R->pd, &R->Ap};
   R->w_is_zero = 1;
-  R->last_F = NAN;
-  R->last_dz = NAN;
   for (size_t i = 0; i < sizeof nbufs / sizeof nbufs[0]; ++i)
     SGFBLO_TRY(sgfblo_discrete_alloc(D, nbufs[i], D->n));
   for (size_t i = 0; i < sizeof mbufs / sizeof mbufs[0]; ++i)

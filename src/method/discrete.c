@@ -17,13 +17,15 @@ sgfblo_status sgfblo_discrete_alloc(sgfblo_discrete *D, sgfblo_real **buf, int64
   return D->ops->alloc(&D->bctx, buf, len);
 }
 
-/* NaN/Inf or a runaway iterate ends the run with a status, an exit flag and a message. */
+/* NaN/Inf or a runaway iterate ends the run with a status, an exit flag and a message. The
+   one read of the iteration: both norms and the method's scalars come back together. */
 static sgfblo_status check_state(sgfblo_discrete *D, sgfblo_info *info) {
   sgfblo_status st = SGFBLO_OK;
   const sgfblo_discrete_method *M = D->method;
-  double xm, ym;
-  SGFBLO_TRY(D->ops->nrminf(&D->bctx, D->n, D->z, &xm));
-  SGFBLO_TRY(D->ops->nrminf(&D->bctx, D->m, D->z + D->n, &ym));
+  SGFBLO_TRY(D->ops->nrminf_dev(&D->bctx, D->n, D->z, D->sc + SGFBLO_DISCRETE_SC_XMAX));
+  SGFBLO_TRY(D->ops->nrminf_dev(&D->bctx, D->m, D->z + D->n, D->sc + SGFBLO_DISCRETE_SC_YMAX));
+  SGFBLO_TRY(D->ops->scalars_read(&D->bctx, SGFBLO_DISCRETE_NSC, D->sc, D->sc_host));
+  const double xm = D->sc_host[SGFBLO_DISCRETE_SC_XMAX], ym = D->sc_host[SGFBLO_DISCRETE_SC_YMAX];
   const double zm = fmax(xm, ym);
   if (!isfinite(zm)) {
     info->exit_flag = SGFBLO_EXIT_NONFINITE;

@@ -12,8 +12,15 @@
 #include "problem/oracle.h"
 #include "sgfblo/sgfblo.h"
 
-/* Backend scalars the driver gives every method (D->sc). */
-#define SGFBLO_DISCRETE_NSC 8
+/* Backend scalars the driver gives every method (D->sc): a method may use the first
+   SGFBLO_DISCRETE_SC_METHOD; the last two are the driver's, the iterate's max norms. The
+   driver reads all of them once per iteration, after the method's (the divergence check), so
+   a method that leaves its per-iteration values there needs no read of its own: they are in
+   D->sc_host when its progress hook runs. */
+#define SGFBLO_DISCRETE_NSC 16
+#define SGFBLO_DISCRETE_SC_METHOD 14
+#define SGFBLO_DISCRETE_SC_XMAX 14
+#define SGFBLO_DISCRETE_SC_YMAX 15
 
 /* More than AID-BiO and SQCQP allocate (11 and 13) plus the driver's two. */
 #define SGFBLO_DISCRETE_MAX_BUFS 24
@@ -82,6 +89,7 @@ struct sgfblo_discrete {
   sgfblo_real *z;   /* the iterate (x, y), length nz, backend memory; a method may swap it */
   sgfblo_real *mgy; /* grad_y g at a report, length m */
   double *sc;       /* SGFBLO_DISCRETE_NSC backend scalars a method may use (batched reads) */
+  double sc_host[SGFBLO_DISCRETE_NSC]; /* sc as read by the last divergence check */
   FILE *log;
   int64_t iter;                                 /* iterations done */
   int64_t reported_iter;                        /* iteration of the last report (-1: none) */
