@@ -1,7 +1,8 @@
 /* The CUDA backend against the CPU reference (DESIGN.md: every CUDA result is tested against
-   the CPU, on fresh random inputs, relative error reported): every op of the ops table, every
-   device oracle of the built-in problems, each method's vector field, a whole RK4 trajectory,
-   a failed Cholesky, and an initial state handed over in device memory.
+   the CPU, on fresh random inputs, relative error reported): the ops of the ops table (the
+   graph ops through the replays they record, make_current through every call), every device
+   oracle of the built-in problems, each method's vector field, a whole RK4 trajectory, a
+   failed Cholesky, and an initial state handed over in device memory.
 
    Without a CUDA device (or in a build without CUDA) every GPU test reports itself SKIPPED;
    only the first test, which checks that the absence is reported cleanly, runs. Nothing here
@@ -534,6 +535,126 @@ Test(cuda_parity, backend_scalars) {
     P.gpu->release(&P.bg, dy);
   }
   P.gpu->scalars_release(&P.bg, dsc);
+  pair_close(&P);
+}
+
+/* The CG ops driven by hand on both backends, as sgfblo_cg_solve drives them: after every
+   iteration the iterate, the residual and the scalars agree, and the state and iteration
+   count are the same: running while the residual is above tol, converged (and frozen: later
+   updates change nothing) once below, curvature on an indefinite operator. */
+static void cg_ops_run(pair *P, int64_t m, const sgfblo_real *A, const sgfblo_real *b, double tol,
+                       int iters, const char *what) {
+  sgfblo_real *x = hvec(m), *r = hvec(m), *p = hvec(m), *Ap = hvec(m);
+  sgfblo_real *dA = dcopy(P, A, m * m), *db = dcopy(P, b, m);
+  sgfblo_real *dx = dcopy(P, x, m), *dr = NULL, *dp = NULL, *dAp = NULL;
+  double c[SGFBLO_CG_NSC] = {0}, g[SGFBLO_CG_NSC], *dc = NULL;
+  cr_assert_eq(P->gpu->alloc(&P->bg, &dr, m), SGFBLO_OK, "%s", P->eg.msg);
+  cr_assert_eq(P->gpu->alloc(&P->bg, &dp, m), SGFBLO_OK, "%s", P->eg.msg);
+  cr_assert_eq(P->gpu->alloc(&P->bg, &dAp, m), SGFBLO_OK, "%s", P->eg.msg);
+  cr_assert_eq(P->gpu->scalars_alloc(&P->bg, &dc, SGFBLO_CG_NSC), SGFBLO_OK, "%s", P->eg.msg);
+  for (int64_t i = 0; i < m; ++i) x[i] = 0;
+  /* x = 0: r = p = b. */
+  for (int64_t i = 0; i < m; ++i) r[i] = p[i] = b[i];
+  cr_assert_eq(P->gpu->copy(&P->bg, m, db, dr), SGFBLO_OK, "%s", P->eg.msg);
+  cr_assert_eq(P->gpu->copy(&P->bg, m, db, dp), SGFBLO_OK, "%s", P->eg.msg);
+  cr_assert_eq(P->cpu->dot_dev(&P->bc, m, b, b, c + SGFBLO_CG_BB), SGFBLO_OK);
+  cr_assert_eq(P->cpu->dot_dev(&P->bc, m, r, r, c + SGFBLO_CG_RR), SGFBLO_OK);
+  cr_assert_eq(P->cpu->cg_start(&P->bc, tol * tol, c), SGFBLO_OK);
+  cr_assert_eq(P->gpu->dot_dev(&P->bg, m, db, db, dc + SGFBLO_CG_BB), SGFBLO_OK, "%s", P->eg.msg);
+  cr_assert_eq(P->gpu->dot_dev(&P->bg, m, dr, dr, dc + SGFBLO_CG_RR), SGFBLO_OK, "%s", P->eg.msg);
+  cr_assert_eq(P->gpu->cg_start(&P->bg, tol * tol, dc), SGFBLO_OK, "%s", P->eg.msg);
+  for (int it = 0; it < iters; ++it) {
+    cr_assert_eq(P->cpu->gemm(&P->bc, 0, 0, m, 1, m, 1.0, A, m, p, m, 0.0, Ap, m), SGFBLO_OK);
+    cr_assert_eq(P->cpu->dot_dev(&P->bc, m, p, Ap, c + SGFBLO_CG_PAP), SGFBLO_OK);
+    cr_assert_eq(P->cpu->cg_update_xr(&P->bc, m, c, p, Ap, x, r), SGFBLO_OK);
+    cr_assert_eq(P->cpu->dot_dev(&P->bc, m, r, r, c + SGFBLO_CG_RR_NEW), SGFBLO_OK);
+    cr_assert_eq(P->cpu->cg_update_p(&P->bc, m, c, r, p), SGFBLO_OK);
+    cr_assert_eq(P->gpu->gemm(&P->bg, 0, 0, m, 1, m, 1.0, dA, m, dp, m, 0.0, dAp, m), SGFBLO_OK,
+                 "%s", P->eg.msg);
+    cr_assert_eq(P->gpu->dot_dev(&P->bg, m, dp, dAp, dc + SGFBLO_CG_PAP), SGFBLO_OK, "%s",
+                 P->eg.msg);
+    cr_assert_eq(P->gpu->cg_update_xr(&P->bg, m, dc, dp, dAp, dx, dr), SGFBLO_OK, "%s", P->eg.msg);
+    cr_assert_eq(P->gpu->dot_dev(&P->bg, m, dr, dr, dc + SGFBLO_CG_RR_NEW), SGFBLO_OK, "%s",
+                 P->eg.msg);
+    cr_assert_eq(P->gpu->cg_update_p(&P->bg, m, dc, dr, dp), SGFBLO_OK, "%s", P->eg.msg);
+    cr_assert_eq(P->gpu->scalars_read(&P->bg, SGFBLO_CG_NSC, dc, g), SGFBLO_OK, "%s", P->eg.msg);
+    cr_expect_eq(g[SGFBLO_CG_STATE], c[SGFBLO_CG_STATE], "%s, iteration %d: state %g vs %g", what,
+                 it, g[SGFBLO_CG_STATE], c[SGFBLO_CG_STATE]);
+    cr_expect_eq(g[SGFBLO_CG_ITERS], c[SGFBLO_CG_ITERS], "%s, iteration %d: iters %g vs %g", what,
+                 it, g[SGFBLO_CG_ITERS], c[SGFBLO_CG_ITERS]);
+    if (g[SGFBLO_CG_STATE] != c[SGFBLO_CG_STATE]) break; /* the rest would only repeat it */
+  }
+  char name[96];
+  sgfblo_real *h = hcopy(P, dx, m);
+  snprintf(name, sizeof name, "%s: x", what);
+  expect_close(name, h, x, m, PARITY_TOL_CG);
+  free(h);
+  h = hcopy(P, dr, m);
+  double bn = 0;
+  for (int64_t i = 0; i < m; ++i) bn = fmax(bn, fabs((double)b[i]));
+  for (int64_t i = 0; i < m; ++i) /* a residual's rounding is relative to b */
+    cr_expect(fabs((double)h[i] - r[i]) <= PARITY_TOL_CG * bn, "%s: r[%lld] %g vs %g", what,
+              (long long)i, (double)h[i], (double)r[i]);
+  free(h);
+  cr_log_info("%s: state %g after %g iterations on both backends", what, c[SGFBLO_CG_STATE],
+              c[SGFBLO_CG_ITERS]);
+  free(x);
+  free(r);
+  free(p);
+  free(Ap);
+  sgfblo_real *bufs[] = {dA, db, dx, dr, dp, dAp};
+  for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; ++i) P->gpu->release(&P->bg, bufs[i]);
+  P->gpu->scalars_release(&P->bg, dc);
+}
+
+Test(cuda_parity, cg_ops) {
+  REQUIRE_CUDA();
+  pair P;
+  pair_open(&P);
+  const int64_t m = 60;
+  const uint64_t seed = fresh_seed("cg_ops");
+  sgfblo_real *A = random_spd(m, seed), *b = hrand(m, seed + 1, 1.0);
+  /* Far too tight to converge in 10 iterations: running throughout. */
+  cg_ops_run(&P, m, A, b, 1e-30, 10, "cg running");
+  /* Loose: converged well before 3 m iterations, frozen after. */
+  cg_ops_run(&P, m, A, b, sizeof(sgfblo_real) == 4 ? 1e-3 : 1e-8, (int)(3 * m), "cg converged");
+  sgfblo_real *N = random_spd(m, seed + 2);
+  for (int64_t i = 0; i < m; ++i) N[i + i * m] -= 2; /* eigenvalues about [-1, 3] */
+  cg_ops_run(&P, m, N, b, 1e-30, (int)m, "cg curvature");
+  free(A);
+  free(b);
+  free(N);
+  pair_close(&P);
+}
+
+/* scalars_write, scalar_watch: the first value that is NaN, Inf or above the limit is kept
+   with the flag, later ones leave both; the same on both backends. */
+Test(cuda_parity, scalar_watch_and_write) {
+  REQUIRE_CUDA();
+  pair P;
+  pair_open(&P);
+  const double vals[] = {0.5, 2.0, 3.0, NAN, 0.1};
+  const double limit = 1.0;
+  double *dv = NULL, *dw = NULL, cv[1], cw[2] = {0, 0}, g[2], zero2[2] = {0, 0};
+  GPU_OK(P.gpu->scalars_alloc(&P.bg, &dv, 1));
+  GPU_OK(P.gpu->scalars_alloc(&P.bg, &dw, 2));
+  GPU_OK(P.gpu->scalars_write(&P.bg, 2, zero2, dw));
+  for (size_t k = 0; k < sizeof vals / sizeof vals[0]; ++k) {
+    cv[0] = vals[k];
+    CPU_OK(P.cpu->scalar_watch(&P.bc, cv, limit, cw));
+    GPU_OK(P.gpu->scalars_write(&P.bg, 1, vals + k, dv));
+    GPU_OK(P.gpu->scalars_read(&P.bg, 1, dv, g));
+    cr_expect(g[0] == vals[k] || (isnan(g[0]) && isnan(vals[k])), "scalars_write %g read %g",
+              vals[k], g[0]);
+    GPU_OK(P.gpu->scalar_watch(&P.bg, dv, limit, dw));
+    GPU_OK(P.gpu->scalars_read(&P.bg, 2, dw, g));
+    cr_expect_eq(g[0], cw[0], "after %g: flag %g vs %g", vals[k], g[0], cw[0]);
+    cr_expect_eq(g[1], cw[1], "after %g: value %g vs %g", vals[k], g[1], cw[1]);
+  }
+  cr_expect_eq(cw[0], 1.0, "the CPU watch saw 2.0 > 1");
+  cr_expect_eq(cw[1], 2.0, "and kept the first value past the limit");
+  P.gpu->scalars_release(&P.bg, dv);
+  P.gpu->scalars_release(&P.bg, dw);
   pair_close(&P);
 }
 
