@@ -24,6 +24,17 @@ static inline cudaStream_t as_stream(void *s) { return static_cast<cudaStream_t>
   for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < (n); \
        i += (int64_t)gridDim.x * blockDim.x)
 
+// The side write of a row kernel (sgfblo_cuda_side), a = (sgfblo_real)side.a: the same
+// product as k_axpby's with c = 0.
+static __device__ void side_write(const sgfblo_cuda_side &side, sgfblo_real a) {
+  GRID_STRIDE(j, side.n) side.out[j] = side.v ? a * side.v[j] : (sgfblo_real)0;
+}
+
+// One grid for the rows and the side write: the larger of the two.
+static inline int grid_for_rows(int64_t rows, const sgfblo_cuda_side &side) {
+  return grid_for(rows > side.n ? rows : side.n);
+}
+
 // sigma(t) and sigma'(t) = sigma(t) sigma(-t) from one exp(-|t|) (sgfblo_hc_sigmoid).
 static __device__ void sigmoid(sgfblo_real t, sgfblo_real *sig, sgfblo_real *dsig) {
   const sgfblo_real e = exp(-fabs(t));
@@ -71,7 +82,9 @@ static __global__ void k_hc_softmax_rows(int64_t rows, int64_t C, sgfblo_real *Z
 
 static __global__ void k_hc_grad_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
                                       const int32_t *labels, const sgfblo_real *x, sgfblo_real *gx,
-                                      sgfblo_real invN, int scale_sig) {
+                                      sgfblo_real invN, int scale_sig, sgfblo_cuda_side side,
+                                      sgfblo_real side_a) {
+  side_write(side, side_a);
   GRID_STRIDE(i, rows) {
     sgfblo_real *z = Z + i * ld, ce = 0, sig = 1, dsig = 0;
     softmax_row(z, C, labels[i], gx ? &ce : nullptr, true);
@@ -83,7 +96,8 @@ static __global__ void k_hc_grad_rows(int64_t rows, int64_t C, sgfblo_real *Z, i
 }
 
 static __global__ void k_hc_hyy_rows(int64_t rows, int64_t C, const sgfblo_real *x, sgfblo_real *Z,
-                                     int64_t ld) {
+                                     int64_t ld, sgfblo_cuda_side side, sgfblo_real side_a) {
+  side_write(side, side_a);
   GRID_STRIDE(i, rows) {
     sgfblo_real *p = Z + i * ld, sig;
     const sgfblo_real *u = p + C;
@@ -124,7 +138,9 @@ static __global__ void k_hc_jyxT_rows(int64_t rows, int64_t C, const sgfblo_real
 // The fused call's rows (hc_grad_g_curv on the host). First: p = softmax(z) kept in place,
 // r = sigma (p - e_b) into the columns C..2C-1 of the same row.
 static __global__ void k_hc_prob_resid_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
-                                            const int32_t *labels, const sgfblo_real *x) {
+                                            const int32_t *labels, const sgfblo_real *x,
+                                            sgfblo_cuda_side side, sgfblo_real side_a) {
+  side_write(side, side_a);
   GRID_STRIDE(i, rows) {
     sgfblo_real *p = Z + i * ld, *r = p + C, sig;
     softmax_row(p, C, 0, nullptr, false);
@@ -140,7 +156,8 @@ static __global__ void k_hc_prob_resid_rows(int64_t rows, int64_t C, sgfblo_real
 // Then, with U = A gy in the columns C..2C-1: the Jyx^T row sum into qx and the Hyy row over p.
 static __global__ void k_hc_curv_rows(int64_t rows, int64_t C, const sgfblo_real *x, sgfblo_real *Z,
                                       int64_t ld, const int32_t *labels, sgfblo_real invN,
-                                      sgfblo_real *qx) {
+                                      sgfblo_real *qx, sgfblo_cuda_side side, sgfblo_real side_a) {
+  side_write(side, side_a);
   GRID_STRIDE(i, rows) {
     sgfblo_real *p = Z + i * ld, sig, dsig;
     const sgfblo_real *u = p + C;
@@ -224,17 +241,20 @@ extern "C" int sgfblo_cuda_hc_softmax_rows(int64_t rows, int64_t C, sgfblo_real 
 
 extern "C" int sgfblo_cuda_hc_grad_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
                                         const int32_t *labels, const sgfblo_real *x,
-                                        sgfblo_real *gx, double invN, int scale_sig, void *stream) {
-  if (rows <= 0) return 0;
-  k_hc_grad_rows<<<grid_for(rows), kThreads, 0, as_stream(stream)>>>(rows, C, Z, ld, labels, x, gx,
-                                                                     (sgfblo_real)invN, scale_sig);
+                                        sgfblo_real *gx, double invN, int scale_sig,
+                                        sgfblo_cuda_side side, void *stream) {
+  if (rows <= 0 && side.n <= 0) return 0;
+  k_hc_grad_rows<<<grid_for_rows(rows, side), kThreads, 0, as_stream(stream)>>>(
+      rows, C, Z, ld, labels, x, gx, (sgfblo_real)invN, scale_sig, side, (sgfblo_real)side.a);
   return (int)cudaGetLastError();
 }
 
 extern "C" int sgfblo_cuda_hc_hyy_rows(int64_t rows, int64_t C, const sgfblo_real *x,
-                                       sgfblo_real *Z, int64_t ld, void *stream) {
-  if (rows <= 0) return 0;
-  k_hc_hyy_rows<<<grid_for(rows), kThreads, 0, as_stream(stream)>>>(rows, C, x, Z, ld);
+                                       sgfblo_real *Z, int64_t ld, sgfblo_cuda_side side,
+                                       void *stream) {
+  if (rows <= 0 && side.n <= 0) return 0;
+  k_hc_hyy_rows<<<grid_for_rows(rows, side), kThreads, 0, as_stream(stream)>>>(
+      rows, C, x, Z, ld, side, (sgfblo_real)side.a);
   return (int)cudaGetLastError();
 }
 
@@ -257,19 +277,20 @@ extern "C" int sgfblo_cuda_hc_jyxT_rows(int64_t rows, int64_t C, const sgfblo_re
 
 extern "C" int sgfblo_cuda_hc_prob_resid_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
                                               const int32_t *labels, const sgfblo_real *x,
-                                              void *stream) {
-  if (rows <= 0) return 0;
-  k_hc_prob_resid_rows<<<grid_for(rows), kThreads, 0, as_stream(stream)>>>(rows, C, Z, ld, labels,
-                                                                           x);
+                                              sgfblo_cuda_side side, void *stream) {
+  if (rows <= 0 && side.n <= 0) return 0;
+  k_hc_prob_resid_rows<<<grid_for_rows(rows, side), kThreads, 0, as_stream(stream)>>>(
+      rows, C, Z, ld, labels, x, side, (sgfblo_real)side.a);
   return (int)cudaGetLastError();
 }
 
 extern "C" int sgfblo_cuda_hc_curv_rows(int64_t rows, int64_t C, const sgfblo_real *x,
                                         sgfblo_real *Z, int64_t ld, const int32_t *labels,
-                                        double invN, sgfblo_real *qx, void *stream) {
-  if (rows <= 0) return 0;
-  k_hc_curv_rows<<<grid_for(rows), kThreads, 0, as_stream(stream)>>>(rows, C, x, Z, ld, labels,
-                                                                     (sgfblo_real)invN, qx);
+                                        double invN, sgfblo_real *qx, sgfblo_cuda_side side,
+                                        void *stream) {
+  if (rows <= 0 && side.n <= 0) return 0;
+  k_hc_curv_rows<<<grid_for_rows(rows, side), kThreads, 0, as_stream(stream)>>>(
+      rows, C, x, Z, ld, labels, (sgfblo_real)invN, qx, side, (sgfblo_real)side.a);
   return (int)cudaGetLastError();
 }
 

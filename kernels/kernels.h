@@ -98,19 +98,32 @@ int sgfblo_cuda_synth_f_val(int64_t n, const sgfblo_real *c, const sgfblo_real *
    row, with the stable softmax / logsumexp of the host kernels (hyperclean_oracles.c).
    sigma(x_i) and sigma'(x_i) are recomputed from x where needed. */
 
+/** A write a row kernel makes on the side, in the same launch: out[0..n) = a v, or zeros
+    when v is NULL; nothing when n = 0 (SGFBLO_CUDA_NO_SIDE). It is the initialisation of the
+    output that the next GEMM accumulates into (2 lambda y before grad_y g's A^T R, a zero
+    grad_x f), which would otherwise be a launch (a graph node) of its own; the arithmetic is
+    sgfblo_cuda_axpby's with c = 0. out may not overlap what the rows read or write. */
+typedef struct {
+  int64_t n;
+  double a;
+  const sgfblo_real *v;
+  sgfblo_real *out;
+} sgfblo_cuda_side;
+#define SGFBLO_CUDA_NO_SIDE ((sgfblo_cuda_side){0, 0.0, NULL, NULL})
+
 /** Rows of Z become softmax(z_i); with ce (labels then required):
     ce[i] = CE_i = logsumexp(z_i) - z_{i,b_i}. */
 int sgfblo_cuda_hc_softmax_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
                                 const int32_t *labels, sgfblo_real *ce, void *stream);
 /** Rows become p_i - e_{b_i}; with gx: gx[i] = invN sigma'(x_i) CE_i; with scale_sig: rows are
-    then multiplied by sigma(x_i). (grad_f: x = gx = NULL, scale_sig = 0.) */
+    then multiplied by sigma(x_i). (grad_f: x = gx = NULL, scale_sig = 0.) Plus side. */
 int sgfblo_cuda_hc_grad_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
                              const int32_t *labels, const sgfblo_real *x, sgfblo_real *gx,
-                             double invN, int scale_sig, void *stream);
+                             double invN, int scale_sig, sgfblo_cuda_side side, void *stream);
 /** Hyy rows: with P = softmax(Z[:, 0:C)), U = Z[:, C:2C): row i of Z[:, 0:C) becomes
-    sigma(x_i) (p_i .* (u_i - u_t) - p_i p_i'(u_i - u_t)), t = argmax p_i. */
+    sigma(x_i) (p_i .* (u_i - u_t) - p_i p_i'(u_i - u_t)), t = argmax p_i. Plus side. */
 int sgfblo_cuda_hc_hyy_rows(int64_t rows, int64_t C, const sgfblo_real *x, sgfblo_real *Z,
-                            int64_t ld, void *stream);
+                            int64_t ld, sgfblo_cuda_side side, void *stream);
 /** Jyx rows: row i becomes sigma'(x_i) u_i (p_i - e_{b_i}). */
 int sgfblo_cuda_hc_jyx_rows(int64_t rows, int64_t C, const sgfblo_real *x, const sgfblo_real *u,
                             sgfblo_real *Z, int64_t ld, const int32_t *labels, void *stream);
@@ -120,15 +133,16 @@ int sgfblo_cuda_hc_jyxT_rows(int64_t rows, int64_t C, const sgfblo_real *x, sgfb
                              int64_t ld, const int32_t *labels, double invN, sgfblo_real *out,
                              void *stream);
 /** Fused grad_g_curv, first rows: Z[:, 0:C) becomes P = softmax, Z[:, C:2C) becomes
-    sigma(x_i) (p_i - e_{b_i}) (label entry minus the other probabilities). */
+    sigma(x_i) (p_i - e_{b_i}) (label entry minus the other probabilities). Plus side. */
 int sgfblo_cuda_hc_prob_resid_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
-                                   const int32_t *labels, const sgfblo_real *x, void *stream);
+                                   const int32_t *labels, const sgfblo_real *x,
+                                   sgfblo_cuda_side side, void *stream);
 /** Fused grad_g_curv, second rows: with P = Z[:, 0:C) and U = Z[:, C:2C),
     qx[i] = invN sigma'(x_i) sum_k p_ik (U_ik - U_ib), and Z[:, 0:C) becomes the Hyy rows of
-    sgfblo_cuda_hc_hyy_rows. */
+    sgfblo_cuda_hc_hyy_rows. Plus side. */
 int sgfblo_cuda_hc_curv_rows(int64_t rows, int64_t C, const sgfblo_real *x, sgfblo_real *Z,
                              int64_t ld, const int32_t *labels, double invN, sgfblo_real *qx,
-                             void *stream);
+                             sgfblo_cuda_side side, void *stream);
 /** sig[i] = sigma(x_i). */
 int sgfblo_cuda_hc_sigmoid(int64_t n, const sgfblo_real *x, sgfblo_real *sig, void *stream);
 /** Dense Jyx (m x N column-major, m = d C): entry (j C + k, i) = invN sigma'(x_i) A[i, j]

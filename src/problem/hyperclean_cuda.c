@@ -244,16 +244,24 @@ int sgfblo_hc_dev_g_val(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_rea
   return 0;
 }
 
-/* grad_x f = 0;  grad_y f = (1/Nv) Av^T (P_v - B_v). */
+/* 2 lambda v into out, written on the side of the row kernel before the GEMM that adds
+   (1/N) A^T R to it. */
+static sgfblo_cuda_side two_lambda_times(const sgfblo_hc_dev *D, const sgfblo_real *v,
+                                         sgfblo_real *out) {
+  return (sgfblo_cuda_side){D->d * D->C, (double)(sgfblo_real)(2 * D->lambda), v, out};
+}
+
+/* grad_x f = 0 (zeroed by the row kernel's side write);  grad_y f = (1/Nv) Av^T (P_v - B_v). */
 int sgfblo_hc_dev_grad_f(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
                          sgfblo_real *gx, sgfblo_real *gy, void *stream) {
   (void)x;
   const int64_t C = D->C;
-  if (gx) SGFBLO_CB_TRY(sgfblo_cuda_zero_async(gx, sizeof *gx * (size_t)D->N, stream));
-  if (!gy) return 0;
+  if (!gy) return gx ? SGFBLO_CB(sgfblo_cuda_zero_async(gx, sizeof *gx * (size_t)D->N, stream)) : 0;
+  const sgfblo_cuda_side zero_gx = {gx ? D->N : 0, 0.0, NULL, gx};
   SGFBLO_CB_TRY(sgfblo_cuda_gemm_on(D->blas, stream, 0, 0, C, D->Nv, D->d, 1, y, C, D->Av, D->d, 0,
                                     D->Zv, C));
-  SGFBLO_CB_TRY(sgfblo_cuda_hc_grad_rows(D->Nv, C, D->Zv, C, D->bv, NULL, NULL, 0.0, 0, stream));
+  SGFBLO_CB_TRY(
+      sgfblo_cuda_hc_grad_rows(D->Nv, C, D->Zv, C, D->bv, NULL, NULL, 0.0, 0, zero_gx, stream));
   return SGFBLO_CB(sgfblo_cuda_gemm_on(D->blas, stream, 0, 1, C, D->d, D->Nv, inv(D->Nv), D->Zv, C,
                                        D->Av, D->d, 0, gy, C));
 }
@@ -264,11 +272,10 @@ int sgfblo_hc_dev_grad_g(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_re
   const int64_t N = D->N, C = D->C;
   if (!gx && !gy) return 0;
   SGFBLO_CB_TRY(logits(D, y, stream));
-  SGFBLO_CB_TRY(
-      sgfblo_cuda_hc_grad_rows(N, C, D->Z2, 2 * C, D->b, x, gx, inv(N), gy != NULL, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_hc_grad_rows(N, C, D->Z2, 2 * C, D->b, x, gx, inv(N), gy != NULL,
+                                         gy ? two_lambda_times(D, y, gy) : SGFBLO_CUDA_NO_SIDE,
+                                         stream));
   if (!gy) return 0;
-  SGFBLO_CB_TRY(
-      sgfblo_cuda_axpby(D->d * C, (double)(sgfblo_real)(2 * D->lambda), y, 0.0, gy, stream));
   return SGFBLO_CB(at_r(D, inv(N), 1, gy, stream));
 }
 
@@ -277,9 +284,8 @@ int sgfblo_hc_dev_hyy(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real 
                       const sgfblo_real *v, sgfblo_real *out, void *stream) {
   const int64_t N = D->N, C = D->C;
   SGFBLO_CB_TRY(logits_and_av(D, y, v, stream));
-  SGFBLO_CB_TRY(sgfblo_cuda_hc_hyy_rows(N, C, x, D->Z2, 2 * C, stream));
   SGFBLO_CB_TRY(
-      sgfblo_cuda_axpby(D->d * C, (double)(sgfblo_real)(2 * D->lambda), v, 0.0, out, stream));
+      sgfblo_cuda_hc_hyy_rows(N, C, x, D->Z2, 2 * C, two_lambda_times(D, v, out), stream));
   return SGFBLO_CB(at_r(D, inv(N), 1, out, stream));
 }
 
@@ -307,28 +313,27 @@ int sgfblo_hc_dev_curv(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real
   const int64_t N = D->N, C = D->C, ld = 2 * C;
   SGFBLO_CB_TRY(logits_and_av(D, y, v, stream));
   SGFBLO_CB_TRY(sgfblo_cuda_hc_softmax_rows(N, C, D->Z2, ld, NULL, NULL, stream));
-  SGFBLO_CB_TRY(sgfblo_cuda_hc_curv_rows(N, C, x, D->Z2, ld, D->b, inv(N), qx, stream));
-  SGFBLO_CB_TRY(
-      sgfblo_cuda_axpby(D->d * C, (double)(sgfblo_real)(2 * D->lambda), v, 0.0, qy, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_hc_curv_rows(N, C, x, D->Z2, ld, D->b, inv(N), qx,
+                                         two_lambda_times(D, v, qy), stream));
   return SGFBLO_CB(at_r(D, inv(N), 1, qy, stream));
 }
 
 /* Fused grad_y g, Jyx^T grad_y g, Hyy grad_y g in 4 passes over A (hc_grad_g_curv on the
    host): A y -> P, R; gy = (1/N) A^T R + 2 lambda y; U = A gy; the Jyx^T and Hyy rows;
-   Hyy gy = (1/N) A^T R' + 2 lambda gy. R and then U live in Z2[:, C:2C), P in Z2[:, 0:C). */
+   Hyy gy = (1/N) A^T R' + 2 lambda gy. R and then U live in Z2[:, C:2C), P in Z2[:, 0:C).
+   The two 2 lambda terms are the row kernels' side writes: 6 launches. */
 int sgfblo_hc_dev_grad_g_curv(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
                               sgfblo_real *gy, sgfblo_real *qx, sgfblo_real *qy, void *stream) {
-  const int64_t N = D->N, C = D->C, ld = 2 * C, m = D->d * C;
-  const double two_lambda = (double)(sgfblo_real)(2 * D->lambda);
+  const int64_t N = D->N, C = D->C, ld = 2 * C;
   SGFBLO_CB_TRY(logits(D, y, stream));
-  SGFBLO_CB_TRY(sgfblo_cuda_hc_prob_resid_rows(N, C, D->Z2, ld, D->b, x, stream));
-  SGFBLO_CB_TRY(sgfblo_cuda_axpby(m, two_lambda, y, 0.0, gy, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_hc_prob_resid_rows(N, C, D->Z2, ld, D->b, x,
+                                               two_lambda_times(D, y, gy), stream));
   SGFBLO_CB_TRY(sgfblo_cuda_gemm_on(D->blas, stream, 0, 1, C, D->d, N, inv(N), D->Z2 + C, ld, D->A,
                                     D->d, 1, gy, C));
   SGFBLO_CB_TRY(sgfblo_cuda_gemm_on(D->blas, stream, 0, 0, C, N, D->d, 1, gy, C, D->A, D->d, 0,
                                     D->Z2 + C, ld));
-  SGFBLO_CB_TRY(sgfblo_cuda_hc_curv_rows(N, C, x, D->Z2, ld, D->b, inv(N), qx, stream));
-  SGFBLO_CB_TRY(sgfblo_cuda_axpby(m, two_lambda, gy, 0.0, qy, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_hc_curv_rows(N, C, x, D->Z2, ld, D->b, inv(N), qx,
+                                         two_lambda_times(D, gy, qy), stream));
   return SGFBLO_CB(at_r(D, inv(N), 1, qy, stream));
 }
 
@@ -337,7 +342,8 @@ int sgfblo_hc_dev_jyx_dense(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo
                             sgfblo_real *out, void *stream) {
   const int64_t N = D->N, C = D->C;
   SGFBLO_CB_TRY(logits(D, y, stream));
-  SGFBLO_CB_TRY(sgfblo_cuda_hc_grad_rows(N, C, D->Z2, 2 * C, D->b, NULL, NULL, 0.0, 0, stream));
+  SGFBLO_CB_TRY(sgfblo_cuda_hc_grad_rows(N, C, D->Z2, 2 * C, D->b, NULL, NULL, 0.0, 0,
+                                         SGFBLO_CUDA_NO_SIDE, stream));
   return SGFBLO_CB(
       sgfblo_cuda_hc_jyx_dense(N, D->d, C, x, D->A, D->Z2, 2 * C, inv(N), out, stream));
 }
