@@ -739,14 +739,28 @@ static void check_device_oracles(const char *name, const sgfblo_problem *p, uint
     snprintf(what, sizeof what, "%s g_val", name);
     expect_close_scalar(what, (double)fd, (double)fh, PARITY_TOL);
   }
+  /* The outputs hold garbage first: every entry must be written (a zero grad_x f too). */
+  GPU_OK(P.gpu->fill(&P.bg, mx * mx, 7.0, da));
+  GPU_OK(P.gpu->fill(&P.bg, mx, 7.0, db));
   cr_assert_eq(p->grad_f(x, y, ha, hb, &hctx), 0);
   cr_assert_eq(p->grad_f(dx, dy, da, db, &dctx), 0);
   CMP("grad_x f", n, ha, da);
   CMP("grad_y f", m, hb, db);
+  GPU_OK(P.gpu->fill(&P.bg, mx, 7.0, db));
+  cr_assert_eq(p->grad_f(x, y, NULL, hb, &hctx), 0); /* one block only, each way */
+  cr_assert_eq(p->grad_f(dx, dy, NULL, db, &dctx), 0);
+  CMP("grad_y f alone", m, hb, db);
+  GPU_OK(P.gpu->fill(&P.bg, mx * mx, 7.0, da));
+  cr_assert_eq(p->grad_f(x, y, ha, NULL, &hctx), 0);
+  cr_assert_eq(p->grad_f(dx, dy, da, NULL, &dctx), 0);
+  CMP("grad_x f alone", n, ha, da);
+  GPU_OK(P.gpu->fill(&P.bg, mx * mx, 7.0, da));
+  GPU_OK(P.gpu->fill(&P.bg, mx, 7.0, db));
   cr_assert_eq(p->grad_g(x, y, ha, hb, &hctx), 0);
   cr_assert_eq(p->grad_g(dx, dy, da, db, &dctx), 0);
   CMP("grad_x g", n, ha, da);
   CMP("grad_y g", m, hb, db);
+  GPU_OK(P.gpu->fill(&P.bg, mx, 7.0, db));
   cr_assert_eq(p->grad_g(x, y, NULL, hb, &hctx), 0); /* one block only */
   cr_assert_eq(p->grad_g(dx, dy, NULL, db, &dctx), 0);
   CMP("grad_y g alone", m, hb, db);
