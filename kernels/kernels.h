@@ -26,8 +26,9 @@ extern "C" {
 
 /** Most inputs one sgfblo_cuda_lincomb launch combines (the caller chains longer sums). */
 #define SGFBLO_CUDA_LINCOMB_MAX 16
-/** Doubles of partial-sum scratch every two-pass reduction below needs (d_part). */
-#define SGFBLO_CUDA_RED_PARTS 512
+/** Doubles of partial-sum scratch every two-pass reduction below needs (d_part): up to
+    three sums (the safety filter's) of up to 256 blocks each. */
+#define SGFBLO_CUDA_RED_PARTS 768
 
 /** x = a */
 int sgfblo_cuda_fill(int64_t n, double a, sgfblo_real *x, void *stream);
@@ -54,13 +55,15 @@ int sgfblo_cuda_err_norm(int64_t n, const sgfblo_real *e, const sgfblo_real *z0,
                          const sgfblo_real *z1, double atol, double rtol, double *d_part,
                          double *d_out, void *stream);
 /** The scalar-constraint safety filter (eq. 8, RXGF), all on the device:
-      lambda = num / ||gh||^2 (0 where ||gh|| = 0), num = -gh'gf + alpha (d_h[0] - eps2),
+      lambda = num / ||gh||^2 (0 where ||gh|| = 0), num = -gh'gf + alpha (h - eps2),
       clamped at 0 when relaxed;  then zdot = -gf - lambda gh; d_lambda[0] = lambda unless
-    d_lambda is NULL. (One two-value reduction and one combination kernel that also forms
+    d_lambda is NULL. h = ||gy||^2 over the m <= n entries of gy, written to d_h[0]; with gy
+    NULL, h = d_h[0]. (One three-value reduction and one combination kernel that also forms
     lambda: h and lambda never leave the device.) */
 int sgfblo_cuda_safety_filter(int64_t n, const sgfblo_real *gf, const sgfblo_real *gh,
-                              const double *d_h, double alpha, double eps2, int relaxed,
-                              sgfblo_real *zdot, double *d_part, double *d_lambda, void *stream);
+                              const sgfblo_real *gy, int64_t m, double *d_h, double alpha,
+                              double eps2, int relaxed, sgfblo_real *zdot, double *d_part,
+                              double *d_lambda, void *stream);
 /** d_max[0] = max(d_max[0], d_val[0] - offset); one thread (a running maximum kept on the
     device, e.g. of ||grad_y g||^2 - eps^2 over the steps). */
 int sgfblo_cuda_track_max(const double *d_val, double offset, double *d_max, void *stream);

@@ -10,8 +10,8 @@
 static constexpr int kThreads = 256;     // threads per block, every kernel here
 static constexpr int kMaxBlocks = 4096;  // grid cap of the element-wise kernels (grid-stride loops)
 // Partial-sum blocks of a reduction: two sums per block at most fit the scratch.
-static constexpr int kRedBlocks = SGFBLO_CUDA_RED_PARTS / 2;
-static_assert(2 * kRedBlocks <= SGFBLO_CUDA_RED_PARTS, "partials of two sums must fit d_part");
+static constexpr int kRedBlocks = SGFBLO_CUDA_RED_PARTS / 3;
+static_assert(3 * kRedBlocks <= SGFBLO_CUDA_RED_PARTS, "partials of three sums must fit d_part");
 
 static inline int grid_for(int64_t n) {
   const int64_t b = (n + kThreads - 1) / kThreads;
@@ -103,11 +103,14 @@ struct ErrTerm {
 };
 
 struct FilterTerms {
-  const sgfblo_real *gf, *gh;
-  __device__ void operator()(int64_t i, double (&v)[2]) const {
+  const sgfblo_real *gf, *gh, *gy;  // gy: NULL, or m <= n entries (h = ||gy||^2)
+  int64_t m;
+  __device__ void operator()(int64_t i, double (&v)[3]) const {
     const double a = (double)gh[i];
     v[0] = a * (double)gf[i];
     v[1] = a * a;
+    const double g = gy && i < m ? (double)gy[i] : 0.0;
+    v[2] = g * g;
   }
 };
 }  // namespace
@@ -148,17 +151,20 @@ static __global__ void k_reduce_final(int nparts, const double *part, int rms, i
   if (threadIdx.x == 0) out[0] = rms ? sqrt(tot[0] / (double)(n > 0 ? n : 1)) : tot[0];
 }
 
-// Filter pass 2: every block forms lambda from the partials (same order, same value), block 0
-// stores it, and all combine zdot = -gf - lambda gh.
-static __global__ void k_filter_apply(int64_t n, int nparts, const double *part, const double *d_h,
-                                      double alpha, double eps2, int relaxed, const sgfblo_real *gf,
-                                      const sgfblo_real *gh, sgfblo_real *zdot,
-                                      double *lambda_out) {
-  double tot[2];
-  combine_parts<2, false>(nparts, part, tot);
+// Filter pass 2: every block forms h (with_h) and lambda from the partials (same order, same
+// value), block 0 stores them, and all combine zdot = -gf - lambda gh. Without with_h every
+// block reads h from d_h, which then no block writes.
+static __global__ void k_filter_apply(int64_t n, int nparts, const double *part, int with_h,
+                                      double *d_h, double alpha, double eps2, int relaxed,
+                                      const sgfblo_real *gf, const sgfblo_real *gh,
+                                      sgfblo_real *zdot, double *lambda_out) {
+  double tot[3];
+  combine_parts<3, false>(nparts, part, tot);
   __shared__ double lam;
   if (threadIdx.x == 0) {
-    double num = -tot[0] + alpha * (d_h[0] - eps2);
+    const double h = with_h ? tot[2] : d_h[0];
+    if (blockIdx.x == 0 && with_h) d_h[0] = h;
+    double num = -tot[0] + alpha * (h - eps2);
     if (relaxed && num < 0.0) num = 0.0;
     // ||gh|| = 0 only where grad_y g = 0 (g strongly convex): the filter is then inactive.
     lam = tot[1] > 0.0 ? num / tot[1] : 0.0;
@@ -297,16 +303,16 @@ extern "C" int sgfblo_cuda_err_norm(int64_t n, const sgfblo_real *e, const sgfbl
 }
 
 extern "C" int sgfblo_cuda_safety_filter(int64_t n, const sgfblo_real *gf, const sgfblo_real *gh,
-                                         const double *d_h, double alpha, double eps2, int relaxed,
-                                         sgfblo_real *zdot, double *d_part, double *d_lambda,
-                                         void *stream) {
+                                         const sgfblo_real *gy, int64_t m, double *d_h,
+                                         double alpha, double eps2, int relaxed, sgfblo_real *zdot,
+                                         double *d_part, double *d_lambda, void *stream) {
   cudaStream_t st = as_stream(stream);
   const int g = red_grid_for(n);
-  k_reduce_partial<2, false><<<g, kThreads, 0, st>>>(n, FilterTerms{gf, gh}, d_part);
+  k_reduce_partial<3, false><<<g, kThreads, 0, st>>>(n, FilterTerms{gf, gh, gy, m}, d_part);
   cudaError_t e = cudaGetLastError();
   if (e != cudaSuccess) return (int)e;
-  k_filter_apply<<<grid_for(n), kThreads, 0, st>>>(n, g, d_part, d_h, alpha, eps2, relaxed, gf, gh,
-                                                   zdot, d_lambda);
+  k_filter_apply<<<grid_for(n), kThreads, 0, st>>>(n, g, d_part, gy != nullptr, d_h, alpha, eps2,
+                                                   relaxed, gf, gh, zdot, d_lambda);
   return (int)cudaGetLastError();
 }
 

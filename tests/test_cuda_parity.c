@@ -454,8 +454,10 @@ Test(cuda_parity, safety_filter) {
         GPU_OK(P.gpu->dot_dev(&P.bg, 1, droot, droot, dsc));
         csc[0] = (double)root * (double)root;
         double lg;
-        CPU_OK(P.cpu->safety_filter(&P.bc, n, gf, gh, csc, 0.35, eps2, relaxed, z, csc + 1));
-        GPU_OK(P.gpu->safety_filter(&P.bg, n, dgf, dgh, dsc, 0.35, eps2, relaxed, dz, dsc + 1));
+        CPU_OK(P.cpu->safety_filter(&P.bc, n, gf, gh, NULL, 0, csc, 0.35, eps2, relaxed, z,
+                                    csc + 1));
+        GPU_OK(P.gpu->safety_filter(&P.bg, n, dgf, dgh, NULL, 0, dsc, 0.35, eps2, relaxed, dz,
+                                    dsc + 1));
         GPU_OK(P.gpu->scalars_read(&P.bg, 1, dsc + 1, &lg));
         sgfblo_real *hz = hcopy(&P, dz, n);
         char what[64];
@@ -475,17 +477,39 @@ Test(cuda_parity, safety_filter) {
           expect_close_scaled("safety_filter lambda", lg, csc[1], lscale, 1e-13);
         free(hz);
         /* Without a lambda output the result is the same. */
-        GPU_OK(P.gpu->safety_filter(&P.bg, n, dgf, dgh, dsc, 0.35, eps2, relaxed, dz, NULL));
+        GPU_OK(P.gpu->safety_filter(&P.bg, n, dgf, dgh, NULL, 0, dsc, 0.35, eps2, relaxed, dz,
+                                    NULL));
         hz = hcopy(&P, dz, n);
         expect_close("safety_filter (no lambda out)", hz, z, n, PARITY_TOL);
         free(hz);
         P.gpu->release(&P.bg, droot);
       }
+    /* h formed by the filter itself from gy (m <= n entries, as RXGF calls it): written to
+       d_h as dot_dev would form it, and used for lambda. */
+    {
+      const int64_t m = n > 1 ? n / 2 : 1;
+      sgfblo_real *gy = hrand(m, seed + 2, 0.3), *dgy = dcopy(&P, gy, m);
+      double ch[2] = {0, 0}, gg[2] = {0, 0}, hs = 0;
+      for (int64_t i = 0; i < m; ++i) hs += (double)gy[i] * (double)gy[i];
+      for (int relaxed = 0; relaxed < 2; ++relaxed) {
+        CPU_OK(P.cpu->safety_filter(&P.bc, n, gf, gh, gy, m, ch, 0.35, 0.01, relaxed, z, ch + 1));
+        GPU_OK(P.gpu->safety_filter(&P.bg, n, dgf, dgh, dgy, m, dsc, 0.35, 0.01, relaxed, dz,
+                                    dsc + 1));
+        GPU_OK(P.gpu->scalars_read(&P.bg, 2, dsc, gg));
+        cr_expect_eq(ch[0], hs, "CPU: h = ||gy||^2 (%.17g vs %.17g)", ch[0], hs);
+        expect_close_scaled("safety_filter h from gy", gg[0], ch[0], hs, 1e-13);
+        sgfblo_real *hz = hcopy(&P, dz, n);
+        expect_close("safety_filter (h from gy)", hz, z, n, PARITY_TOL);
+        free(hz);
+      }
+      free(gy);
+      P.gpu->release(&P.bg, dgy);
+    }
     /* gh = 0: lambda = 0, zdot = -gf, never NaN. */
     GPU_OK(P.gpu->fill(&P.bg, n, 0.0, dgh));
     GPU_OK(P.gpu->dot_dev(&P.bg, n, dgh, dgh, dsc)); /* h = 0 */
     double lg = -1;
-    GPU_OK(P.gpu->safety_filter(&P.bg, n, dgf, dgh, dsc, 0.35, 0.0, 0, dz, dsc + 1));
+    GPU_OK(P.gpu->safety_filter(&P.bg, n, dgf, dgh, NULL, 0, dsc, 0.35, 0.0, 0, dz, dsc + 1));
     GPU_OK(P.gpu->scalars_read(&P.bg, 1, dsc + 1, &lg));
     cr_expect_eq(lg, 0.0);
     sgfblo_real *hz = hcopy(&P, dz, n);

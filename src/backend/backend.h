@@ -60,12 +60,15 @@ typedef struct sgfblo_ops {
    *   lambda = num / ||gh||^2, num = -gh'gf + alpha (h - eps2), clamped at 0 when relaxed,
    *   lambda = 0 where ||gh||^2 = 0 (then grad_y g = 0 and the filter is inactive);
    *   zdot = -gf - lambda gh.  gf = (grad_x f, grad_y f), gh = (grad_x h, grad_y h), length n.
-   * h is read from the backend scalar d_h, so the filter needs no host round-trip; lambda is
-   * written to the backend scalar d_lambda when that is not NULL (tests read it back).
+   * h = ||gy||^2 (gy = grad_y g, length m <= n, accumulated in double as dot_dev does) is
+   * formed in the same reduction as the two sums and written to the backend scalar d_h; with
+   * gy NULL it is read from d_h instead. Either way the filter needs no host round-trip;
+   * lambda is written to the backend scalar d_lambda when that is not NULL (tests read it).
    */
   sgfblo_status (*safety_filter)(sgfblo_bctx *b, int64_t n, const sgfblo_real *gf,
-                                 const sgfblo_real *gh, const double *d_h, double alpha,
-                                 double eps2, int relaxed, sgfblo_real *zdot, double *d_lambda);
+                                 const sgfblo_real *gh, const sgfblo_real *gy, int64_t m,
+                                 double *d_h, double alpha, double eps2, int relaxed,
+                                 sgfblo_real *zdot, double *d_lambda);
   /* Backend scalars: doubles in backend memory (device memory on CUDA) that reductions write
      and fused kernels read, so that a step of the fast path never waits for the host. The host
      sees them only through scalars_read, at monitoring and check points. */

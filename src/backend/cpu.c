@@ -129,10 +129,10 @@ static sgfblo_status cpu_potrs(sgfblo_bctx *b, int64_t m, const sgfblo_real *L, 
 }
 
 static sgfblo_status cpu_safety_filter(sgfblo_bctx *b, int64_t n, const sgfblo_real *gf,
-                                       const sgfblo_real *gh, const double *d_h, double alpha,
-                                       double eps2, int relaxed, sgfblo_real *zdot,
-                                       double *d_lambda) {
-  (void)b;
+                                       const sgfblo_real *gh, const sgfblo_real *gy, int64_t m,
+                                       double *d_h, double alpha, double eps2, int relaxed,
+                                       sgfblo_real *zdot, double *d_lambda) {
+  if (gy) (void)cpu_dot(b, m, gy, gy, d_h); /* h as dot_dev forms it (cannot fail) */
   double ghgf = 0.0, ghgh = 0.0;
   for (int64_t i = 0; i < n; ++i) {
     ghgf += (double)gh[i] * (double)gf[i];

@@ -368,14 +368,17 @@ cleanup:
 }
 
 static sgfblo_status cuda_safety_filter(sgfblo_bctx *b, int64_t n, const sgfblo_real *gf,
-                                        const sgfblo_real *gh, const double *d_h, double alpha,
-                                        double eps2, int relaxed, sgfblo_real *zdot,
-                                        double *d_lambda) {
+                                        const sgfblo_real *gh, const sgfblo_real *gy, int64_t m,
+                                        double *d_h, double alpha, double eps2, int relaxed,
+                                        sgfblo_real *zdot, double *d_lambda) {
   sgfblo_status st = SGFBLO_OK;
   sgfblo_errmsg *err = b->err;
   cuda_impl *I = IMPL(b);
-  SGFBLO_CUDA_TRY(sgfblo_cuda_safety_filter(n, gf, gh, d_h, alpha, eps2, relaxed, zdot, I->d_part,
-                                            d_lambda, I->stream));
+  if (gy && m > n)
+    SGFBLO_FAIL(err, SGFBLO_ERR_INVALID_ARG, "safety_filter: gy has %lld entries, more than n = %lld",
+                (long long)m, (long long)n);
+  SGFBLO_CUDA_TRY(sgfblo_cuda_safety_filter(n, gf, gh, gy, m, d_h, alpha, eps2, relaxed, zdot,
+                                            I->d_part, d_lambda, I->stream));
 cleanup:
   return st;
 }

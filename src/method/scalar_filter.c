@@ -44,12 +44,12 @@ static sgfblo_status scalar_rhs(sgfblo_solver *s, scalar_ws *ws, const sgfblo_re
   const sgfblo_real *x = z, *y = z + n;
   SGFBLO_TRY(sgfblo_oracle_grad_f(&s->orc, x, y, ws->gf, ws->gf + n));
   SGFBLO_TRY(sgfblo_oracle_grad_g_curv(&s->orc, x, y, ws->gy, ws->q, ws->q + n));
-  SGFBLO_TRY(s->ops->dot_dev(&s->bctx, m, ws->gy, ws->gy, d_h));
   /* grad h = 2 q. The filter with q and alpha/2 gives the same velocity:
-     [(-2 q'gf + alpha (h - eps^2)) / ||2q||^2] 2q = [(-q'gf + alpha/2 (h - eps^2)) / ||q||^2] q. */
+     [(-2 q'gf + alpha (h - eps^2)) / ||2q||^2] 2q = [(-q'gf + alpha/2 (h - eps^2)) / ||q||^2] q.
+     It forms h = ||grad_y g||^2 into d_h in its own reduction (no separate dot). */
   const double eps2 = relaxed ? s->set.epsilon * s->set.epsilon : 0.0;
-  SGFBLO_TRY(s->ops->safety_filter(&s->bctx, s->nz, ws->gf, ws->q, d_h, 0.5 * s->set.alpha, eps2,
-                                   relaxed, zdot, NULL));
+  SGFBLO_TRY(s->ops->safety_filter(&s->bctx, s->nz, ws->gf, ws->q, ws->gy, m, d_h,
+                                   0.5 * s->set.alpha, eps2, relaxed, zdot, NULL));
 cleanup:
   return st;
 }
