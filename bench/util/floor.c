@@ -151,7 +151,7 @@ void bench_memory_estimate(bench_method m, const bench_size *z, size_t real_size
   /* Data (features and labels) and the instance's workspaces (sgfblo_hyperclean_create).
      The dense-Hyy workspace (nb (m + d) + d^2 C reals, 3.8 GB in float64 at d = 2048,
      C = 100) is written only by SGF-Cholesky: on the host its pages are never touched by the
-     other methods and take no memory; on the device cudaMalloc commits it for all. */
+     other methods and take no memory; on the device it is allocated by the first dense Hyy. */
   const double data = (N + Nv) * (d * s + 4.0);
   const double ws = (2 * d * C + 2 * N * C + Nv * C + 2 * N + fmax(N, Nv)) * s;
   const double dense_ws = (nb * (mm + d) + d * d * C) * s;
@@ -165,15 +165,15 @@ void bench_memory_estimate(bench_method m, const bench_size *z, size_t real_size
     case BENCH_AIDBIO: solver = (5 * N + 10 * mm) * s; break;
     default: solver += (2 * N + 8 * mm) * s; break;
   }
-  const double k = (double)copies, host_dense = m == BENCH_SGF_CHOL ? dense_ws : 0;
+  const double k = (double)copies, dense = m == BENCH_SGF_CHOL ? dense_ws : 0;
   if (cuda) {
     /* Two cuBLAS handles per copy, 32 MiB of workspace each: the solver's backend and the
        instance's own (src/backend/cuda.c). The CUDA context itself is not counted. */
     const double blas_ws = 2.0 * 32.0 * 1024 * 1024;
-    *device = k * (data + ws + dense_ws + solver + blas_ws);
-    *host = k * (data + ws + host_dense + nz * s) + data;
+    *device = k * (data + ws + dense + solver + blas_ws);
+    *host = k * (data + ws + nz * s) + data;
   } else {
     *device = 0;
-    *host = k * (data + ws + host_dense + solver) + data;
+    *host = k * (data + ws + dense + solver) + data;
   }
 }

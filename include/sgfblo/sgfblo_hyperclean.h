@@ -75,8 +75,8 @@ typedef struct sgfblo_hyperclean sgfblo_hyperclean;
  * instance's own device copy, the one sgfblo_hyperclean_to_device would make. The instance is
  * device-only: it holds NO host copy of the data and no host workspace. Device memory: the
  * copies (N + Nv) x d reals and N + Nv labels; workspaces (2N + Nv) x C + 2dC + N +
- * max(N, Nv) reals plus the dense-Hyy blocks above, two doubles, and a cuBLAS handle with a
- * 32 MiB workspace. Host memory: the object only. Its callbacks serve device memory on
+ * max(N, Nv) reals, two doubles, and a cuBLAS handle with a 32 MiB workspace; the dense-Hyy
+ * blocks above are allocated by the first dense Hyy (SGF-Cholesky, Hyy solves by Cholesky). Host memory: the object only. Its callbacks serve device memory on
  * device_id only (setup on the CUDA backend with settings.device_id = data->device_id);
  * called with host memory they refuse (return nonzero, outputs untouched), so a solver set up
  * on the CPU backend fails at setup with SGFBLO_ERR_CALLBACK. Host-side functions that read

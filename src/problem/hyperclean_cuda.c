@@ -25,7 +25,8 @@ struct sgfblo_hc_dev {
   sgfblo_real *Zv;        /* Nv x C */
   sgfblo_real *ce;        /* max(N, Nv) */
   sgfblo_real *sig;       /* N */
-  sgfblo_real *K, *S, *D; /* dense-Hyy workspaces, as on the host */
+  sgfblo_real *K, *S, *D; /* dense-Hyy workspaces, as on the host; NULL until the first
+                             hyy_dense (dense_workspaces) */
   double *val;            /* two scalars for the value callbacks */
   sgfblo_errmsg detail;   /* which device call of the last failing callback failed, and why */
 };
@@ -77,9 +78,6 @@ sgfblo_status sgfblo_hc_dev_create(const struct sgfblo_hyperclean *hc,
   SGFBLO_TRY(sgfblo_cuda_malloc((void **)&D->Zv, rs * (size_t)(Nv * C), err));
   SGFBLO_TRY(sgfblo_cuda_malloc((void **)&D->ce, rs * (size_t)(N > Nv ? N : Nv), err));
   SGFBLO_TRY(sgfblo_cuda_malloc((void **)&D->sig, rs * (size_t)N, err));
-  SGFBLO_TRY(sgfblo_cuda_malloc((void **)&D->K, rs * (size_t)(D->nb * d * C), err));
-  SGFBLO_TRY(sgfblo_cuda_malloc((void **)&D->S, rs * (size_t)(D->nb * d), err));
-  SGFBLO_TRY(sgfblo_cuda_malloc((void **)&D->D, rs * (size_t)(d * C * d), err));
   SGFBLO_TRY(sgfblo_cuda_malloc((void **)&D->val, 2 * sizeof(double), err));
   SGFBLO_TRY(copy_in(D->A, src->A, rs * (size_t)(N * d), src->mem, err));
   SGFBLO_TRY(copy_in(D->Av, src->Av, rs * (size_t)(Nv * d), src->mem, err));
@@ -348,12 +346,33 @@ int sgfblo_hc_dev_jyx_dense(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo
       sgfblo_cuda_hc_jyx_dense(N, D->d, C, x, D->A, D->Z2, 2 * C, inv(N), out, stream));
 }
 
+/* The dense-Hyy workspaces, C d^2 + nb (m + d) reals (1.9 GB in float32 at d = 2048,
+   C = 100), allocated by the first hyy_dense: only SGF-Cholesky and Hyy solves by Cholesky
+   call it, so the other methods never hold them (cudaMalloc commits what it allocates). No
+   recorded step graph calls hyy_dense, so the allocation is never captured (were it, the
+   capture would fail and the step run from the host). All three or none. */
+static int dense_workspaces(sgfblo_hc_dev *D) {
+  if (D->D) return 0;
+  const size_t rs = sizeof(sgfblo_real);
+  const int64_t d = D->d, C = D->C;
+  if (sgfblo_cuda_malloc((void **)&D->K, rs * (size_t)(D->nb * d * C), &D->detail) == SGFBLO_OK &&
+      sgfblo_cuda_malloc((void **)&D->S, rs * (size_t)(D->nb * d), &D->detail) == SGFBLO_OK &&
+      sgfblo_cuda_malloc((void **)&D->D, rs * (size_t)(d * C * d), &D->detail) == SGFBLO_OK)
+    return 0;
+  sgfblo_cuda_free(D->K);
+  sgfblo_cuda_free(D->S);
+  D->K = D->S = D->D = NULL;
+  return SGFBLO_PROBLEM_CB_CUDA; /* D->detail says which allocation failed */
+}
+
 /* Dense Hyy in blocks of nb samples, as hc_hyy_dense on the host: -K^T K off the diagonal
    blocks, the C diagonal blocks D_k from their own SYRKs, then 2 lambda I and the mirror. */
 int sgfblo_hc_dev_hyy_dense(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
                             sgfblo_real *out, void *stream) {
   const int64_t N = D->N, d = D->d, C = D->C, m = d * C, ld = 2 * C;
   const double invN = inv(N);
+  const int ws = dense_workspaces(D);
+  if (ws) return ws;
   SGFBLO_CB_TRY(sgfblo_cuda_hc_sigmoid(N, x, D->sig, stream));
   SGFBLO_CB_TRY(logits(D, y, stream));
   SGFBLO_CB_TRY(sgfblo_cuda_hc_softmax_rows(N, C, D->Z2, ld, NULL, NULL, stream));
