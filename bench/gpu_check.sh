@@ -373,17 +373,6 @@ if want sanitizer; then
     record sanitizer skipped "compute-sanitizer not found"
   fi
 fi
-if want sanitizer-more; then
-  # What the parity tests already cover functionally: prediction-correction (CG on two
-  # systems) and the discrete SQCQP driver.
-  if [ -n "$SAN" ]; then
-    san memcheck-pc memcheck sanitizer.log "$CLI" synthetic --backend cuda --method pc \
-      --dt 0.05 --t-final 0.5
-    san memcheck-sqcqp memcheck sanitizer.log "$CLI" synthetic --backend cuda --method sqcqp --iters 20
-  else
-    record sanitizer-more skipped "compute-sanitizer not found"
-  fi
-fi
 if want san-parity && [ -n "$SAN" ]; then
   # The parity tests under memcheck (Criterion forks; the sanitizer follows the children).
   run_logged san-parity sanitizer_parity.log 300 "${RUN_ENV[@]}" "$SAN" --tool memcheck \
@@ -423,6 +412,17 @@ scale_sweeps() {
   done
 }
 want targets && scale_sweeps 1 "$SCALE_TARGETS"
+if want sanitizer-more; then
+  # What the parity tests already cover functionally: prediction-correction (CG on two
+  # systems) and the discrete SQCQP driver.
+  if [ -n "$SAN" ]; then
+    san memcheck-pc memcheck sanitizer.log "$CLI" synthetic --backend cuda --method pc \
+      --dt 0.05 --t-final 0.5
+    san memcheck-sqcqp memcheck sanitizer.log "$CLI" synthetic --backend cuda --method sqcqp --iters 20
+  else
+    record sanitizer-more skipped "compute-sanitizer not found"
+  fi
+fi
 if want scale; then
   if want targets; then scale_sweeps $((SCALE_TARGETS + 1)) 1000000
   else scale_sweeps 1 1000000; fi
