@@ -112,14 +112,12 @@ sgfblo_status sgfblo_hyy_solver_alloc(sgfblo_solver *s, sgfblo_hyy_solver *hs, i
   sgfblo_status st = SGFBLO_OK;
   const int64_t mx = s->n > s->m ? s->n : s->m;
   hs->use_chol = use_chol;
-  hs->L = hs->e = hs->host_e = NULL;
+  hs->L = hs->e = NULL;
   hs->cg = (sgfblo_cg_ws){0};
   if (use_chol) {
     SGFBLO_TRY(s->ops->alloc(&s->bctx, &hs->L, s->m * s->m));
     SGFBLO_TRY(s->ops->potrf_reserve(&s->bctx, s->m, hs->L));
     SGFBLO_TRY(s->ops->alloc(&s->bctx, &hs->e, mx));
-    hs->host_e = calloc((size_t)mx, sizeof *hs->host_e);
-    if (!hs->host_e) SGFBLO_FAIL(&s->err, SGFBLO_ERR_ALLOC, "out of host memory");
   } else {
     SGFBLO_TRY(sgfblo_cg_ws_alloc(s, &hs->cg, s->m));
   }
@@ -131,9 +129,8 @@ void sgfblo_hyy_solver_free(sgfblo_solver *s, sgfblo_hyy_solver *hs) {
   if (!hs) return;
   s->ops->release(&s->bctx, hs->L);
   s->ops->release(&s->bctx, hs->e);
-  free(hs->host_e);
   sgfblo_cg_ws_free(s, &hs->cg);
-  hs->L = hs->e = hs->host_e = NULL;
+  hs->L = hs->e = NULL;
 }
 
 typedef struct {
@@ -151,7 +148,7 @@ sgfblo_status sgfblo_hyy_solve(sgfblo_solver *s, sgfblo_hyy_solver *hs, const sg
   sgfblo_status st = SGFBLO_OK;
   if (hs->use_chol) {
     if (!same_point) {
-      SGFBLO_TRY(sgfblo_oracle_hyy_dense(&s->orc, s->ops, &s->bctx, x, y, hs->L, hs->e, hs->host_e));
+      SGFBLO_TRY(sgfblo_oracle_hyy_dense(&s->orc, s->ops, &s->bctx, x, y, hs->L, hs->e));
       SGFBLO_TRY(s->ops->potrf(&s->bctx, s->m, hs->L));
     }
     SGFBLO_TRY(s->ops->copy(&s->bctx, s->m, rhs, w));

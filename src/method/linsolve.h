@@ -40,7 +40,6 @@ typedef struct {
   int use_chol;
   sgfblo_real *L;      /* m x m factor (Cholesky) */
   sgfblo_real *e;      /* unit-vector scratch, backend, length max(n, m) */
-  sgfblo_real *host_e; /* same on the host */
   sgfblo_cg_ws cg;
 } sgfblo_hyy_solver;
 

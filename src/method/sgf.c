@@ -19,7 +19,7 @@ typedef struct {
   sgfblo_real *tm, *tn; /* scratch, m and max(n, m) */
   /* dense variant */
   sgfblo_real *Hd, *Jd, *K; /* Hyy (m x m), Jyx (m x n), J J^T then its factor (m x m) */
-  sgfblo_real *e, *host_e;  /* unit vectors when the problem has no dense callbacks */
+  sgfblo_real *e;           /* unit vectors when the problem has no dense callbacks */
   sgfblo_cg_ws cg;
   const sgfblo_real *x, *y; /* point of the current CG operator */
 } sgf_ws;
@@ -29,7 +29,6 @@ static void sgf_release(sgfblo_solver *s, void *vws) {
   if (!ws) return;
   sgfblo_real *bufs[] = {ws->gf, ws->gy, ws->rhs, ws->lambda, ws->tm, ws->tn, ws->Hd, ws->Jd, ws->K, ws->e};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; ++i) s->ops->release(&s->bctx, bufs[i]);
-  free(ws->host_e);
   sgfblo_cg_ws_free(s, &ws->cg);
   free(ws);
 }
@@ -52,8 +51,6 @@ static sgfblo_status sgf_setup_common(sgfblo_solver *s, void **out, int dense) {
     SGFBLO_TRY(s->ops->alloc(&s->bctx, &ws->K, m * m));
     SGFBLO_TRY(s->ops->potrf_reserve(&s->bctx, m, ws->K));
     SGFBLO_TRY(s->ops->alloc(&s->bctx, &ws->e, mx));
-    ws->host_e = calloc((size_t)mx, sizeof *ws->host_e);
-    if (!ws->host_e) SGFBLO_FAIL(&s->err, SGFBLO_ERR_ALLOC, "out of host memory");
   } else {
     SGFBLO_TRY(sgfblo_cg_ws_alloc(s, &ws->cg, m));
   }
@@ -93,8 +90,8 @@ static sgfblo_status sgf_rhs(sgfblo_solver *s, void *vws, const sgfblo_real *z, 
   SGFBLO_TRY(o->dot_dev(b, m, ws->gy, ws->gy, d_h));
   if (ws->dense) {
     /* Dense blocks, then K = Jd Jd^T + Hd Hd (Hd symmetric), factor in place. */
-    SGFBLO_TRY(sgfblo_oracle_hyy_dense(&s->orc, o, b, x, y, ws->Hd, ws->e, ws->host_e));
-    SGFBLO_TRY(sgfblo_oracle_jyx_dense(&s->orc, o, b, x, y, ws->Jd, ws->e, ws->host_e));
+    SGFBLO_TRY(sgfblo_oracle_hyy_dense(&s->orc, o, b, x, y, ws->Hd, ws->e));
+    SGFBLO_TRY(sgfblo_oracle_jyx_dense(&s->orc, o, b, x, y, ws->Jd, ws->e));
     /* rhs = -(Jd fx + Hd fy - alpha gy) */
     SGFBLO_TRY(o->copy(b, m, ws->gy, ws->rhs));
     SGFBLO_TRY(o->gemm(b, 0, 0, m, 1, n, -1.0, ws->Jd, m, ws->gf, n, s->set.alpha, ws->rhs, m));

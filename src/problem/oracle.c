@@ -131,19 +131,19 @@ sgfblo_status sgfblo_oracle_grad_g_curv(sgfblo_oracle *o, const sgfblo_real *x,
 typedef sgfblo_status (*prod_fn)(sgfblo_oracle *, const sgfblo_real *, const sgfblo_real *,
                                  const sgfblo_real *, sgfblo_real *);
 
-/* Column j of the dense block = product with the unit vector e_j (cols columns of m rows). */
+/* Column j of the dense block = product with the unit vector e_j (cols columns of m rows).
+   e_j is made in backend memory by one-entry fills, so that on a device the columns are
+   queued without a host round-trip each. */
 static sgfblo_status dense_by_products(sgfblo_oracle *o, const sgfblo_ops *ops, sgfblo_bctx *b,
                                        prod_fn prod, int64_t cols, const sgfblo_real *x,
-                                       const sgfblo_real *y, sgfblo_real *out, sgfblo_real *e,
-                                       sgfblo_real *host_e) {
+                                       const sgfblo_real *y, sgfblo_real *out, sgfblo_real *e) {
   sgfblo_status st = SGFBLO_OK;
   const int64_t m = o->p.m;
-  for (int64_t j = 0; j < cols; ++j) host_e[j] = 0;
+  SGFBLO_TRY(ops->fill(b, cols, 0.0, e));
   for (int64_t j = 0; j < cols; ++j) {
-    host_e[j] = 1;
-    SGFBLO_TRY(ops->from_host(b, cols, e, host_e));
-    host_e[j] = 0;
+    SGFBLO_TRY(ops->fill(b, 1, 1.0, e + j));
     SGFBLO_TRY(prod(o, x, y, e, out + j * m));
+    SGFBLO_TRY(ops->fill(b, 1, 0.0, e + j));
   }
 cleanup:
   return st;
@@ -151,20 +151,20 @@ cleanup:
 
 sgfblo_status sgfblo_oracle_hyy_dense(sgfblo_oracle *o, const sgfblo_ops *ops, sgfblo_bctx *b,
                                       const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
-                                      sgfblo_real *e, sgfblo_real *host_e) {
+                                      sgfblo_real *e) {
   if (o->p.hyy_dense) {
     o->n_prod++;
     return check(o, o->p.hyy_dense(x, y, out, &o->ctx), "hyy_dense");
   }
-  return dense_by_products(o, ops, b, sgfblo_oracle_hyy, o->p.m, x, y, out, e, host_e);
+  return dense_by_products(o, ops, b, sgfblo_oracle_hyy, o->p.m, x, y, out, e);
 }
 
 sgfblo_status sgfblo_oracle_jyx_dense(sgfblo_oracle *o, const sgfblo_ops *ops, sgfblo_bctx *b,
                                       const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
-                                      sgfblo_real *e, sgfblo_real *host_e) {
+                                      sgfblo_real *e) {
   if (o->p.jyx_dense) {
     o->n_prod++;
     return check(o, o->p.jyx_dense(x, y, out, &o->ctx), "jyx_dense");
   }
-  return dense_by_products(o, ops, b, sgfblo_oracle_jyx, o->p.n, x, y, out, e, host_e);
+  return dense_by_products(o, ops, b, sgfblo_oracle_jyx, o->p.n, x, y, out, e);
 }

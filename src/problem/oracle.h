@@ -47,15 +47,13 @@ sgfblo_status sgfblo_oracle_grad_g_curv(sgfblo_oracle *o, const sgfblo_real *x,
                                         const sgfblo_real *y, sgfblo_real *gy, sgfblo_real *qx,
                                         sgfblo_real *qy);
 /** Dense Hyy (m x m) / Jyx (m x n), column-major, in backend memory: the problem's dense
-    callback when it has one, else one product per column against unit vectors (e: scratch of
-    max(n, m) reals, host_e: same on the host). */
+    callback when it has one, else one product per column against unit vectors (e: backend
+    scratch of max(n, m) reals). */
 sgfblo_status sgfblo_oracle_hyy_dense(sgfblo_oracle *o, const struct sgfblo_ops *ops,
                                       struct sgfblo_bctx *b, const sgfblo_real *x,
-                                      const sgfblo_real *y, sgfblo_real *out, sgfblo_real *e,
-                                      sgfblo_real *host_e);
+                                      const sgfblo_real *y, sgfblo_real *out, sgfblo_real *e);
 sgfblo_status sgfblo_oracle_jyx_dense(sgfblo_oracle *o, const struct sgfblo_ops *ops,
                                       struct sgfblo_bctx *b, const sgfblo_real *x,
-                                      const sgfblo_real *y, sgfblo_real *out, sgfblo_real *e,
-                                      sgfblo_real *host_e);
+                                      const sgfblo_real *y, sgfblo_real *out, sgfblo_real *e);
 
 #endif /* SGFBLO_PROBLEM_ORACLE_H */
