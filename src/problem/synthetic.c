@@ -227,11 +227,19 @@ static int synth_prepare(int device_id, const sgfblo_eval_ctx *ctx) {
              : SGFBLO_PROBLEM_CB_NOT_ON_DEVICE;
 }
 
+/* a'b accumulated in double, as the device kernels do (a float build's BLAS dot would sum in
+   float and part the backends by more than rounding). */
+static double dot_double(int64_t n, const sgfblo_real *a, const sgfblo_real *b) {
+  double acc = 0;
+  for (int64_t i = 0; i < n; ++i) acc += (double)a[i] * (double)b[i];
+  return acc;
+}
+
 /* s = c'x + d'y and ||x + y||^2, shared by f and grad f. */
 static void synth_scalars(const sgfblo_synthetic *sp, const sgfblo_real *x, const sgfblo_real *y,
                           double *s, double *uu) {
   const int n = (int)sp->n;
-  *s = (double)SGFBLO_CBLAS(dot)(n, sp->c, 1, x, 1) + (double)SGFBLO_CBLAS(dot)(n, sp->d, 1, y, 1);
+  *s = dot_double(n, sp->c, x) + dot_double(n, sp->d, y);
   double acc = 0;
   for (int i = 0; i < n; ++i) {
     const double u = (double)x[i] + (double)y[i];
@@ -277,7 +285,7 @@ static int synth_g_val(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *
   const int n = (int)sp->n;
   double acc = 0; /* sum_i ((H y)_i - x_i)^2, one row of H at a time: no scratch vector */
   for (int i = 0; i < n; ++i) {
-    const double r = (double)SGFBLO_CBLAS(dot)(n, sp->H + (size_t)i * n, 1, y, 1) - (double)x[i];
+    const double r = dot_double(n, sp->H + (size_t)i * n, y) - (double)x[i];
     acc += r * r;
   }
   *out = (sgfblo_real)(0.5 * acc);
