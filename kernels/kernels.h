@@ -40,7 +40,7 @@ int sgfblo_cuda_axpby(int64_t n, double a, const sgfblo_real *x, double c, sgfbl
 int sgfblo_cuda_lincomb(int64_t n, int k, const double *c, const sgfblo_real *const *X,
                         sgfblo_real *z, void *stream);
 
-/* Two-pass reductions in double: partial sums of up to SGFBLO_CUDA_RED_PARTS blocks into
+/* Two-pass reductions in double: partial sums of up to SGFBLO_CUDA_RED_PARTS / 3 blocks into
    d_part, then one block combines them into d_out (device). The block count depends on n
    only, so results are reproducible run to run. */
 
@@ -112,7 +112,9 @@ typedef struct {
   const sgfblo_real *v;
   sgfblo_real *out;
 } sgfblo_cuda_side;
+#ifndef __cplusplus /* a compound literal: C only (the .cu files do not need it) */
 #define SGFBLO_CUDA_NO_SIDE ((sgfblo_cuda_side){0, 0.0, NULL, NULL})
+#endif
 
 /** Rows of Z become softmax(z_i); with ce (labels then required):
     ce[i] = CE_i = logsumexp(z_i) - z_{i,b_i}. */

@@ -9,7 +9,7 @@
 
 static constexpr int kThreads = 256;     // threads per block, every kernel here
 static constexpr int kMaxBlocks = 4096;  // grid cap of the element-wise kernels (grid-stride loops)
-// Partial-sum blocks of a reduction: two sums per block at most fit the scratch.
+// Partial-sum blocks of a reduction: the partials of three sums (the filter's) fit the scratch.
 static constexpr int kRedBlocks = SGFBLO_CUDA_RED_PARTS / 3;
 static_assert(3 * kRedBlocks <= SGFBLO_CUDA_RED_PARTS, "partials of three sums must fit d_part");
 

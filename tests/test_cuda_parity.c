@@ -579,7 +579,7 @@ Test(cuda_parity, backend_scalars) {
    count are the same: running while the residual is above tol, converged (and frozen: later
    updates change nothing) once below, curvature on an indefinite operator. */
 static void cg_ops_run(pair *P, int64_t m, const sgfblo_real *A, const sgfblo_real *b, double tol,
-                       int iters, const char *what) {
+                       int iters, double want_state, const char *what) {
   sgfblo_real *x = hvec(m), *r = hvec(m), *p = hvec(m), *Ap = hvec(m);
   sgfblo_real *dA = dcopy(P, A, m * m), *db = dcopy(P, b, m);
   sgfblo_real *dx = dcopy(P, x, m), *dr = NULL, *dp = NULL, *dAp = NULL;
@@ -634,6 +634,8 @@ static void cg_ops_run(pair *P, int64_t m, const sgfblo_real *A, const sgfblo_re
   free(h);
   cr_log_info("%s: state %g after %g iterations on both backends", what, c[SGFBLO_CG_STATE],
               c[SGFBLO_CG_ITERS]);
+  cr_expect_eq(c[SGFBLO_CG_STATE], want_state, "%s: the CPU ended in state %g", what,
+               c[SGFBLO_CG_STATE]);
   free(x);
   free(r);
   free(p);
@@ -651,12 +653,16 @@ Test(cuda_parity, cg_ops) {
   const uint64_t seed = fresh_seed("cg_ops");
   sgfblo_real *A = random_spd(m, seed), *b = hrand(m, seed + 1, 1.0);
   /* Far too tight to converge in 10 iterations: running throughout. */
-  cg_ops_run(&P, m, A, b, 1e-30, 10, "cg running");
+  cg_ops_run(&P, m, A, b, 1e-30, 10, SGFBLO_CG_STATE_RUNNING, "cg running");
   /* Loose: converged well before 3 m iterations, frozen after. */
-  cg_ops_run(&P, m, A, b, sizeof(sgfblo_real) == 4 ? 1e-3 : 1e-8, (int)(3 * m), "cg converged");
+  cg_ops_run(&P, m, A, b, sizeof(sgfblo_real) == 4 ? 1e-3 : 1e-8, (int)(3 * m),
+             SGFBLO_CG_STATE_CONVERGED, "cg converged");
   sgfblo_real *N = random_spd(m, seed + 2);
-  for (int64_t i = 0; i < m; ++i) N[i + i * m] -= 2; /* eigenvalues about [-1, 3] */
-  cg_ops_run(&P, m, N, b, 1e-30, (int)m, "cg curvature");
+  /* Negative definite: p'Ap < 0 at the first iteration, on both backends alike. (An
+     indefinite operator would meet it later, after steps whose small p'Ap amplify rounding
+     beyond any fixed tolerance.) */
+  for (int64_t i = 0; i < m; ++i) N[i + i * m] -= 40;
+  cg_ops_run(&P, m, N, b, 1e-30, (int)m, SGFBLO_CG_STATE_CURVATURE, "cg curvature");
   free(A);
   free(b);
   free(N);

@@ -76,9 +76,10 @@ typedef struct sgfblo_hyperclean sgfblo_hyperclean;
  * device-only: it holds NO host copy of the data and no host workspace. Device memory: the
  * copies (N + Nv) x d reals and N + Nv labels; workspaces (2N + Nv) x C + 2dC + N +
  * max(N, Nv) reals, two doubles, and a cuBLAS handle with a 32 MiB workspace; the dense-Hyy
- * blocks above are allocated by the first dense Hyy (SGF-Cholesky, Hyy solves by Cholesky). Host memory: the object only. Its callbacks serve device memory on
- * device_id only (setup on the CUDA backend with settings.device_id = data->device_id);
- * called with host memory they refuse (return nonzero, outputs untouched), so a solver set up
+ * blocks above are allocated by the first dense Hyy (SGF-Cholesky, Hyy solves by Cholesky).
+ * Host memory: the object only. Its callbacks serve device memory on device_id only (setup
+ * on the CUDA backend with settings.device_id = data->device_id); called with host memory
+ * they refuse (return nonzero, outputs untouched), so a solver set up
  * on the CPU backend fails at setup with SGFBLO_ERR_CALLBACK. Host-side functions that read
  * the data (sgfblo_hyperclean_train_weighted and the other fixed-weight trainings, the CLI)
  * need an instance made from host data. Makes device_id current on the calling thread.

@@ -60,8 +60,9 @@ typedef struct sgfblo_ops {
    *   lambda = num / ||gh||^2, num = -gh'gf + alpha (h - eps2), clamped at 0 when relaxed,
    *   lambda = 0 where ||gh||^2 = 0 (then grad_y g = 0 and the filter is inactive);
    *   zdot = -gf - lambda gh.  gf = (grad_x f, grad_y f), gh = (grad_x h, grad_y h), length n.
-   * h = ||gy||^2 (gy = grad_y g, length m <= n, accumulated in double as dot_dev does) is
-   * formed in the same reduction as the two sums and written to the backend scalar d_h; with
+   * h = ||gy||^2 (gy = grad_y g, length m <= n, accumulated in double; on CUDA in the
+   * filter's own block order, so not bit for bit dot_dev's) is formed in the same reduction
+   * as the two sums and written to the backend scalar d_h; with
    * gy NULL it is read from d_h instead. Either way the filter needs no host round-trip;
    * lambda is written to the backend scalar d_lambda when that is not NULL (tests read it).
    */

@@ -132,6 +132,10 @@ static sgfblo_status cpu_safety_filter(sgfblo_bctx *b, int64_t n, const sgfblo_r
                                        const sgfblo_real *gh, const sgfblo_real *gy, int64_t m,
                                        double *d_h, double alpha, double eps2, int relaxed,
                                        sgfblo_real *zdot, double *d_lambda) {
+  if (gy && m > n)
+    return sgfblo_fail(b->err, SGFBLO_ERR_INVALID_ARG,
+                       "safety_filter: gy has %lld entries, more than n = %lld", (long long)m,
+                       (long long)n);
   if (gy) (void)cpu_dot(b, m, gy, gy, d_h); /* h as dot_dev forms it (cannot fail) */
   double ghgf = 0.0, ghgh = 0.0;
   for (int64_t i = 0; i < n; ++i) {

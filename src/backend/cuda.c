@@ -375,8 +375,9 @@ static sgfblo_status cuda_safety_filter(sgfblo_bctx *b, int64_t n, const sgfblo_
   sgfblo_errmsg *err = b->err;
   cuda_impl *I = IMPL(b);
   if (gy && m > n)
-    SGFBLO_FAIL(err, SGFBLO_ERR_INVALID_ARG, "safety_filter: gy has %lld entries, more than n = %lld",
-                (long long)m, (long long)n);
+    SGFBLO_FAIL(err, SGFBLO_ERR_INVALID_ARG,
+                "safety_filter: gy has %lld entries, more than n = %lld", (long long)m,
+                (long long)n);
   SGFBLO_CUDA_TRY(sgfblo_cuda_safety_filter(n, gf, gh, gy, m, d_h, alpha, eps2, relaxed, zdot,
                                             I->d_part, d_lambda, I->stream));
 cleanup:
@@ -701,6 +702,16 @@ sgfblo_status sgfblo_cuda_set_device(int device_id, sgfblo_errmsg *err) {
   SGFBLO_CUDA_TRY(cudaSetDevice(device_id));
 cleanup:
   return st;
+}
+
+sgfblo_status sgfblo_cuda_malloc_uninit(void **p, size_t bytes, sgfblo_errmsg *err) {
+  *p = NULL;
+  const cudaError_t e = cudaMalloc(p, bytes > 0 ? bytes : 1);
+  if (e == cudaSuccess) return SGFBLO_OK;
+  *p = NULL;
+  (void)cudaGetLastError();
+  return sgfblo_fail(err, e == cudaErrorMemoryAllocation ? SGFBLO_ERR_ALLOC : SGFBLO_ERR_CUDA,
+                     "cudaMalloc of %zu bytes failed: %s", bytes, cudaGetErrorString(e));
 }
 
 sgfblo_status sgfblo_cuda_malloc(void **p, size_t bytes, sgfblo_errmsg *err) {

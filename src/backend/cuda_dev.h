@@ -40,6 +40,9 @@ sgfblo_status sgfblo_cuda_describe(int device_id, char *buf, size_t len);
 sgfblo_status sgfblo_cuda_set_device(int device_id, sgfblo_errmsg *err);
 /** cudaMalloc of bytes (at least 1), zero-filled. */
 sgfblo_status sgfblo_cuda_malloc(void **p, size_t bytes, sgfblo_errmsg *err);
+/** cudaMalloc of bytes (at least 1), contents undefined: no memset, no synchronisation, for
+    a workspace that is written before it is read and allocated while a stream has work. */
+sgfblo_status sgfblo_cuda_malloc_uninit(void **p, size_t bytes, sgfblo_errmsg *err);
 /** cudaFree; NULL-safe, errors ignored (teardown). */
 void sgfblo_cuda_free(void *p);
 /** Synchronous host -> device copy. */

@@ -348,16 +348,20 @@ int sgfblo_hc_dev_jyx_dense(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo
 
 /* The dense-Hyy workspaces, C d^2 + nb (m + d) reals (1.9 GB in float32 at d = 2048,
    C = 100), allocated by the first hyy_dense: only SGF-Cholesky and Hyy solves by Cholesky
-   call it, so the other methods never hold them (cudaMalloc commits what it allocates). No
-   recorded step graph calls hyy_dense, so the allocation is never captured (were it, the
-   capture would fail and the step run from the host). All three or none. */
+   call it, so the other methods never hold them (cudaMalloc commits what it allocates). The
+   one allocation a callback of the library makes, against the callback contract's letter: it
+   neither zeroes nor waits (every entry is written before it is read), and no recorded step
+   graph calls hyy_dense, so it is never captured (were it, the capture would fail and the
+   step run from the host). Out of memory here fails the evaluation (SGFBLO_ERR_CALLBACK with
+   the cudaMalloc message), not the setup. All three or none. */
 static int dense_workspaces(sgfblo_hc_dev *D) {
   if (D->D) return 0;
   const size_t rs = sizeof(sgfblo_real);
   const int64_t d = D->d, C = D->C;
-  if (sgfblo_cuda_malloc((void **)&D->K, rs * (size_t)(D->nb * d * C), &D->detail) == SGFBLO_OK &&
-      sgfblo_cuda_malloc((void **)&D->S, rs * (size_t)(D->nb * d), &D->detail) == SGFBLO_OK &&
-      sgfblo_cuda_malloc((void **)&D->D, rs * (size_t)(d * C * d), &D->detail) == SGFBLO_OK)
+  sgfblo_errmsg *err = &D->detail;
+  if (sgfblo_cuda_malloc_uninit((void **)&D->K, rs * (size_t)(D->nb * d * C), err) == SGFBLO_OK &&
+      sgfblo_cuda_malloc_uninit((void **)&D->S, rs * (size_t)(D->nb * d), err) == SGFBLO_OK &&
+      sgfblo_cuda_malloc_uninit((void **)&D->D, rs * (size_t)(d * C * d), err) == SGFBLO_OK)
     return 0;
   sgfblo_cuda_free(D->K);
   sgfblo_cuda_free(D->S);
