@@ -48,7 +48,7 @@ static void ceilings(const bench_env *e, const bench_scale_opts *o, const char *
     const double bytes = fmin(GIB, (double)bench_mem_available() / 8);
     double one, all;
     if (bench_cpu_copy_bandwidth((size_t)bytes, threads, &one, &all) == 0) *bw = fmax(one, all);
-    const int n = o->gemm_n ? o->gemm_n : 3072;
+    const int n = o->gemm_n ? o->gemm_n : o->gemm_n_cpu;
     *rate = bench_cpu_gemm_rate(n);
     printf("ceilings %s: memcpy %.2f GB/s (read + write of %.0f MiB; %.2f GB/s on 1 thread, "
            "%.2f GB/s on %d), %s %.1f GFLOP/s (n = %d, %d BLAS threads); load average %.2f\n",
@@ -175,10 +175,7 @@ int main(int argc, char **argv) {
         int fits = 0; /* generate the data only if some method fits the caps */
         for (int im = 0; im < o.m_count; ++im) {
           bench_row *r = &rows[count + im];
-          r->method = o.methods[im];
-          r->z = z;
-          r->copies = K;
-          r->t_step = r->t_graph = NAN;
+          bench_row_init(r, o.methods[im], &z, K, o.steps);
           fits |= !bench_row_over_caps(&e, &z, K, r);
         }
         const int have = fits && bench_group_create(g, &z, K, o.seed, e.cuda, o.unfused) == 0;

@@ -124,8 +124,8 @@ void bench_report_csv_row(FILE *f, const bench_row *r, const char *backend, cons
 
 typedef struct {
   char method[16];
-  int64_t N, Nv, d, C;
-  double t_step, t_solve;
+  int64_t N, Nv, d, C, steps;
+  double t_step, t_solve; /* NaN: not measured there */
 } base_row;
 
 struct bench_baseline {
@@ -157,6 +157,13 @@ static void field(const char *line, int k, char *buf, size_t len) {
   if (p) snprintf(buf, len, "%.*s", (int)strcspn(p, ",\n"), p);
 }
 
+/* A time from the CSV, or NaN where the row did not measure it (NaN, 0 or negative: a
+   skipped row, or one written before skipped rows carried NaN), so no speed-up is formed. */
+static double measured(const char *field_text) {
+  const double t = strtod(field_text, NULL);
+  return isfinite(t) && t > 0 ? t : NAN;
+}
+
 bench_baseline *bench_baseline_load(const char *path) {
   FILE *f = fopen(path, "r");
   if (!f) {
@@ -165,10 +172,10 @@ bench_baseline *bench_baseline_load(const char *path) {
   }
   static char line[4096];
   bench_baseline *b = calloc(1, sizeof *b);
-  const char *names[] = {"method", "N", "Nv", "d", "C", "t_step_s", "t_solve_s"};
-  int col[7];
+  const char *names[] = {"method", "N", "Nv", "d", "C", "t_step_s", "t_solve_s", "steps"};
+  int col[8];
   if (!b || !fgets(line, sizeof line, f)) goto fail;
-  for (int k = 0; k < 7; ++k)
+  for (int k = 0; k < 8; ++k)
     if ((col[k] = column(line, names[k])) < 0) goto fail;
   while (fgets(line, sizeof line, f)) {
     base_row *grown = realloc(b->rows, sizeof *grown * (size_t)(b->count + 1));
@@ -183,9 +190,11 @@ bench_baseline *bench_baseline_load(const char *path) {
       *ints[k] = strtoll(buf, NULL, 10);
     }
     field(line, col[5], buf, sizeof buf);
-    r->t_step = strtod(buf, NULL);
+    r->t_step = measured(buf);
     field(line, col[6], buf, sizeof buf);
-    r->t_solve = strtod(buf, NULL);
+    r->t_solve = measured(buf);
+    field(line, col[7], buf, sizeof buf);
+    r->steps = strtoll(buf, NULL, 10);
   }
   fclose(f);
   return b;
@@ -207,7 +216,7 @@ void bench_baseline_join(const bench_baseline *b, bench_row *r) {
   for (int k = 0; b && k < b->count; ++k) {
     const base_row *x = &b->rows[k];
     if (strcmp(x->method, bench_method_name(r->method)) == 0 && x->N == r->z.N &&
-        x->Nv == r->z.Nv && x->d == r->z.d && x->C == r->z.C) {
+        x->Nv == r->z.Nv && x->d == r->z.d && x->C == r->z.C && x->steps == r->steps) {
       r->base_step = x->t_step;
       r->base_solve = x->t_solve;
     }

@@ -24,7 +24,8 @@ typedef struct {
   double max_seconds;  /* time cap per row: repeats are cut, then columns skipped */
   double cache_mib;    /* cache the rotation must defeat; 0: the reported LLC (GPU: L2) */
   int max_copies;      /* most problem copies to rotate between */
-  int gemm_n;          /* size of the GEMM of the flop-rate ceiling */
+  int gemm_n;          /* size of the GEMM of the flop-rate ceiling (0: the backend's default) */
+  int gemm_n_cpu;      /* the cpu backend's default (3072; --quick: 2048) */
   int unfused;         /* hide the problem's fused grad_g_curv and curv_mv */
   uint64_t seed;
   const char *csv, *baseline, *label;

@@ -303,20 +303,24 @@ static void floors(const bench_env *e, bench_row *r) {
   r->floor_step = r->reps_step ? bench_floor_seconds(r->cost_step, e->bandwidth, e->rate, &r->bound_step) : NAN;
 }
 
+void bench_row_init(bench_row *row, bench_method m, const bench_size *z, int copies, int steps) {
+  memset(row, 0, sizeof *row);
+  row->method = m;
+  row->z = *z;
+  row->copies = copies;
+  row->steps = steps;
+  row->t_rhs = row->t_step = row->t_graph = row->t_solve = row->base_step = row->base_solve = NAN;
+  row->floor_rhs = row->floor_step = row->floor_solve = NAN;
+  row->peak_host = row->host_used = row->dev_used = -1;
+}
+
 void bench_run_row(const bench_env *e, bench_group *g, bench_method m, bench_row *row) {
   const bench_scale_opts *o = e->o;
   const double cap = o->max_seconds;
   const int aid = m == BENCH_AIDBIO, K = g->copies, S = o->steps;
   const int64_t mdim = g->z.d * g->z.C;
   row_run R = {.e = e, .g = g, .row = row};
-  memset(row, 0, sizeof *row);
-  row->method = m;
-  row->z = g->z;
-  row->copies = K;
-  row->steps = S;
-  row->t_rhs = row->t_step = row->t_graph = row->t_solve = row->base_step = row->base_solve = NAN;
-  row->floor_rhs = row->floor_step = row->floor_solve = NAN;
-  row->peak_host = row->host_used = row->dev_used = -1;
+  bench_row_init(row, m, &g->z, K, S);
   if (bench_row_over_caps(e, &g->z, K, row)) return;
   R.x0 = malloc(sizeof *R.x0 * (size_t)g->z.N);
   R.y0 = malloc(sizeof *R.y0 * (size_t)mdim);

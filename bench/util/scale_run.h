@@ -46,6 +46,9 @@ void bench_group_destroy(bench_group *g);
 /** The caps checked before a row runs: its memory estimate with `copies` copies against the
     caps, and the floor of one RK4 step (AID-BiO: one iteration) against a quarter of the
     time cap. Returns 1 with row->skip set when the row must be skipped, else 0. */
+/** A row of method m at size z, nothing measured yet: every time and floor NaN, every memory
+    figure -1, so that a row that is skipped prints (and writes to the CSV) as not measured. */
+void bench_row_init(bench_row *row, bench_method m, const bench_size *z, int copies, int steps);
 int bench_row_over_caps(const bench_env *e, const bench_size *z, int copies, bench_row *row);
 
 /** Run (or skip, saying why) method m on group g; fills *row. */
