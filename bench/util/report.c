@@ -275,7 +275,9 @@ void bench_report_fit(const bench_row *rows, int count, int cuda, double host_ca
            bench_method_name(rows[i].method), (long long)rows[i].z.d, (long long)rows[i].z.C,
            slope, fixed / (1 << 20), n, (host_cap - fixed) / slope, host_cap / (1 << 30),
            (host_phys - fixed) / slope, host_phys / (1 << 30));
-    if (cuda && rows[idx[0]].dev_used > 0) {
+    int dev_all = cuda; /* the device line only where every size of the group measured it */
+    for (int k = 0; k < n; ++k) dev_all = dev_all && rows[idx[k]].dev_used > 0;
+    if (dev_all) {
       fit_line(rows, idx, n, 1, &slope, &fixed);
       printf("; device %.0f B/sample + %.0f MiB fixed: N <= %.3g within %.1f GiB", slope,
              fixed / (1 << 20), (dev_cap - fixed) / slope, dev_cap / (1 << 30));
