@@ -716,15 +716,8 @@ sgfblo_status sgfblo_cuda_malloc_uninit(void **p, size_t bytes, sgfblo_errmsg *e
 
 sgfblo_status sgfblo_cuda_malloc(void **p, size_t bytes, sgfblo_errmsg *err) {
   sgfblo_status st = SGFBLO_OK;
-  *p = NULL;
   if (bytes == 0) bytes = 1;
-  const cudaError_t e = cudaMalloc(p, bytes);
-  if (e != cudaSuccess) {
-    *p = NULL;
-    (void)cudaGetLastError();
-    return sgfblo_fail(err, e == cudaErrorMemoryAllocation ? SGFBLO_ERR_ALLOC : SGFBLO_ERR_CUDA,
-                       "cudaMalloc of %zu bytes failed: %s", bytes, cudaGetErrorString(e));
-  }
+  SGFBLO_TRY(sgfblo_cuda_malloc_uninit(p, bytes, err));
   /* Waited for: the solver's stream is non-blocking and does not order itself after the
      legacy default stream this memset runs on. */
   SGFBLO_CUDA_TRY(cudaMemset(*p, 0, bytes));

@@ -127,14 +127,9 @@ static sgfblo_status cg_steps(aidbio_run *R) {
     /* The device made every product; those past the floor (or of a zero right-hand side)
        changed nothing. Count what the CPU, which stops there, counts, so that budgets and
        reports do not depend on the backend. */
-    const double state = h[SGFBLO_CG_STATE], iters = h[SGFBLO_CG_ITERS];
     const int64_t steps = R->set->cg_steps;
-    const int64_t useful = state == SGFBLO_CG_STATE_CONVERGED   ? (int64_t)iters
-                           : state == SGFBLO_CG_STATE_CURVATURE ? (int64_t)iters + 1
-                           : state == SGFBLO_CG_STATE_ZERO_RHS  ? 0
-                                                                : steps;
-    D->orc.n_prod -= steps - useful;
-    if (state == SGFBLO_CG_STATE_ZERO_RHS && warm_product) D->orc.n_prod -= 1;
+    D->orc.n_prod -= steps - (int64_t)sgfblo_cg_counted_iters(h, (double)steps);
+    if (h[SGFBLO_CG_STATE] == SGFBLO_CG_STATE_ZERO_RHS && warm_product) D->orc.n_prod -= 1;
   }
   if (h[SGFBLO_CG_STATE] == SGFBLO_CG_STATE_ZERO_RHS) {
     SGFBLO_TRY(o->fill(bc, m, 0.0, R->w));

@@ -30,20 +30,10 @@ void sgfblo_cg_ws_free(sgfblo_solver *s, sgfblo_cg_ws *ws) {
   ws->c = NULL;
 }
 
-/* The iteration keeps its scalars (alpha, beta, the residual, the stop state) on the backend;
-   the host reads them every ws->read_every iterations to decide whether to go on. Iterations
-   run after convergence in the same burst change nothing (the updates test the state); their
-   products are evaluated but taken off the counts (uncount_tail), so that budgets and reports
-   do not depend on the backend. */
 /* The iterations of a burst of `burst` that ended at iteration `it` (state h) which the CPU,
-   reading after every iteration, would also have run: up to the converging one, or up to the
-   one that met the curvature. */
+   reading after every iteration, would also have run. */
 static int useful_in_burst(const double *h, int it, int burst) {
-  const double state = h[SGFBLO_CG_STATE];
-  const int total = state == SGFBLO_CG_STATE_CONVERGED   ? (int)h[SGFBLO_CG_ITERS]
-                    : state == SGFBLO_CG_STATE_CURVATURE ? (int)h[SGFBLO_CG_ITERS] + 1
-                                                         : it;
-  const int useful = total - (it - burst);
+  const int useful = (int)sgfblo_cg_counted_iters(h, it) - (it - burst);
   return useful < 0 ? 0 : (useful > burst ? burst : useful);
 }
 
@@ -55,6 +45,11 @@ static void uncount_tail(sgfblo_solver *s, int64_t grad0, int64_t prod0, int bur
   s->orc.n_prod -= (s->orc.n_prod - prod0) / burst * (burst - useful);
 }
 
+/* The iteration keeps its scalars (alpha, beta, the residual, the stop state) on the backend;
+   the host reads them every ws->read_every iterations to decide whether to go on. Iterations
+   run after convergence in the same burst change nothing (the updates test the state); their
+   products are evaluated but taken off the counts (uncount_tail), so that budgets and reports
+   do not depend on the backend. */
 sgfblo_status sgfblo_cg_solve(sgfblo_solver *s, sgfblo_cg_ws *ws, sgfblo_linop_fn apply,
                               void *data, const sgfblo_real *b, sgfblo_real *x, double tol,
                               int maxit) {
