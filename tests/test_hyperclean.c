@@ -759,6 +759,10 @@ Test(hyperclean, create_rejects_bad_data) {
   expect_reject(&d, SGFBLO_ERR_INVALID_ARG, "lambda");
   d = in.data; d.lambda = NAN;
   expect_reject(&d, SGFBLO_ERR_NONFINITE, "lambda");
+  d = in.data; d.threads = -1;
+  expect_reject(&d, SGFBLO_ERR_INVALID_ARG, "data->threads must be in [0, 256]");
+  d = in.data; d.threads = 257;
+  expect_reject(&d, SGFBLO_ERR_INVALID_ARG, "(got 257)");
 
   d = in.data; d.A = NULL;
   expect_reject(&d, SGFBLO_ERR_NULL_ARG, "data->A is NULL");
@@ -781,6 +785,89 @@ Test(hyperclean, create_rejects_bad_data) {
   cr_expect_eq(sgfblo_hyperclean_create(&d, &hc, NULL), SGFBLO_OK);
   sgfblo_hyperclean_destroy(hc);
   instance_free(&in);
+}
+
+/* ---------------------------------------------------------- row blocks -- */
+
+/* Several chunks of row blocks, the last ones shorter, and N, Nv not multiples of the block
+   height: every oracle against the naive reference (the chunk partial sums and their
+   reduction are where a mistake would show). */
+Test(hyperclean, oracles_over_many_row_chunks) {
+  cr_assert_eq(sgfblo_hc_block_rows(5, 3), 32);
+  cr_assert_eq(sgfblo_hc_partials(2501, 5, 3), SGFBLO_HC_MAX_CHUNKS); /* 79 blocks */
+  check_instance(2501, 701, 5, 3, 1.0, 0.5, 41, 1, 0);
+  check_instance(7, 3, 5, 3, 1.0, 0.5, 42, 1, 0); /* one short block */
+}
+
+/* Every host oracle's outputs at one random point, concatenated. */
+static size_t oracle_outputs(const sgfblo_hyperclean_data *data, sgfblo_real *out, int *threads) {
+  sgfblo_hyperclean *hc = create_ok(data);
+  *threads = sgfblo_hyperclean_threads(hc);
+  sgfblo_problem p;
+  cr_assert_eq(sgfblo_hyperclean_problem(hc, &p), SGFBLO_OK);
+  const sgfblo_eval_ctx *ctx = host_ctx(&p);
+  const int64_t N = data->N, m = data->d * data->C;
+  sgfblo_real *x = malloc(sizeof *x * N), *y = malloc(sizeof *y * m);
+  sgfblo_real *u = malloc(sizeof *u * N), *v = malloc(sizeof *v * m);
+  cr_assert(x && y && u && v);
+  test_random_vector(x, N, 71, 2.0);
+  test_random_vector(y, m, 72, 0.5);
+  test_random_vector(u, N, 73, 1.0);
+  test_random_vector(v, m, 74, 1.0);
+  sgfblo_real *o = out;
+  cr_assert_eq(p.f_val(x, y, o++, ctx), 0);
+  cr_assert_eq(p.g_val(x, y, o++, ctx), 0);
+  cr_assert_eq(p.grad_f(x, y, o, o + N, ctx), 0);
+  o += N + m;
+  cr_assert_eq(p.grad_g(x, y, o, o + N, ctx), 0);
+  o += N + m;
+  cr_assert_eq(p.hyy_mv(x, y, v, o, ctx), 0);
+  o += m;
+  cr_assert_eq(p.jyx_mv(x, y, u, o, ctx), 0);
+  o += m;
+  cr_assert_eq(p.jyxT_mv(x, y, v, o, ctx), 0);
+  o += N;
+  cr_assert_eq(p.curv_mv(x, y, v, o, o + N, ctx), 0);
+  o += N + m;
+  cr_assert_eq(p.grad_g_curv(x, y, o, o + m, o + m + N, ctx), 0);
+  o += 2 * m + N;
+  free(x); free(y); free(u); free(v);
+  sgfblo_hyperclean_destroy(hc);
+  return (size_t)(o - out);
+}
+
+/* The same bits on 1, 2, 3 and 8 threads (the chunks and their order of summation are fixed
+   by the shape): at the paper's d, C and at a large m, where fewer partial sums fit. */
+static void same_bits_on_any_thread_count(int64_t N, int64_t Nv, int64_t d, int64_t C) {
+  instance in;
+  instance_fill(&in, N, Nv, d, C, 1.0, 0.001, 43);
+  const int64_t m = d * C;
+  const size_t len = (size_t)(2 + 5 * N + 7 * m);
+  sgfblo_real *ref = malloc(sizeof *ref * len), *got = malloc(sizeof *got * len);
+  cr_assert(ref && got);
+  int threads = 0;
+  in.data.threads = 1;
+  cr_assert_eq(oracle_outputs(&in.data, ref, &threads), len);
+  cr_assert_eq(threads, 1);
+  const int counts[] = {2, 3, 8};
+  for (size_t k = 0; k < sizeof counts / sizeof counts[0]; ++k) {
+    in.data.threads = counts[k];
+    oracle_outputs(&in.data, got, &threads);
+    cr_expect_eq(threads, counts[k], "asked %d threads, got %d", counts[k], threads);
+    size_t diff = 0;
+    for (size_t i = 0; i < len; ++i) diff += memcmp(&ref[i], &got[i], sizeof ref[i]) != 0;
+    cr_expect_eq(diff, 0, "N %lld d %lld C %lld: %zu of %zu outputs differ on %d threads",
+                 (long long)N, (long long)d, (long long)C, diff, len, counts[k]);
+  }
+  free(ref);
+  free(got);
+  instance_free(&in);
+}
+
+Test(hyperclean, same_bits_on_any_thread_count) {
+  same_bits_on_any_thread_count(3001, 1203, 82, 10);
+  cr_assert_lt(sgfblo_hc_partials(700, 300, 250), SGFBLO_HC_MAX_CHUNKS);
+  same_bits_on_any_thread_count(700, 90, 300, 250);
 }
 
 /* ------------------------------------------------------ fused in the flows -- */

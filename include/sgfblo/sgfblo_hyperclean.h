@@ -54,10 +54,22 @@ typedef struct {
                              ///< memory on device_id; needs a build with CUDA)
   int device_id;             ///< the CUDA device holding the arrays when mem =
                              ///< SGFBLO_MEM_DEVICE, >= 0; ignored when mem = SGFBLO_MEM_HOST
+  int threads;               ///< threads the host oracles split their passes over the data
+                             ///< across, in [0, 256]: 0 (default) = the BLAS's thread count
+                             ///< (openblas_get_num_threads, so OPENBLAS_NUM_THREADS sets it),
+                             ///< 1 = the calling thread only. The results have the same bits
+                             ///< for every count. Ignored for device data
 } sgfblo_hyperclean_data;
 
 /** Owns the data copies and the oracle workspaces. Opaque. */
 typedef struct sgfblo_hyperclean sgfblo_hyperclean;
+
+/**
+ * Threads the host oracles of @p hc run their passes on, the calling thread included: the
+ * count asked for (data->threads, or its default), less any worker that could not be
+ * started; 1 for an instance made from device data, and for NULL.
+ */
+SGFBLO_API int sgfblo_hyperclean_threads(const sgfblo_hyperclean *hc);
 
 /**
  * Validate @p data and build an instance holding deep copies of its arrays plus every
@@ -65,7 +77,10 @@ typedef struct sgfblo_hyperclean sgfblo_hyperclean;
  *
  * Host data (data->mem = SGFBLO_MEM_HOST): the copies and workspaces are host memory: the
  * copies (N + Nv) x d reals and N + Nv labels; workspaces (2N + Nv) x C + 2dC + 2N +
- * max(N, Nv) reals, plus min(N, 256) x (d*C + d) + d*d*C reals for the dense Hyy. The device
+ * max(N, Nv) reals, at most min(64, 2^22 / (d*C)) x d*C reals of partial sums (one per chunk
+ * of rows, so that the result does not depend on the thread count), plus min(N, 256) x
+ * (d*C + d) + d*d*C reals for the dense Hyy; and data->threads - 1 worker threads, asleep
+ * between passes, that the oracles split their passes over A and Av across. The device
  * copy is made later, at setup on the CUDA backend (see sgfblo_hyperclean_to_device).
  *
  * Device data (data->mem = SGFBLO_MEM_DEVICE, CUDA builds): each array must be device (or

@@ -49,6 +49,7 @@ enum {
   KEY_X0,
   KEY_Y0,
   KEY_NO_INIT_LOWER,
+  KEY_THREADS,
   KEY_BASELINE,
   KEY_AID_BETA_IN,
   KEY_AID_BETA_OUT,
@@ -111,6 +112,9 @@ static const cli_option PROBLEM_OPTIONS[] = {
      "initial classifier, d x C (d after PCA and --bias); implies --no-init-lower unless "
      "--init-lower is given"},
     {"no-init-lower", NULL, KEY_NO_INIT_LOWER, "start the flow from y0 instead of y*(x0)"},
+    {"threads", "T", KEY_THREADS,
+     "threads the host oracles split each pass over the data across, 0..256 (default 0: the "
+     "BLAS's thread count, which OPENBLAS_NUM_THREADS sets); the results do not depend on it"},
     {NULL, NULL, 0, NULL}};
 
 static const cli_option BASELINE_OPTIONS[] = {
@@ -269,6 +273,12 @@ static int on_option(int key, const char *arg, void *data) {
     case KEY_X0: o->x0_path = arg; return CLI_EXIT_OK;
     case KEY_Y0: o->y0_path = arg; return CLI_EXIT_OK;
     case KEY_NO_INIT_LOWER: o->no_init_lower = 1; return CLI_EXIT_OK;
+    case KEY_THREADS: {
+      int64_t t = 0;
+      rc = cli_parse_int64(HC_PROG, "--threads", arg, 0, 256, &t);
+      o->threads = (int)t;
+      return rc;
+    }
     case KEY_BASELINE:
       rc = pick2("--baseline", arg, "aidbio", "none", &v);
       o->baseline = v ? HC_BASELINE_NONE : HC_BASELINE_AIDBIO;
@@ -385,6 +395,8 @@ static void announce(const hc_opts *o, const hc_data *d) {
   if (d->has_mask) fprintf(stderr, ", %lld labels corrupted", (long long)d->corr.num_corrupted);
   fputc('\n', stderr);
   cli_announce_backend("hyperclean", &o->run.set);
+  if (o->run.set.backend == SGFBLO_BACKEND_CPU)
+    fprintf(stderr, "hyperclean: host oracles on %d thread(s)\n", sgfblo_hyperclean_threads(d->hc));
 }
 
 static int run_all(hc_opts *o, const hc_data *d, hc_row *rows, int *nrows) {

@@ -53,6 +53,7 @@ typedef struct {
   int64_t pca_k; /**< --pca-k, 0 when choosing by variance */
   int no_pca, bias;
   double lambda;                  /**< --lambda: ridge weight of g */
+  int threads;                    /**< --threads: host oracle threads (0: the default) */
   const char *x0_path, *y0_path;  /**< --x0, --y0 */
   uint64_t seed;                  /**< --seed: split, corruption and --init random */
   const char *save_weights;       /**< --save-weights FILE.npy */

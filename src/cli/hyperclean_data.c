@@ -147,7 +147,8 @@ static int build_instance(const hc_opts *o, hc_data *d) {
                                      .labels = s->train.labels,
                                      .Av = s->val.features,
                                      .val_labels = s->val.labels,
-                                     .lambda = o->lambda};
+                                     .lambda = o->lambda,
+                                     .threads = o->threads};
   sgfblo_errmsg err = {{0}};
   const sgfblo_status st = sgfblo_hyperclean_create(&hd, &d->hc, &err);
   if (st == SGFBLO_OK) return CLI_EXIT_OK;

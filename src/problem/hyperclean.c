@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/blas_real.h"
+#include "core/pool.h"
 #include "problem/hyperclean_impl.h"
 #include "problem/problem_cuda.h"
 
@@ -109,6 +110,10 @@ static sgfblo_status validate_shape(const sgfblo_hyperclean_data *dt, sgfblo_err
   if (dt->lambda < 0)
     SGFBLO_FAIL(err, SGFBLO_ERR_INVALID_ARG, "hyperclean: lambda must be >= 0 (got %g)",
                 dt->lambda);
+  if (dt->threads < 0 || dt->threads > SGFBLO_POOL_MAX_THREADS)
+    SGFBLO_FAIL(err, SGFBLO_ERR_INVALID_ARG,
+                "hyperclean: data->threads must be in [0, %d] (0: the default) (got %d)",
+                SGFBLO_POOL_MAX_THREADS, dt->threads);
   if (dt->mem != SGFBLO_MEM_HOST && dt->mem != SGFBLO_MEM_DEVICE)
     SGFBLO_FAIL(err, SGFBLO_ERR_INVALID_ARG,
                 "hyperclean: data->mem must be SGFBLO_MEM_HOST or SGFBLO_MEM_DEVICE (got %d)",
@@ -147,10 +152,15 @@ static sgfblo_status copy_host_data(sgfblo_hyperclean *hc, const sgfblo_hypercle
   ALLOC_OR_FAIL(hc->K, hc->nb, d * C, "dense-Hyy workspace (block x m)");
   ALLOC_OR_FAIL(hc->S, hc->nb, d, "dense-Hyy workspace (block x d)");
   ALLOC_OR_FAIL(hc->D, d * C, d, "dense-Hyy workspace (C blocks of d x d)");
+  const int64_t pN = sgfblo_hc_partials(N, d, C), pNv = sgfblo_hc_partials(Nv, d, C);
+  ALLOC_OR_FAIL(hc->partial, pN > pNv ? pN : pNv, d * C, "partial sums of the row chunks");
   memcpy(hc->A, data->A, array_bytes(N, d, rsz));
   memcpy(hc->Av, data->Av, array_bytes(Nv, d, rsz));
   memcpy(hc->b, data->labels, array_bytes(N, 1, isz));
   memcpy(hc->bv, data->val_labels, array_bytes(Nv, 1, isz));
+  /* Fewer workers than asked (a thread that cannot start) only slow the passes down: their
+     results do not depend on the thread count (hyperclean_blocks.c). */
+  hc->pool = sgfblo_pool_create(data->threads > 0 ? data->threads : sgfblo_default_threads());
 cleanup:
   return st; /* on failure the caller's destroy frees what was allocated */
 }
@@ -225,6 +235,10 @@ cleanup:
   return st;
 }
 
+int sgfblo_hyperclean_threads(const sgfblo_hyperclean *hc) {
+  return hc ? sgfblo_pool_threads(hc->pool) : 1;
+}
+
 void sgfblo_hyperclean_destroy(sgfblo_hyperclean *hc) {
   if (!hc) return;
 #ifdef SGFBLO_HAVE_CUDA
@@ -243,6 +257,8 @@ void sgfblo_hyperclean_destroy(sgfblo_hyperclean *hc) {
   free(hc->K);
   free(hc->S);
   free(hc->D);
+  free(hc->partial);
+  sgfblo_pool_destroy(hc->pool);
   free(hc);
 }
 

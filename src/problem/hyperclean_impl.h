@@ -30,8 +30,44 @@ struct sgfblo_hyperclean {
   sgfblo_real *K;   /* nb x m: rows sqrt(sigma_i / N) (a_i (x) p_i) */
   sgfblo_real *S;   /* nb x d: rows sqrt(sigma_i p_ik / N) a_i for one class k */
   sgfblo_real *D;   /* C blocks of d x d: the diagonal blocks of Hyy, one per class */
+  /* Host passes over A and Av run in row blocks spread over `pool` (hyperclean_blocks.c). */
+  struct sgfblo_pool *pool; /* NULL: the calling thread alone */
+  sgfblo_real *partial;     /* sgfblo_hc_partials(max(N, Nv), d, C) x m: one M^T R per chunk */
   void *dev;        /* sgfblo_hc_dev: device copy and workspaces (CUDA builds), or NULL */
 };
+
+/* At most this many chunks of row blocks per pass (one task and one partial sum each), and
+   at most this many reals in all of a pass's partial sums (fewer chunks when m is large). */
+#define SGFBLO_HC_MAX_CHUNKS 64
+#define SGFBLO_HC_PARTIAL_REALS ((int64_t)1 << 22)
+
+/* One pass over the rows of M (rows x d, row-major: A or Av), block by block:
+     Z[i, zcol : zcol + kx) = (M X)_i        X: d x kx row-major (kx = C, or 2C for [y | v])
+     rows_fn(arg, i0, n)                     row-wise work on rows [i0, i0 + n) of the block
+   and, when out is not NULL, with R = Z[:, rcol : rcol + C):
+     out = add_scale * add + scale * M^T R   (add NULL: 0; out may be add)
+   out is written only after every block has read X, so out may also be X. */
+typedef struct {
+  const sgfblo_real *M;
+  int64_t rows;
+  const sgfblo_real *X;
+  int64_t kx;
+  sgfblo_real *Z; /* rows x ldz */
+  int64_t ldz, zcol, rcol;
+  void (*rows_fn)(void *arg, int64_t i0, int64_t n);
+  void *arg;
+  sgfblo_real *out;
+  sgfblo_real scale;
+  const sgfblo_real *add;
+  sgfblo_real add_scale;
+} sgfblo_hc_pass;
+
+void sgfblo_hc_pass_run(const sgfblo_hyperclean *hc, const sgfblo_hc_pass *pass);
+
+/* Rows per block of a pass (8 to 32, a multiple of 8), and the partial sums a pass over
+   `rows` rows uses: both fixed by the shape, never by the thread count. */
+int64_t sgfblo_hc_block_rows(int64_t d, int64_t C);
+int64_t sgfblo_hc_partials(int64_t rows, int64_t d, int64_t C);
 
 /* Samples per block when forming the dense Hyy (bounds its workspace to nb x m reals). */
 #define SGFBLO_HC_DENSE_BLOCK 256

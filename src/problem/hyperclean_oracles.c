@@ -1,12 +1,13 @@
 /* Oracles of data hyper-cleaning (MATH.md "Problem 2", paper §4.2), host memory; on device
    memory (CUDA builds) they forward to the instance's device copy (hyperclean_cuda.c).
 
-   Every product is whole-matrix work: a skinny GEMM with A (N x d) and C or 2C columns, then
-   row-wise work on N x C, then at most one GEMM with A^T. Passes over A per call:
-     g_val 1, grad_g 2, hyy_mv 2, jyx_mv 2, jyxT_mv 1, grad_g_curv 4 (for the three calls
-     grad_g + jyxT_mv + hyy_mv, which take 5); f_val 1 and grad_f 2 over Av;
-   hyy_dense 1 + C over A in blocks (plus the O(N m^2) SYRK it cannot avoid), jyx_dense 1
-   (plus its N m output).
+   Every product is a pass over the rows of A (or Av) in blocks (hyperclean_blocks.c): a
+   skinny GEMM of the block with C or 2C columns, row-wise work, then at most the block's
+   share of A^T R, while the block is in cache. GEMM pairs per call (each pair one read of
+   A):  g_val 1 (no A^T R), grad_g 1, hyy_mv 1, jyx_mv 1, jyxT_mv 1 (no A^T R), curv_mv 1,
+   grad_g_curv 2 (for the three calls grad_g + jyxT_mv + hyy_mv, which take 3); f_val and
+   grad_f 1 over Av. The dense oracles run whole-matrix GEMMs: hyy_dense 1 + C passes over A
+   in blocks (plus the O(N m^2) SYRK it cannot avoid), jyx_dense 1 (plus its N m output).
    Nothing allocates: all buffers live in the sgfblo_hyperclean object. */
 #include <stddef.h>
 #include <stdint.h>
@@ -98,220 +99,167 @@ static int hc_prepare(int device_id, const sgfblo_eval_ctx *ctx) {
              : SGFBLO_PROBLEM_CB_NOT_ON_DEVICE;
 }
 
-/* Z2[:, 0:C) = A y  (N x C, leading dimension 2C). One pass over A. */
+/* Z2[:, 0:C) = A y  (N x C, leading dimension 2C), as one GEMM: for the dense oracles,
+   whose other work is far larger than this pass. */
 static void logits(sgfblo_hyperclean *hc, const sgfblo_real *y) {
   const int N = (int)hc->N, d = (int)hc->d, C = (int)hc->C;
   SGFBLO_CBLAS(gemm)(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, d, 1, hc->A, d, y, C, 0,
                  hc->Z2, 2 * C);
 }
 
-/* Z2 = A [y | v]  (N x 2C): logits and U = A v from one pass over A. */
-static void logits_and_av(sgfblo_hyperclean *hc, const sgfblo_real *y, const sgfblo_real *v) {
+/* Y2 = [y | v] (d x 2C), so that the logits and U = A v come from one pass over A. */
+static const sgfblo_real *pack_y_v(sgfblo_hyperclean *hc, const sgfblo_real *y,
+                                   const sgfblo_real *v) {
   const int64_t d = hc->d, C = hc->C;
   for (int64_t j = 0; j < d; ++j)
     for (int64_t k = 0; k < C; ++k) {
       hc->Y2[j * 2 * C + k] = y[j * C + k];
       hc->Y2[j * 2 * C + C + k] = v[j * C + k];
     }
-  SGFBLO_CBLAS(gemm)(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)hc->N, (int)(2 * C), (int)d, 1,
-                 hc->A, (int)d, hc->Y2, (int)(2 * C), 0, hc->Z2, (int)(2 * C));
+  return hc->Y2;
 }
 
-/* out = scale * A^T R + beta * out, R = Z2[:, 0:C). One pass over A. */
-static void at_r(sgfblo_hyperclean *hc, sgfblo_real scale, sgfblo_real beta, sgfblo_real *out) {
-  const int N = (int)hc->N, d = (int)hc->d, C = (int)hc->C;
-  SGFBLO_CBLAS(gemm)(CblasRowMajor, CblasTrans, CblasNoTrans, d, C, N, scale, hc->A, d, hc->Z2, 2 * C,
-                 beta, out, C);
+/* The per-call inputs and outputs the row functions of a pass read and write. */
+typedef struct {
+  sgfblo_hyperclean *hc;
+  const sgfblo_real *x, *u; /* upper variable; jyx_mv's u */
+  sgfblo_real *nout;        /* an output of length N (grad_x g, Jyx^T v), or NULL */
+  sgfblo_real invN;
+  int scale_rows; /* grad_g: whether R (for grad_y g) is wanted */
+} rows_ctx;
+
+/* A pass over the training rows: Z2[:, zcol : zcol + kx) = A X, then rows_fn; with out, out =
+   add_scale add + invN A^T Z2[:, rcol : rcol + C). */
+static void train_pass(rows_ctx *rc, const sgfblo_real *X, int64_t kx, int64_t zcol,
+                       void (*rows_fn)(void *, int64_t, int64_t), int64_t rcol, sgfblo_real *out,
+                       const sgfblo_real *add, sgfblo_real add_scale) {
+  sgfblo_hyperclean *hc = rc->hc;
+  const sgfblo_hc_pass ps = {hc->A, hc->N, X, kx, hc->Z2, 2 * hc->C, zcol, rcol, rows_fn, rc,
+                             out, rc->invN, add, add_scale};
+  sgfblo_hc_pass_run(hc, &ps);
 }
 
-/* Zv = softmax(Av y) (minus B_v if minus_onehot), ce[0..Nv) = validation cross-entropies.
-   One pass over Av. */
-static void validation_softmax(sgfblo_hyperclean *hc, const sgfblo_real *y, int minus_onehot) {
-  const int Nv = (int)hc->Nv, d = (int)hc->d, C = (int)hc->C;
-  SGFBLO_CBLAS(gemm)(CblasRowMajor, CblasNoTrans, CblasNoTrans, Nv, C, d, 1, hc->Av, d, y, C, 0,
-                 hc->Zv, C);
-  sgfblo_hc_softmax_rows(hc->Nv, hc->C, hc->Zv, hc->C, hc->bv, hc->ce, minus_onehot);
+/* sigma(x) and sigma'(x) of a block's rows. */
+static void block_sigmoid(const rows_ctx *rc, int64_t i0, int64_t n, int sig, int dsig) {
+  sgfblo_hc_sigmoid(rc->x + i0, n, sig ? rc->hc->sig + i0 : NULL, dsig ? rc->hc->dsig + i0 : NULL);
 }
 
-/* ---------------------------------------------------------------- oracles -- */
+/* Training rows [i0, i0 + n) of Z2 (leading dimension 2C). */
+static sgfblo_real *z2_rows(const rows_ctx *rc, int64_t i0) { return rc->hc->Z2 + i0 * 2 * rc->hc->C; }
 
-/* f(y) = (1/Nv) sum_j CE_j(Av y). */
-static int hc_f_val(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
-                    const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_f_val, x, y, out);
-  sgfblo_hyperclean *hc = host_instance(ctx);
-  (void)x;
-  if (!hc) return host_refusal(ctx);
-  validation_softmax(hc, y, 0);
-  double s = 0;
-  for (int64_t j = 0; j < hc->Nv; ++j) s += hc->ce[j];
-  *out = (sgfblo_real)(s / (double)hc->Nv);
-  return 0;
-}
-
-/* g(x, y) = (1/N) sum_i sigma(x_i) CE_i + lambda ||y||_F^2. */
-static int hc_g_val(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
-                    const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_g_val, x, y, out);
-  sgfblo_hyperclean *hc = host_instance(ctx);
-  if (!hc) return host_refusal(ctx);
-  const int64_t N = hc->N, m = hc->d * hc->C;
-  sgfblo_hc_sigmoid(x, N, hc->sig, NULL);
-  logits(hc, y);
-  sgfblo_hc_softmax_rows(N, hc->C, hc->Z2, 2 * hc->C, hc->b, hc->ce, 0);
-  double s = 0, yy = 0;
-  for (int64_t i = 0; i < N; ++i) s += (double)hc->sig[i] * hc->ce[i];
-  for (int64_t k = 0; k < m; ++k) yy += (double)y[k] * y[k];
-  *out = (sgfblo_real)(s / (double)N + hc->lambda * yy);
-  return 0;
-}
-
-/* grad_x f = 0;  grad_y f = (1/Nv) Av^T (P_v - B_v). */
-static int hc_grad_f(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx, sgfblo_real *gy,
-                     const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_grad_f, x, y, gx, gy);
-  sgfblo_hyperclean *hc = host_instance(ctx);
-  (void)x;
-  if (!hc) return host_refusal(ctx);
-  if (gx)
-    for (int64_t i = 0; i < hc->N; ++i) gx[i] = 0;
-  if (!gy) return 0;
-  const int64_t Nv = hc->Nv, C = hc->C;
-  validation_softmax(hc, y, 1);
-  SGFBLO_CBLAS(gemm)(CblasRowMajor, CblasTrans, CblasNoTrans, (int)hc->d, (int)C, (int)Nv,
-                 (sgfblo_real)(1.0 / (double)Nv), hc->Av, (int)hc->d, hc->Zv, (int)C, 0, gy,
-                 (int)C);
-  return 0;
-}
-
-/* grad_x g = (1/N) sigma'(x) .* CE;  grad_y g = (1/N) A^T (diag(sigma(x)) (P - B)) + 2 lambda y. */
-static int hc_grad_g(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx, sgfblo_real *gy,
-                     const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_grad_g, x, y, gx, gy);
-  sgfblo_hyperclean *hc = host_instance(ctx);
-  if (!hc) return host_refusal(ctx);
-  if (!gx && !gy) return 0;
-  const int64_t N = hc->N, C = hc->C, ld = 2 * C, m = hc->d * C;
-  const sgfblo_real invN = (sgfblo_real)(1.0 / (double)N);
-  sgfblo_hc_sigmoid(x, N, hc->sig, hc->dsig);
-  logits(hc, y);
-  sgfblo_hc_softmax_rows(N, C, hc->Z2, ld, hc->b, gx ? hc->ce : NULL, 1);
-  if (gx)
-    for (int64_t i = 0; i < N; ++i) gx[i] = invN * hc->dsig[i] * hc->ce[i];
-  if (!gy) return 0;
-  for (int64_t i = 0; i < N; ++i) { /* R_i = sigma_i (p_i - b_i) */
-    sgfblo_real *r = hc->Z2 + i * ld;
-    for (int64_t k = 0; k < C; ++k) r[k] *= hc->sig[i];
-  }
-  const sgfblo_real two_lambda = (sgfblo_real)(2 * hc->lambda);
-  for (int64_t k = 0; k < m; ++k) gy[k] = two_lambda * y[k];
-  at_r(hc, invN, 1, gy);
-  return 0;
-}
-
-/* Hyy V = (1/N) A^T (diag(sigma) R) + 2 lambda V,  U = A V,  R_i = p_i .* u_i - p_i (p_i' u_i). */
-static int hc_hyy_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *v,
-                     sgfblo_real *out, const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_hyy, x, y, v, out);
-  sgfblo_hyperclean *hc = host_instance(ctx);
-  if (!hc) return host_refusal(ctx);
-  const int64_t N = hc->N, C = hc->C, ld = 2 * C, m = hc->d * C;
-  sgfblo_hc_sigmoid(x, N, hc->sig, NULL);
-  logits_and_av(hc, y, v);
-  sgfblo_hc_softmax_rows(N, C, hc->Z2, ld, NULL, NULL, 0);
-  for (int64_t i = 0; i < N; ++i) hyy_row(hc->Z2 + i * ld, C, hc->sig[i]);
-  const sgfblo_real two_lambda = (sgfblo_real)(2 * hc->lambda);
-  for (int64_t k = 0; k < m; ++k) out[k] = two_lambda * v[k];
-  at_r(hc, (sgfblo_real)(1.0 / (double)N), 1, out);
-  return 0;
-}
-
-/* Jyx u = (1/N) A^T (diag(sigma'(x) .* u) (P - B)). */
-static int hc_jyx_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *u,
-                     sgfblo_real *out, const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_jyx, x, y, u, out);
-  sgfblo_hyperclean *hc = host_instance(ctx);
-  if (!hc) return host_refusal(ctx);
-  const int64_t N = hc->N, C = hc->C, ld = 2 * C;
-  sgfblo_hc_sigmoid(x, N, NULL, hc->dsig);
-  logits(hc, y);
-  sgfblo_hc_softmax_rows(N, C, hc->Z2, ld, hc->b, NULL, 1);
-  for (int64_t i = 0; i < N; ++i) {
-    sgfblo_real *r = hc->Z2 + i * ld;
-    const sgfblo_real w = hc->dsig[i] * u[i];
-    for (int64_t k = 0; k < C; ++k) r[k] *= w;
-  }
-  at_r(hc, (sgfblo_real)(1.0 / (double)N), 0, out);
-  return 0;
-}
-
-/* Jyx^T V = (1/N) sigma'(x) .* rowsum((P - B) .* (A V)). */
-static int hc_jyxT_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *v,
-                      sgfblo_real *out, const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_jyxT, x, y, v, out);
-  sgfblo_hyperclean *hc = host_instance(ctx);
-  if (!hc) return host_refusal(ctx);
-  const int64_t N = hc->N, C = hc->C, ld = 2 * C;
-  const sgfblo_real invN = (sgfblo_real)(1.0 / (double)N);
-  sgfblo_hc_sigmoid(x, N, NULL, hc->dsig);
-  logits_and_av(hc, y, v);
-  sgfblo_hc_softmax_rows(N, C, hc->Z2, ld, hc->b, NULL, 1);
-  for (int64_t i = 0; i < N; ++i) {
-    /* sum_k (p - b)_k u_k = sum_k (p - b)_k (u_k - u_b), since sum_k (p - b)_k = 0: no
-       cancellation of p_b u_b against u_b when the sample is fitted. */
-    const sgfblo_real *r = hc->Z2 + i * ld, *u = r + C;
-    const sgfblo_real ub = u[hc->b[i]];
-    sgfblo_real s = 0;
-    for (int64_t k = 0; k < C; ++k) s += r[k] * (u[k] - ub);
-    out[i] = invN * hc->dsig[i] * s;
-  }
-  return 0;
-}
-
-/* With P = softmax(A y) in Z2[:, 0:C) and U = A v in Z2[:, C:2C): qx[i] = Jyx^T v's entry
-   invN sigma'(x_i) sum_k p_k (u_k - u_b) (the label term of (p - e_b) vanishes since
-   u_b - u_b = 0), and Z2[:, 0:C) becomes Hyy v's residual rows. */
-static void curv_rows(sgfblo_hyperclean *hc, sgfblo_real invN, sgfblo_real *qx) {
+/* With P = softmax(A y) in Z2[:, 0:C) and U = A v in Z2[:, C:2C), for rows [i0, i0 + n):
+   qx[i] = Jyx^T v's entry invN sigma'(x_i) sum_k p_k (u_k - u_b) (the label term of
+   (p - e_b) vanishes since u_b - u_b = 0), and Z2[:, 0:C) becomes Hyy v's residual rows. */
+static void curv_rows(const rows_ctx *rc, int64_t i0, int64_t n) {
+  const sgfblo_hyperclean *hc = rc->hc;
   const int64_t C = hc->C, ld = 2 * C;
-  for (int64_t i = 0; i < hc->N; ++i) {
+  for (int64_t i = i0; i < i0 + n; ++i) {
     sgfblo_real *p = hc->Z2 + i * ld;
     const sgfblo_real *u = p + C;
     const sgfblo_real ub = u[hc->b[i]];
     sgfblo_real s = 0;
     for (int64_t k = 0; k < C; ++k) s += p[k] * (u[k] - ub);
-    qx[i] = invN * hc->dsig[i] * s;
+    rc->nout[i] = rc->invN * hc->dsig[i] * s;
     hyy_row(p, C, hc->sig[i]);
   }
 }
 
-/* Jyx^T v and Hyy v (sgfblo_curv_fn) from 2 passes over A, where jyxT_mv and hyy_mv make 3:
-   A [y | v] once, then per row the Jyx^T row sum (as in hc_grad_g_curv, sum_k p_k (u_k - u_b))
-   and Hyy's row, then A^T R'. */
-static int hc_curv_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *v,
-                      sgfblo_real *qx, sgfblo_real *qy, const sgfblo_eval_ctx *ctx) {
-  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_curv, x, y, v, qx, qy);
-  sgfblo_hyperclean *hc = host_instance(ctx);
-  if (!hc) return host_refusal(ctx);
-  const int64_t N = hc->N, C = hc->C, ld = 2 * C, m = hc->d * C;
-  const sgfblo_real invN = (sgfblo_real)(1.0 / (double)N);
-  sgfblo_hc_sigmoid(x, N, hc->sig, hc->dsig);
-  logits_and_av(hc, y, v);
-  sgfblo_hc_softmax_rows(N, C, hc->Z2, ld, NULL, NULL, 0);
-  curv_rows(hc, invN, qx);
-  const sgfblo_real two_lambda = (sgfblo_real)(2 * hc->lambda);
-  for (int64_t k = 0; k < m; ++k) qy[k] = two_lambda * v[k];
-  at_r(hc, invN, 1, qy);
-  return 0;
+/* ------------------------------------------------------------- row passes -- */
+
+/* g_val: CE of each row into ce. */
+static void rows_g_val(void *arg, int64_t i0, int64_t n) {
+  const rows_ctx *rc = (const rows_ctx *)arg;
+  const sgfblo_hyperclean *hc = rc->hc;
+  block_sigmoid(rc, i0, n, 1, 0);
+  sgfblo_hc_softmax_rows(n, hc->C, z2_rows(rc, i0), 2 * hc->C, hc->b + i0, hc->ce + i0, 0);
 }
 
-/* The rows of the fused call's first pass: z_i -> p_i = softmax(z_i) kept in place, and
-   r_i = sigma_i (p_i - e_{b_i}) into R (its label entry as minus the other probabilities). */
-static void prob_and_residual_rows(sgfblo_hyperclean *hc, sgfblo_real *R) {
-  const int64_t N = hc->N, C = hc->C, ld = 2 * C;
-  sgfblo_hc_softmax_rows(N, C, hc->Z2, ld, NULL, NULL, 0);
-  for (int64_t i = 0; i < N; ++i) {
+/* Validation rows: P_v (f_val: with the CE of each row) or P_v - B_v (grad_f). */
+static void rows_f_val(void *arg, int64_t i0, int64_t n) {
+  const sgfblo_hyperclean *hc = ((const rows_ctx *)arg)->hc;
+  sgfblo_hc_softmax_rows(n, hc->C, hc->Zv + i0 * hc->C, hc->C, hc->bv + i0, hc->ce + i0, 0);
+}
+static void rows_grad_f(void *arg, int64_t i0, int64_t n) {
+  const sgfblo_hyperclean *hc = ((const rows_ctx *)arg)->hc;
+  sgfblo_hc_softmax_rows(n, hc->C, hc->Zv + i0 * hc->C, hc->C, hc->bv + i0, NULL, 1);
+}
+
+/* grad_g: grad_x g rows (1/N) sigma'(x_i) CE_i when nout, and R_i = sigma_i (p_i - b_i). */
+static void rows_grad_g(void *arg, int64_t i0, int64_t n) {
+  const rows_ctx *rc = (const rows_ctx *)arg;
+  const sgfblo_hyperclean *hc = rc->hc;
+  const int64_t C = hc->C, ld = 2 * C;
+  block_sigmoid(rc, i0, n, 1, 1);
+  sgfblo_hc_softmax_rows(n, C, z2_rows(rc, i0), ld, hc->b + i0, rc->nout ? hc->ce + i0 : NULL, 1);
+  for (int64_t i = i0; i < i0 + n; ++i) {
+    if (rc->nout) rc->nout[i] = rc->invN * hc->dsig[i] * hc->ce[i];
+    if (rc->scale_rows) {
+      sgfblo_real *r = hc->Z2 + i * ld;
+      for (int64_t k = 0; k < C; ++k) r[k] *= hc->sig[i];
+    }
+  }
+}
+
+/* Hyy v: the residual rows sigma_i (p_i .* u_i - p_i (p_i' u_i)). */
+static void rows_hyy(void *arg, int64_t i0, int64_t n) {
+  const rows_ctx *rc = (const rows_ctx *)arg;
+  const sgfblo_hyperclean *hc = rc->hc;
+  const int64_t C = hc->C, ld = 2 * C;
+  block_sigmoid(rc, i0, n, 1, 0);
+  sgfblo_hc_softmax_rows(n, C, z2_rows(rc, i0), ld, NULL, NULL, 0);
+  for (int64_t i = i0; i < i0 + n; ++i) hyy_row(hc->Z2 + i * ld, C, hc->sig[i]);
+}
+
+/* Jyx u: rows sigma'(x_i) u_i (p_i - e_{b_i}). */
+static void rows_jyx(void *arg, int64_t i0, int64_t n) {
+  const rows_ctx *rc = (const rows_ctx *)arg;
+  const sgfblo_hyperclean *hc = rc->hc;
+  const int64_t C = hc->C, ld = 2 * C;
+  block_sigmoid(rc, i0, n, 0, 1);
+  sgfblo_hc_softmax_rows(n, C, z2_rows(rc, i0), ld, hc->b + i0, NULL, 1);
+  for (int64_t i = i0; i < i0 + n; ++i) {
+    sgfblo_real *r = hc->Z2 + i * ld;
+    const sgfblo_real w = hc->dsig[i] * rc->u[i];
+    for (int64_t k = 0; k < C; ++k) r[k] *= w;
+  }
+}
+
+/* Jyx^T v: entry i = (1/N) sigma'(x_i) sum_k (p - b)_k u_k, formed as sum_k (p - b)_k (u_k - u_b)
+   (sum_k (p - b)_k = 0): no cancellation of p_b u_b against u_b when the sample is fitted. */
+static void rows_jyxT(void *arg, int64_t i0, int64_t n) {
+  const rows_ctx *rc = (const rows_ctx *)arg;
+  const sgfblo_hyperclean *hc = rc->hc;
+  const int64_t C = hc->C, ld = 2 * C;
+  block_sigmoid(rc, i0, n, 0, 1);
+  sgfblo_hc_softmax_rows(n, C, z2_rows(rc, i0), ld, hc->b + i0, NULL, 1);
+  for (int64_t i = i0; i < i0 + n; ++i) {
+    const sgfblo_real *r = hc->Z2 + i * ld, *u = r + C;
+    const sgfblo_real ub = u[hc->b[i]];
+    sgfblo_real s = 0;
+    for (int64_t k = 0; k < C; ++k) s += r[k] * (u[k] - ub);
+    rc->nout[i] = rc->invN * hc->dsig[i] * s;
+  }
+}
+
+/* curv_mv: P from Z2[:, 0:C), then curv_rows. */
+static void rows_curv(void *arg, int64_t i0, int64_t n) {
+  const rows_ctx *rc = (const rows_ctx *)arg;
+  block_sigmoid(rc, i0, n, 1, 1);
+  sgfblo_hc_softmax_rows(n, rc->hc->C, z2_rows(rc, i0), 2 * rc->hc->C, NULL, NULL, 0);
+  curv_rows(rc, i0, n);
+}
+
+/* grad_g_curv's first pass: z_i -> p_i = softmax(z_i) kept in place, and r_i = sigma_i (p_i -
+   e_{b_i}) into Z2[:, C:2C) (its label entry as minus the other probabilities). */
+static void rows_prob_and_residual(void *arg, int64_t i0, int64_t n) {
+  const rows_ctx *rc = (const rows_ctx *)arg;
+  const sgfblo_hyperclean *hc = rc->hc;
+  const int64_t C = hc->C, ld = 2 * C;
+  block_sigmoid(rc, i0, n, 1, 1);
+  sgfblo_hc_softmax_rows(n, C, z2_rows(rc, i0), ld, NULL, NULL, 0);
+  for (int64_t i = i0; i < i0 + n; ++i) {
     const sgfblo_real *p = hc->Z2 + i * ld;
-    sgfblo_real *r = R + i * ld;
+    sgfblo_real *r = hc->Z2 + i * ld + C;
     const int32_t b = hc->b[i];
     sgfblo_real others = 0;
     for (int64_t k = 0; k < C; ++k) others += k != b ? p[k] : 0;
@@ -320,32 +268,136 @@ static void prob_and_residual_rows(sgfblo_hyperclean *hc, sgfblo_real *R) {
   }
 }
 
-/* grad_y g, Jyx^T grad_y g and Hyy grad_y g (sgfblo_grad_curv_fn) in 4 passes over A with C
-   columns each, where grad_g + jyxT_mv + hyy_mv make 5 with 7C columns: A y once (P is kept in
-   Z2[:, 0:C) while R, then U = A gy, use Z2[:, C:2C)), A^T R for gy, A gy, A^T R' for Hyy gy;
-   the rows of the last two are curv_rows. */
+/* grad_g_curv's second pass: U = A grad_y g is in Z2[:, C:2C), P still in Z2[:, 0:C). */
+static void rows_curv_second(void *arg, int64_t i0, int64_t n) {
+  curv_rows((const rows_ctx *)arg, i0, n);
+}
+
+/* ---------------------------------------------------------------- oracles -- */
+
+/* f(y) = (1/Nv) sum_j CE_j(Av y). One pass over Av. */
+static int hc_f_val(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
+                    const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_f_val, x, y, out);
+  sgfblo_hyperclean *hc = host_instance(ctx);
+  if (!hc) return host_refusal(ctx);
+  rows_ctx rc = {hc, x, NULL, NULL, 0, 0};
+  const sgfblo_hc_pass ps = {hc->Av, hc->Nv, y, hc->C, hc->Zv, hc->C, 0, 0, rows_f_val, &rc,
+                             NULL, 0, NULL, 0};
+  sgfblo_hc_pass_run(hc, &ps);
+  double s = 0;
+  for (int64_t j = 0; j < hc->Nv; ++j) s += hc->ce[j];
+  *out = (sgfblo_real)(s / (double)hc->Nv);
+  return 0;
+}
+
+/* g(x, y) = (1/N) sum_i sigma(x_i) CE_i + lambda ||y||_F^2. One pass over A. */
+static int hc_g_val(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
+                    const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_g_val, x, y, out);
+  sgfblo_hyperclean *hc = host_instance(ctx);
+  if (!hc) return host_refusal(ctx);
+  const int64_t N = hc->N, m = hc->d * hc->C;
+  rows_ctx rc = {hc, x, NULL, NULL, 0, 0};
+  train_pass(&rc, y, hc->C, 0, rows_g_val, 0, NULL, NULL, 0);
+  double s = 0, yy = 0;
+  for (int64_t i = 0; i < N; ++i) s += (double)hc->sig[i] * hc->ce[i];
+  for (int64_t k = 0; k < m; ++k) yy += (double)y[k] * y[k];
+  *out = (sgfblo_real)(s / (double)N + hc->lambda * yy);
+  return 0;
+}
+
+/* grad_x f = 0;  grad_y f = (1/Nv) Av^T (P_v - B_v). One pass over Av. */
+static int hc_grad_f(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx, sgfblo_real *gy,
+                     const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_grad_f, x, y, gx, gy);
+  sgfblo_hyperclean *hc = host_instance(ctx);
+  if (!hc) return host_refusal(ctx);
+  if (gx)
+    for (int64_t i = 0; i < hc->N; ++i) gx[i] = 0;
+  if (!gy) return 0;
+  rows_ctx rc = {hc, x, NULL, NULL, 0, 0};
+  const sgfblo_hc_pass ps = {hc->Av, hc->Nv, y, hc->C, hc->Zv, hc->C, 0, 0, rows_grad_f, &rc,
+                             gy, (sgfblo_real)(1.0 / (double)hc->Nv), NULL, 0};
+  sgfblo_hc_pass_run(hc, &ps);
+  return 0;
+}
+
+/* grad_x g = (1/N) sigma'(x) .* CE;  grad_y g = (1/N) A^T (diag(sigma(x)) (P - B)) + 2 lambda y.
+   One pass over A. */
+static int hc_grad_g(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx, sgfblo_real *gy,
+                     const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_grad_g, x, y, gx, gy);
+  sgfblo_hyperclean *hc = host_instance(ctx);
+  if (!hc) return host_refusal(ctx);
+  if (!gx && !gy) return 0;
+  rows_ctx rc = {hc, x, NULL, gx, (sgfblo_real)(1.0 / (double)hc->N), gy != NULL};
+  train_pass(&rc, y, hc->C, 0, rows_grad_g, 0, gy, y, (sgfblo_real)(2 * hc->lambda));
+  return 0;
+}
+
+/* Hyy V = (1/N) A^T (diag(sigma) R) + 2 lambda V,  U = A V,  R_i = p_i .* u_i - p_i (p_i' u_i).
+   One pass over A with 2C columns. */
+static int hc_hyy_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *v,
+                     sgfblo_real *out, const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_hyy, x, y, v, out);
+  sgfblo_hyperclean *hc = host_instance(ctx);
+  if (!hc) return host_refusal(ctx);
+  rows_ctx rc = {hc, x, NULL, NULL, (sgfblo_real)(1.0 / (double)hc->N), 0};
+  train_pass(&rc, pack_y_v(hc, y, v), 2 * hc->C, 0, rows_hyy, 0, out, v,
+             (sgfblo_real)(2 * hc->lambda));
+  return 0;
+}
+
+/* Jyx u = (1/N) A^T (diag(sigma'(x) .* u) (P - B)). One pass over A. */
+static int hc_jyx_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *u,
+                     sgfblo_real *out, const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_jyx, x, y, u, out);
+  sgfblo_hyperclean *hc = host_instance(ctx);
+  if (!hc) return host_refusal(ctx);
+  rows_ctx rc = {hc, x, u, NULL, (sgfblo_real)(1.0 / (double)hc->N), 0};
+  train_pass(&rc, y, hc->C, 0, rows_jyx, 0, out, NULL, 0);
+  return 0;
+}
+
+/* Jyx^T V = (1/N) sigma'(x) .* rowsum((P - B) .* (A V)). One pass over A with 2C columns. */
+static int hc_jyxT_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *v,
+                      sgfblo_real *out, const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_jyxT, x, y, v, out);
+  sgfblo_hyperclean *hc = host_instance(ctx);
+  if (!hc) return host_refusal(ctx);
+  rows_ctx rc = {hc, x, NULL, out, (sgfblo_real)(1.0 / (double)hc->N), 0};
+  train_pass(&rc, pack_y_v(hc, y, v), 2 * hc->C, 0, rows_jyxT, 0, NULL, NULL, 0);
+  return 0;
+}
+
+/* Jyx^T v and Hyy v (sgfblo_curv_fn) from one pass over A, where jyxT_mv and hyy_mv make two:
+   A [y | v], then per row the Jyx^T row sum and Hyy's row, then A^T R'. */
+static int hc_curv_mv(const sgfblo_real *x, const sgfblo_real *y, const sgfblo_real *v,
+                      sgfblo_real *qx, sgfblo_real *qy, const sgfblo_eval_ctx *ctx) {
+  SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_curv, x, y, v, qx, qy);
+  sgfblo_hyperclean *hc = host_instance(ctx);
+  if (!hc) return host_refusal(ctx);
+  rows_ctx rc = {hc, x, NULL, qx, (sgfblo_real)(1.0 / (double)hc->N), 0};
+  train_pass(&rc, pack_y_v(hc, y, v), 2 * hc->C, 0, rows_curv, 0, qy, v,
+             (sgfblo_real)(2 * hc->lambda));
+  return 0;
+}
+
+/* grad_y g, Jyx^T grad_y g and Hyy grad_y g (sgfblo_grad_curv_fn) in two passes over A with C
+   columns each, where grad_g + jyxT_mv + hyy_mv make three with 5C: A y, the rows, A^T R for
+   gy (P is kept in Z2[:, 0:C) while R, then U = A gy, use Z2[:, C:2C)); then A gy,
+   curv_rows, A^T R' for Hyy gy. The second pass needs all of gy: it cannot join the first. */
 static int hc_grad_g_curv(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gy,
                           sgfblo_real *qx, sgfblo_real *qy, const sgfblo_eval_ctx *ctx) {
   SGFBLO_DEVICE_CALL(ctx, HC_DEV, sgfblo_hc_dev_detail, sgfblo_hc_dev_grad_g_curv, x, y, gy, qx,
                      qy);
   sgfblo_hyperclean *hc = host_instance(ctx);
   if (!hc) return host_refusal(ctx);
-  const int64_t N = hc->N, C = hc->C, ld = 2 * C, m = hc->d * C;
-  const int iN = (int)N, id = (int)hc->d, iC = (int)C, ild = (int)ld;
-  const sgfblo_real invN = (sgfblo_real)(1.0 / (double)N);
   const sgfblo_real two_lambda = (sgfblo_real)(2 * hc->lambda);
-  sgfblo_real *U = hc->Z2 + C; /* R, then A gy */
-  sgfblo_hc_sigmoid(x, N, hc->sig, hc->dsig);
-  logits(hc, y);
-  prob_and_residual_rows(hc, U);
-  for (int64_t k = 0; k < m; ++k) gy[k] = two_lambda * y[k];
-  SGFBLO_CBLAS(gemm)(CblasRowMajor, CblasTrans, CblasNoTrans, id, iC, iN, invN, hc->A, id, U, ild,
-                 1, gy, iC);
-  SGFBLO_CBLAS(gemm)(CblasRowMajor, CblasNoTrans, CblasNoTrans, iN, iC, id, 1, hc->A, id, gy, iC, 0,
-                 U, ild);
-  curv_rows(hc, invN, qx);
-  for (int64_t k = 0; k < m; ++k) qy[k] = two_lambda * gy[k];
-  at_r(hc, invN, 1, qy);
+  rows_ctx rc = {hc, x, NULL, qx, (sgfblo_real)(1.0 / (double)hc->N), 0};
+  train_pass(&rc, y, hc->C, 0, rows_prob_and_residual, hc->C, gy, y, two_lambda);
+  train_pass(&rc, gy, hc->C, hc->C, rows_curv_second, 0, qy, gy, two_lambda);
   return 0;
 }
 
