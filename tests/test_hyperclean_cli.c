@@ -471,6 +471,8 @@ Test(hyperclean_cli, bad_options_exit_2_naming_the_option) {
       {"--baseline", "stocbio", "--baseline"},
       {"--alpha", "-1", "--alpha"},
       {"--save-weights", "/no/such/dir/w.npy", "--save-weights"},
+      {"--threads", "-1", "--threads"},
+      {"--threads", "257", "--threads"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
     test_run_result r = RUN(FILES, cases[i][0], cases[i][1]);
@@ -488,6 +490,27 @@ Test(hyperclean_cli, bad_options_exit_2_naming_the_option) {
   expect_input_error(&r, "--no-pca");
   r = RUN(FILES, "--pca-k", "99");
   expect_input_error(&r, "--pca-k");
+}
+
+/* The host oracles' thread count changes nothing in the results: every row's numbers are
+   the same text on 1 and on 3 threads. */
+Test(hyperclean_cli, thread_count_leaves_the_results_unchanged) {
+  static json_doc one, three; /* large: not on the stack */
+  test_run_result r = RUN(FILES, "--no-pca", "--json", "--quiet", "--threads", "1");
+  cr_assert_eq(r.status, 0, "exit %d, stderr: %s", r.status, r.err);
+  json_load(r.out, &one);
+  test_run_free(&r);
+  r = RUN(FILES, "--no-pca", "--json", "--quiet", "--threads", "3");
+  cr_assert_eq(r.status, 0, "exit %d, stderr: %s", r.status, r.err);
+  json_load(r.out, &three);
+  test_run_free(&r);
+  const char *const names[] = {"floor", "rxgf", "aidbio", "ceiling"};
+  const char *const fields[] = {"test_acc", "val_loss", "train_acc", "f1", "flagged",
+                                "oracle_evals"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; ++i)
+    for (size_t k = 0; k < sizeof fields / sizeof fields[0]; ++k)
+      cr_expect_str_eq(row_text(&one, names[i], fields[k]), row_text(&three, names[i], fields[k]),
+                       "%s.%s differs between 1 and 3 threads", names[i], fields[k]);
 }
 
 /* A flow that blows up: exit 1, its row says why, the references are still computed, and the
@@ -555,7 +578,7 @@ Test(hyperclean_cli, help_lists_the_options) {
       "integrator", "step-control", "linsolve", "init-lower", "log", "save-weights",
       "save-classifier", "baseline", "aid-beta-in", "aid-beta-out", "aid-inner", "aid-cg",
       "plot", "quiet", "json", "monitor-every", "w", "gamma", "sigma", "tau0", "delta",
-      "iters", "time-limit"};
+      "iters", "time-limit", "threads"};
   test_run_result r = run_env(NULL, (const char *const[]){"hyperclean", "--help", NULL});
   cr_assert_eq(r.status, 0, "stderr: %s", r.err);
   for (size_t i = 0; i < sizeof options / sizeof options[0]; ++i) {
