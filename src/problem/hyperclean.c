@@ -153,7 +153,7 @@ static sgfblo_status copy_host_data(sgfblo_hyperclean *hc, const sgfblo_hypercle
   ALLOC_OR_FAIL(hc->S, hc->nb, d, "dense-Hyy workspace (block x d)");
   ALLOC_OR_FAIL(hc->D, d * C, d, "dense-Hyy workspace (C blocks of d x d)");
   const int64_t pN = sgfblo_hc_partials(N, d, C), pNv = sgfblo_hc_partials(Nv, d, C);
-  ALLOC_OR_FAIL(hc->partial, pN > pNv ? pN : pNv, d * C, "partial sums of the row chunks");
+  if (pN > 0) ALLOC_OR_FAIL(hc->partial, pN > pNv ? pN : pNv, d * C, "partial sums of the row chunks");
   memcpy(hc->A, data->A, array_bytes(N, d, rsz));
   memcpy(hc->Av, data->Av, array_bytes(Nv, d, rsz));
   memcpy(hc->b, data->labels, array_bytes(N, 1, isz));

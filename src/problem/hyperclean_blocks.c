@@ -14,6 +14,12 @@
    handing it to its own threads, which, called from several of ours at once, then compete
    (a block of 64 rows at d = 2048, C = 10 ran 7 times slower than one of 32 on 2 threads).
 
+   Every block's M^T R reads and writes its chunk's whole partial sum (d x C), so the partial
+   has to stay in cache: above SGFBLO_HC_BLOCKED_MAX_BYTES (d = 2048, C = 100 in float64 is
+   1.6 MB) a blocked pass ran 6 times slower than the whole-matrix GEMMs, which there are real
+   GEMMs (C or 2C = 100 or 200 columns) at OpenBLAS's full rate. Such shapes run whole: one
+   GEMM, the row work spread over the threads in chunks, one GEMM.
+
    Determinism: the blocks are grouped into at most SGFBLO_HC_MAX_CHUNKS chunks, fixed by the
    shape alone; each chunk writes its own partial M^T R, and the partials are added in chunk
    order. So the result has the same bits whatever the number of threads. */
@@ -24,7 +30,14 @@
 #include "core/pool.h"
 #include "problem/hyperclean_impl.h"
 
+/* Largest partial sum (m reals) a blocked pass accumulates into: it must stay in cache. */
+#define SGFBLO_HC_BLOCKED_MAX_BYTES ((int64_t)1 << 20)
+
+/* Rows per chunk of row work in a whole-matrix pass, at least. */
+#define WHOLE_CHUNK_ROWS 256
+
 int64_t sgfblo_hc_block_rows(int64_t d, int64_t C) {
+  if (d * C * (int64_t)sizeof(sgfblo_real) > SGFBLO_HC_BLOCKED_MAX_BYTES) return 0;
   int64_t rb = ((int64_t)1 << 18) / (d * C);
   rb -= rb % 8;
   return rb < 8 ? 8 : rb > 32 ? 32 : rb;
@@ -32,6 +45,7 @@ int64_t sgfblo_hc_block_rows(int64_t d, int64_t C) {
 
 int64_t sgfblo_hc_partials(int64_t rows, int64_t d, int64_t C) {
   const int64_t m = d * C, rb = sgfblo_hc_block_rows(d, C);
+  if (rb == 0) return 0;
   const int64_t blocks = (rows + rb - 1) / rb;
   int64_t k = SGFBLO_HC_PARTIAL_REALS / m;
   if (k < 1) k = 1;
@@ -39,18 +53,25 @@ int64_t sgfblo_hc_partials(int64_t rows, int64_t d, int64_t C) {
   return k < blocks ? k : blocks;
 }
 
+/* Pieces [q n / k, (q + 1) n / k) of n things split into k. */
+static int64_t piece(int64_t q, int64_t n, int64_t k) { return q * n / k; }
+
 typedef struct {
   const sgfblo_hyperclean *hc;
   const sgfblo_hc_pass *pass;
-  int64_t rb, blocks, chunks, m;
+  int64_t rb;      /* rows per block (blocked), or per chunk of row work (whole) */
+  int64_t blocks;  /* blocks of rb rows */
+  int64_t chunks;  /* tasks */
+  int64_t m;
 } pass_job;
 
-/* Chunk q: blocks [q blocks / chunks, (q + 1) blocks / chunks). */
+/* Blocked pass, chunk q: for each of its blocks, M_b X, the rows, then M_b^T R_b into the
+   chunk's partial sum. */
 static void run_chunk(void *arg, int64_t q) {
   const pass_job *job = (const pass_job *)arg;
   const sgfblo_hc_pass *ps = job->pass;
   const int d = (int)job->hc->d, C = (int)job->hc->C, kx = (int)ps->kx, ldz = (int)ps->ldz;
-  const int64_t b0 = q * job->blocks / job->chunks, b1 = (q + 1) * job->blocks / job->chunks;
+  const int64_t b0 = piece(q, job->blocks, job->chunks), b1 = piece(q + 1, job->blocks, job->chunks);
   sgfblo_real *partial = ps->out ? job->hc->partial + q * job->m : NULL;
   for (int64_t blk = b0; blk < b1; ++blk) {
     const int64_t i0 = blk * job->rb;
@@ -66,6 +87,13 @@ static void run_chunk(void *arg, int64_t q) {
   }
 }
 
+/* Whole-matrix pass, chunk q of the row work. */
+static void run_rows(void *arg, int64_t q) {
+  const pass_job *job = (const pass_job *)arg;
+  const int64_t i0 = piece(q, job->pass->rows, job->chunks);
+  job->pass->rows_fn(job->pass->arg, i0, piece(q + 1, job->pass->rows, job->chunks) - i0);
+}
+
 /* Slice s of out = add_scale add + scale sum_q partial_q, the partials added in q order (in
    double, then rounded once). */
 typedef struct {
@@ -77,7 +105,7 @@ static void reduce_slice(void *arg, int64_t s) {
   const reduce_job *rj = (const reduce_job *)arg;
   const pass_job *job = rj->job;
   const sgfblo_hc_pass *ps = job->pass;
-  const int64_t m = job->m, j0 = s * m / rj->slices, j1 = (s + 1) * m / rj->slices;
+  const int64_t m = job->m, j0 = piece(s, m, rj->slices), j1 = piece(s + 1, m, rj->slices);
   const sgfblo_real *P = job->hc->partial;
   for (int64_t j = j0; j < j1; ++j) {
     double acc = 0;
@@ -90,17 +118,44 @@ static void reduce_slice(void *arg, int64_t s) {
 /* Entries of out per reduction task: fewer and the hand-off costs more than the sums. */
 #define REDUCE_SLICE_MIN 4096
 
-void sgfblo_hc_pass_run(const sgfblo_hyperclean *hc, const sgfblo_hc_pass *ps) {
-  const int64_t rb = sgfblo_hc_block_rows(hc->d, hc->C);
-  pass_job job = {hc, ps, rb, (ps->rows + rb - 1) / rb, 0, hc->d * hc->C};
-  job.chunks = ps->out ? sgfblo_hc_partials(ps->rows, hc->d, hc->C)
-                       : (job.blocks < SGFBLO_HC_MAX_CHUNKS ? job.blocks : SGFBLO_HC_MAX_CHUNKS);
-  sgfblo_pool_run(hc->pool, job.chunks, run_chunk, &job);
+static void blocked_pass(pass_job *job) {
+  const sgfblo_hyperclean *hc = job->hc;
+  const sgfblo_hc_pass *ps = job->pass;
+  job->blocks = (ps->rows + job->rb - 1) / job->rb;
+  job->chunks = ps->out ? sgfblo_hc_partials(ps->rows, hc->d, hc->C)
+                        : (job->blocks < SGFBLO_HC_MAX_CHUNKS ? job->blocks : SGFBLO_HC_MAX_CHUNKS);
+  sgfblo_pool_run(hc->pool, job->chunks, run_chunk, job);
   if (!ps->out) return;
-  int64_t slices = job.m / REDUCE_SLICE_MIN;
+  int64_t slices = job->m / REDUCE_SLICE_MIN;
   const int64_t threads = sgfblo_pool_threads(hc->pool);
   if (slices > threads) slices = threads;
   if (slices < 1) slices = 1;
-  reduce_job rj = {&job, slices};
+  reduce_job rj = {job, slices};
   sgfblo_pool_run(hc->pool, slices, reduce_slice, &rj);
+}
+
+/* The whole-matrix pass: M X, the rows in chunks over the threads, then out = add_scale add
+   and out += scale M^T R (out is written after X has been read). */
+static void whole_pass(pass_job *job) {
+  const sgfblo_hyperclean *hc = job->hc;
+  const sgfblo_hc_pass *ps = job->pass;
+  const int rows = (int)ps->rows, d = (int)hc->d, C = (int)hc->C, kx = (int)ps->kx,
+            ldz = (int)ps->ldz;
+  SGFBLO_CBLAS(gemm)(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, kx, d, 1, ps->M, d, ps->X, kx,
+                     0, ps->Z + ps->zcol, ldz);
+  job->chunks = (ps->rows + WHOLE_CHUNK_ROWS - 1) / WHOLE_CHUNK_ROWS;
+  if (job->chunks > SGFBLO_HC_MAX_CHUNKS) job->chunks = SGFBLO_HC_MAX_CHUNKS;
+  sgfblo_pool_run(hc->pool, job->chunks, run_rows, job);
+  if (!ps->out) return;
+  for (int64_t j = 0; j < job->m; ++j) ps->out[j] = ps->add ? ps->add_scale * ps->add[j] : 0;
+  SGFBLO_CBLAS(gemm)(CblasRowMajor, CblasTrans, CblasNoTrans, d, C, rows, ps->scale, ps->M, d,
+                     ps->Z + ps->rcol, ldz, 1, ps->out, C);
+}
+
+void sgfblo_hc_pass_run(const sgfblo_hyperclean *hc, const sgfblo_hc_pass *ps) {
+  pass_job job = {hc, ps, sgfblo_hc_block_rows(hc->d, hc->C), 0, 0, hc->d * hc->C};
+  if (job.rb > 0)
+    blocked_pass(&job);
+  else
+    whole_pass(&job);
 }

@@ -32,7 +32,8 @@ struct sgfblo_hyperclean {
   sgfblo_real *D;   /* C blocks of d x d: the diagonal blocks of Hyy, one per class */
   /* Host passes over A and Av run in row blocks spread over `pool` (hyperclean_blocks.c). */
   struct sgfblo_pool *pool; /* NULL: the calling thread alone */
-  sgfblo_real *partial;     /* sgfblo_hc_partials(max(N, Nv), d, C) x m: one M^T R per chunk */
+  sgfblo_real *partial;     /* sgfblo_hc_partials(max(N, Nv), d, C) x m: one M^T R per chunk
+                               (NULL when the shape runs whole-matrix GEMMs) */
   void *dev;        /* sgfblo_hc_dev: device copy and workspaces (CUDA builds), or NULL */
 };
 
@@ -64,8 +65,9 @@ typedef struct {
 
 void sgfblo_hc_pass_run(const sgfblo_hyperclean *hc, const sgfblo_hc_pass *pass);
 
-/* Rows per block of a pass (8 to 32, a multiple of 8), and the partial sums a pass over
-   `rows` rows uses: both fixed by the shape, never by the thread count. */
+/* Rows per block of a pass (8 to 32, a multiple of 8; 0: the shape runs whole-matrix GEMMs),
+   and the partial sums a pass over `rows` rows uses (0 for a whole-matrix shape): both fixed
+   by the shape, never by the thread count. */
 int64_t sgfblo_hc_block_rows(int64_t d, int64_t C);
 int64_t sgfblo_hc_partials(int64_t rows, int64_t d, int64_t C);
 
