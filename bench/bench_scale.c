@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/pool.h"
 #include "sgfblo/sgfblo.h"
 #include "util/ceilings.h"
 #include "util/memory.h"
@@ -77,9 +78,9 @@ static int machine(bench_env *e, const bench_scale_opts *o, double *cache, doubl
   *phys = (double)bench_mem_physical();
   const double avail = (double)bench_mem_available();
   *cache = o->cache_mib > 0 ? o->cache_mib * (1 << 20) : (double)bench_cpu_cache_bytes();
-  printf("host: %s, %d online processors, BLAS threads %d (%s; kernels %s), %.1f GiB physical, "
-         "%.1f GiB available\n", model, bench_cpu_count(), threads, how, bench_blas_core(),
-         *phys / GIB, avail / GIB);
+  printf("host: %s, %d online processors, BLAS threads %d (%s; kernels %s), host oracle "
+         "threads %d, %.1f GiB physical, %.1f GiB available\n", model, bench_cpu_count(), threads,
+         how, bench_blas_core(), sgfblo_default_threads(), *phys / GIB, avail / GIB);
   e->host_cap = o->max_gib > 0 ? o->max_gib * GIB : fmin(0.7 * *phys, 0.9 * avail);
 #ifdef SGFBLO_HAVE_CUDA
   if (e->cuda) {
@@ -148,8 +149,8 @@ int main(int argc, char **argv) {
          o.warmup, o.repeats, o.solve_repeats, o.steps, o.steps, o.max_seconds, (long long)o.nv);
   printf("fused callbacks: %s\n\n",
          o.unfused ? "none (--unfused: grad_g, Jyx^T and Hyy called apart)"
-                   : "grad_g_curv (RXGF, inversion-free: 4 passes over A per RHS) and curv_mv "
-                     "(Jyx^T v and Hyy v: 2 passes)");
+                   : "grad_g_curv (RXGF, inversion-free: 4 GEMMs with A, 2 reads of A per "
+                     "RHS) and curv_mv (Jyx^T v and Hyy v: 2 GEMMs, 1 read)");
   bench_baseline *base = NULL;
   if (o.baseline && !(base = bench_baseline_load(o.baseline))) return 2;
   FILE *csv = o.csv ? fopen(o.csv, "w") : NULL;
