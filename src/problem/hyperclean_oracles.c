@@ -200,14 +200,27 @@ static void rows_grad_g(void *arg, int64_t i0, int64_t n) {
   }
 }
 
+/* sigma(x) (and sigma'(x) if dsig) of a block's rows and P = softmax in Z2[:, 0:C): where the
+   Hyy rows start. */
+static void sig_and_prob(const rows_ctx *rc, int64_t i0, int64_t n, int dsig) {
+  block_sigmoid(rc, i0, n, 1, dsig);
+  sgfblo_hc_softmax_rows(n, rc->hc->C, z2_rows(rc, i0), 2 * rc->hc->C, NULL, NULL, 0);
+}
+
 /* Hyy v: the residual rows sigma_i (p_i .* u_i - p_i (p_i' u_i)). */
 static void rows_hyy(void *arg, int64_t i0, int64_t n) {
   const rows_ctx *rc = (const rows_ctx *)arg;
   const sgfblo_hyperclean *hc = rc->hc;
   const int64_t C = hc->C, ld = 2 * C;
-  block_sigmoid(rc, i0, n, 1, 0);
-  sgfblo_hc_softmax_rows(n, C, z2_rows(rc, i0), ld, NULL, NULL, 0);
+  sig_and_prob(rc, i0, n, 0);
   for (int64_t i = i0; i < i0 + n; ++i) hyy_row(hc->Z2 + i * ld, C, hc->sig[i]);
+}
+
+/* sigma'(x) of a block's rows and their P - B in Z2[:, 0:C): where Jyx u and Jyx^T v start. */
+static void dsig_and_residual(const rows_ctx *rc, int64_t i0, int64_t n) {
+  const sgfblo_hyperclean *hc = rc->hc;
+  block_sigmoid(rc, i0, n, 0, 1);
+  sgfblo_hc_softmax_rows(n, hc->C, z2_rows(rc, i0), 2 * hc->C, hc->b + i0, NULL, 1);
 }
 
 /* Jyx u: rows sigma'(x_i) u_i (p_i - e_{b_i}). */
@@ -215,8 +228,7 @@ static void rows_jyx(void *arg, int64_t i0, int64_t n) {
   const rows_ctx *rc = (const rows_ctx *)arg;
   const sgfblo_hyperclean *hc = rc->hc;
   const int64_t C = hc->C, ld = 2 * C;
-  block_sigmoid(rc, i0, n, 0, 1);
-  sgfblo_hc_softmax_rows(n, C, z2_rows(rc, i0), ld, hc->b + i0, NULL, 1);
+  dsig_and_residual(rc, i0, n);
   for (int64_t i = i0; i < i0 + n; ++i) {
     sgfblo_real *r = hc->Z2 + i * ld;
     const sgfblo_real w = hc->dsig[i] * rc->u[i];
@@ -230,8 +242,7 @@ static void rows_jyxT(void *arg, int64_t i0, int64_t n) {
   const rows_ctx *rc = (const rows_ctx *)arg;
   const sgfblo_hyperclean *hc = rc->hc;
   const int64_t C = hc->C, ld = 2 * C;
-  block_sigmoid(rc, i0, n, 0, 1);
-  sgfblo_hc_softmax_rows(n, C, z2_rows(rc, i0), ld, hc->b + i0, NULL, 1);
+  dsig_and_residual(rc, i0, n);
   for (int64_t i = i0; i < i0 + n; ++i) {
     const sgfblo_real *r = hc->Z2 + i * ld, *u = r + C;
     const sgfblo_real ub = u[hc->b[i]];
@@ -244,8 +255,7 @@ static void rows_jyxT(void *arg, int64_t i0, int64_t n) {
 /* curv_mv: P from Z2[:, 0:C), then curv_rows. */
 static void rows_curv(void *arg, int64_t i0, int64_t n) {
   const rows_ctx *rc = (const rows_ctx *)arg;
-  block_sigmoid(rc, i0, n, 1, 1);
-  sgfblo_hc_softmax_rows(n, rc->hc->C, z2_rows(rc, i0), 2 * rc->hc->C, NULL, NULL, 0);
+  sig_and_prob(rc, i0, n, 1);
   curv_rows(rc, i0, n);
 }
 
@@ -255,8 +265,7 @@ static void rows_prob_and_residual(void *arg, int64_t i0, int64_t n) {
   const rows_ctx *rc = (const rows_ctx *)arg;
   const sgfblo_hyperclean *hc = rc->hc;
   const int64_t C = hc->C, ld = 2 * C;
-  block_sigmoid(rc, i0, n, 1, 1);
-  sgfblo_hc_softmax_rows(n, C, z2_rows(rc, i0), ld, NULL, NULL, 0);
+  sig_and_prob(rc, i0, n, 1);
   for (int64_t i = i0; i < i0 + n; ++i) {
     const sgfblo_real *p = hc->Z2 + i * ld;
     sgfblo_real *r = hc->Z2 + i * ld + C;
