@@ -796,16 +796,20 @@ Test(hyperclean, create_rejects_bad_data) {
    height: every oracle against the naive reference (the chunk partial sums and their
    reduction are where a mistake would show). */
 Test(hyperclean, oracles_over_many_row_chunks) {
-  cr_assert_eq(sgfblo_hc_block_rows(5, 3), 32);
-  cr_assert_eq(sgfblo_hc_partials(2501, 5, 3), SGFBLO_HC_MAX_CHUNKS); /* 79 blocks */
-  check_instance(2501, 701, 5, 3, 1.0, 0.5, 41, 1, 0);
+  cr_assert_eq(sgfblo_hc_block_rows(5, 3, 3), 64);
+  cr_assert_eq(sgfblo_hc_block_rows(5, 3, 6), 64);
+  cr_assert_eq(sgfblo_hc_chunks(5001, 5, 3, 3), SGFBLO_HC_MAX_CHUNKS); /* 79 blocks */
+  cr_assert_eq(sgfblo_hc_chunks(701, 5, 3, 3), 11);
+  cr_assert_eq(sgfblo_hc_block_rows(784, 10, 20), 32); /* kx d bounds the block */
+  cr_assert_eq(sgfblo_hc_block_rows(784, 10, 10), 64);
+  check_instance(5001, 701, 5, 3, 1.0, 0.5, 41, 1, 0);
   check_instance(7, 3, 5, 3, 1.0, 0.5, 42, 1, 0); /* one short block */
 }
 
 /* A shape whose partial sums would not stay in cache runs whole-matrix GEMMs, its row work
    still in chunks over the threads: against the reference too. */
 Test(hyperclean, oracles_of_a_whole_matrix_shape) {
-  cr_assert_eq(sgfblo_hc_block_rows(4400, 60), 0);
+  cr_assert_eq(sgfblo_hc_block_rows(4400, 60, 60), 0);
   cr_assert_eq(sgfblo_hc_partials(301, 4400, 60), 0);
   check_instance(301, 40, 4400, 60, 1.0, 0.05, 44, 1, 0);
 }
@@ -877,7 +881,7 @@ static void same_bits_on_any_thread_count(int64_t N, int64_t Nv, int64_t d, int6
 
 Test(hyperclean, same_bits_on_any_thread_count) {
   same_bits_on_any_thread_count(3001, 1203, 82, 10);
-  cr_assert_lt(sgfblo_hc_partials(700, 300, 250), SGFBLO_HC_MAX_CHUNKS);
+  cr_assert_lt(sgfblo_hc_chunks(700, 300, 250, 250), SGFBLO_HC_MAX_CHUNKS);
   same_bits_on_any_thread_count(700, 90, 300, 250);
   same_bits_on_any_thread_count(301, 40, 4400, 60); /* whole-matrix GEMMs */
 }

@@ -160,7 +160,8 @@ void bench_memory_estimate(bench_method m, const bench_size *z, size_t real_size
   const double ws = (2 * d * C + 2 * N * C + Nv * C + 2 * N + fmax(N, Nv)) * s;
   /* The host instance's partial sums, one m-vector per chunk of row blocks (at most 64, at
      most 2^22 reals in all: sgfblo_hc_partials). */
-  const double partials = fmin(fmin(64.0, fmax(1.0, floor(4194304.0 / mm))), ceil(fmax(N, Nv) / 8.0)) * mm * s;
+  const double partials =
+      fmin(fmin(64.0, fmax(1.0, floor(4194304.0 / mm))), ceil(fmax(N, Nv) / 8.0)) * mm * s;
   const double dense_ws = (nb * (mm + d) + d * d * C) * s;
   /* Solver: z, z_new, z_stage and 4 RK4 stages; the monitor's 2n + 2m; the method's own. */
   double solver = (7 * nz + 2 * N + 2 * mm) * s;

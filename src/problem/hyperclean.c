@@ -152,8 +152,8 @@ static sgfblo_status copy_host_data(sgfblo_hyperclean *hc, const sgfblo_hypercle
   ALLOC_OR_FAIL(hc->K, hc->nb, d * C, "dense-Hyy workspace (block x m)");
   ALLOC_OR_FAIL(hc->S, hc->nb, d, "dense-Hyy workspace (block x d)");
   ALLOC_OR_FAIL(hc->D, d * C, d, "dense-Hyy workspace (C blocks of d x d)");
-  const int64_t pN = sgfblo_hc_partials(N, d, C), pNv = sgfblo_hc_partials(Nv, d, C);
-  if (pN > 0) ALLOC_OR_FAIL(hc->partial, pN > pNv ? pN : pNv, d * C, "partial sums of the row chunks");
+  const int64_t partials = sgfblo_hc_partials(N > Nv ? N : Nv, d, C);
+  if (partials > 0) ALLOC_OR_FAIL(hc->partial, partials, d * C, "partial sums of the row chunks");
   memcpy(hc->A, data->A, array_bytes(N, d, rsz));
   memcpy(hc->Av, data->Av, array_bytes(Nv, d, rsz));
   memcpy(hc->b, data->labels, array_bytes(N, 1, isz));

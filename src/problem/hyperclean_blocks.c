@@ -9,10 +9,12 @@
    float64), one such pass took 2.4 times less time at N = 5000, d = 82, C = 10 and 3 times
    less at N = 1e5, d = 784, C = 10 than the two whole-matrix GEMMs with 2 BLAS threads.
 
-   Block height: at most 32 rows, fewer as d C grows, so that a block's GEMM has at most
-   about 2^18 multiply-adds: below that OpenBLAS runs a call on the calling thread instead of
-   handing it to its own threads, which, called from several of ours at once, then compete
-   (a block of 64 rows at d = 2048, C = 10 ran 7 times slower than one of 32 on 2 threads).
+   Block height: at most 64 rows, fewer as kx d grows (kx = C or 2C, the columns of M X), so
+   that a block's GEMM has at most about 2^19 multiply-adds. Larger blocks made OpenBLAS hand
+   each call to its own threads, which, called from several of ours at once, then compete:
+   blocks of 64 rows for Hyy v's A [y | v] at d = 784, C = 10 (1 M multiply-adds) made
+   prediction-correction's step 2.4 to 2.8 times slower than blocks of 32, while for A y
+   (C columns) 64 rows were 10 to 25% faster than 32 (development machine, 2 threads).
 
    Every block's M^T R reads and writes its chunk's whole partial sum (d x C), so the partial
    has to stay in cache: above SGFBLO_HC_BLOCKED_MAX_BYTES (d = 2048, C = 100 in float64 is
@@ -36,21 +38,31 @@
 /* Rows per chunk of row work in a whole-matrix pass, at least. */
 #define WHOLE_CHUNK_ROWS 256
 
-int64_t sgfblo_hc_block_rows(int64_t d, int64_t C) {
+/* Partial sums a shape allows: at most SGFBLO_HC_MAX_CHUNKS, and SGFBLO_HC_PARTIAL_REALS reals
+   in all. */
+static int64_t partials_cap(int64_t m) {
+  const int64_t k = SGFBLO_HC_PARTIAL_REALS / m;
+  return k < 1 ? 1 : k > SGFBLO_HC_MAX_CHUNKS ? SGFBLO_HC_MAX_CHUNKS : k;
+}
+
+int64_t sgfblo_hc_block_rows(int64_t d, int64_t C, int64_t kx) {
   if (d * C * (int64_t)sizeof(sgfblo_real) > SGFBLO_HC_BLOCKED_MAX_BYTES) return 0;
-  int64_t rb = ((int64_t)1 << 18) / (d * C);
+  int64_t rb = ((int64_t)1 << 19) / (kx * d);
   rb -= rb % 8;
-  return rb < 8 ? 8 : rb > 32 ? 32 : rb;
+  return rb < 8 ? 8 : rb > 64 ? 64 : rb;
+}
+
+int64_t sgfblo_hc_chunks(int64_t rows, int64_t d, int64_t C, int64_t kx) {
+  const int64_t rb = sgfblo_hc_block_rows(d, C, kx);
+  if (rb == 0) return 0;
+  const int64_t blocks = (rows + rb - 1) / rb, k = partials_cap(d * C);
+  return k < blocks ? k : blocks;
 }
 
 int64_t sgfblo_hc_partials(int64_t rows, int64_t d, int64_t C) {
-  const int64_t m = d * C, rb = sgfblo_hc_block_rows(d, C);
-  if (rb == 0) return 0;
-  const int64_t blocks = (rows + rb - 1) / rb;
-  int64_t k = SGFBLO_HC_PARTIAL_REALS / m;
-  if (k < 1) k = 1;
-  if (k > SGFBLO_HC_MAX_CHUNKS) k = SGFBLO_HC_MAX_CHUNKS;
-  return k < blocks ? k : blocks;
+  if (sgfblo_hc_block_rows(d, C, C) == 0) return 0;
+  const int64_t most_blocks = (rows + 7) / 8, k = partials_cap(d * C); /* blocks of 8 rows */
+  return k < most_blocks ? k : most_blocks;
 }
 
 /* Pieces [q n / k, (q + 1) n / k) of n things split into k. */
@@ -122,7 +134,7 @@ static void blocked_pass(pass_job *job) {
   const sgfblo_hyperclean *hc = job->hc;
   const sgfblo_hc_pass *ps = job->pass;
   job->blocks = (ps->rows + job->rb - 1) / job->rb;
-  job->chunks = ps->out ? sgfblo_hc_partials(ps->rows, hc->d, hc->C)
+  job->chunks = ps->out ? sgfblo_hc_chunks(ps->rows, hc->d, hc->C, ps->kx)
                         : (job->blocks < SGFBLO_HC_MAX_CHUNKS ? job->blocks : SGFBLO_HC_MAX_CHUNKS);
   sgfblo_pool_run(hc->pool, job->chunks, run_chunk, job);
   if (!ps->out) return;
@@ -153,7 +165,7 @@ static void whole_pass(pass_job *job) {
 }
 
 void sgfblo_hc_pass_run(const sgfblo_hyperclean *hc, const sgfblo_hc_pass *ps) {
-  pass_job job = {hc, ps, sgfblo_hc_block_rows(hc->d, hc->C), 0, 0, hc->d * hc->C};
+  pass_job job = {hc, ps, sgfblo_hc_block_rows(hc->d, hc->C, ps->kx), 0, 0, hc->d * hc->C};
   if (job.rb > 0)
     blocked_pass(&job);
   else

@@ -65,10 +65,13 @@ typedef struct {
 
 void sgfblo_hc_pass_run(const sgfblo_hyperclean *hc, const sgfblo_hc_pass *pass);
 
-/* Rows per block of a pass (8 to 32, a multiple of 8; 0: the shape runs whole-matrix GEMMs),
-   and the partial sums a pass over `rows` rows uses (0 for a whole-matrix shape): both fixed
-   by the shape, never by the thread count. */
-int64_t sgfblo_hc_block_rows(int64_t d, int64_t C);
+/* Rows per block of a pass whose M X has kx columns (8 to 64, a multiple of 8; 0: the shape
+   runs whole-matrix GEMMs); the chunks (tasks, each with its partial sum) of such a pass over
+   `rows` rows that forms M^T R (0 for a whole-matrix shape); and the partial sums an
+   instance allocates for passes over at most `rows` rows, enough for every kx. All fixed by
+   the shape, never by the thread count. */
+int64_t sgfblo_hc_block_rows(int64_t d, int64_t C, int64_t kx);
+int64_t sgfblo_hc_chunks(int64_t rows, int64_t d, int64_t C, int64_t kx);
 int64_t sgfblo_hc_partials(int64_t rows, int64_t d, int64_t C);
 
 /* Samples per block when forming the dense Hyy (bounds its workspace to nb x m reals). */
