@@ -32,7 +32,7 @@
 #                  so the full set is also packed into $OUT/gpu_check_logs.tar.gz, refreshed
 #                  after every step
 #   STEPS          subset of, in the order they run: info deps configure build parity
-#                  hyperclean ctest sanitizer targets sanitizer-more scale bench, plus
+#                  hyperclean ctest sanitizer targets fusedpass sanitizer-more scale bench, plus
 #                  san-parity (the parity tests under memcheck; slow, not in the default).
 #                  Correctness first, then the sweeps with the issues' targets (targets: the
 #                  first SCALE_TARGETS sweeps), then the rest; one call rarely reaches the
@@ -70,7 +70,7 @@ cd "$(dirname "$0")/.." || exit 2
 ROOT=$PWD
 
 OUT=${OUT:-$ROOT/out}
-STEPS=${STEPS:-"info deps configure build parity hyperclean ctest sanitizer targets sanitizer-more scale bench"}
+STEPS=${STEPS:-"info deps configure build parity hyperclean ctest sanitizer targets fusedpass sanitizer-more scale bench"}
 DEADLINE_S=${DEADLINE_S:-540}
 BUILD_DIR=${BUILD_DIR:-build-gpu}
 FLOAT=${FLOAT:-1}
@@ -119,8 +119,8 @@ publish() {
   # Written aside, then renamed: a run killed mid-write keeps the previous whole tarball.
   tar -czf "$OUT/gpu_check_logs.tar.gz.part" -C "$LOGS" . 2>/dev/null &&
     mv -f "$OUT/gpu_check_logs.tar.gz.part" "$OUT/gpu_check_logs.tar.gz"
-  for f in summary.txt parity.log ctest.log bench_step_cuda.md float_parity.log \
-    scale_cuda_float64.md scale_cuda_float32.md; do
+  for f in summary.txt parity.log ctest.log float_parity.log scale_cuda_float64.md \
+    scale_cuda_float32.md fused_pass_float32.md; do
     [ -f "$LOGS/$f" ] && cp "$LOGS/$f" "$OUT/"
   done
   return 0
@@ -412,6 +412,18 @@ scale_sweeps() {
   done
 }
 want targets && scale_sweeps 1 "$SCALE_TARGETS"
+# One product pass, today's cuBLAS GEMMs against a fused row-block kernel
+# (bench/bench_fused_pass.cu): the evidence for fusing the device oracles.
+if want fusedpass; then
+  for b in "${BUILDS[@]}"; do
+    if [ -x "$b/bench/bench_fused_pass" ]; then
+      run_logged --bench "fusedpass-$(tag "$b")" "fused_pass_$(tag "$b").md" 60 "${RUN_ENV[@]}" \
+        "$b/bench/bench_fused_pass"
+    else
+      record "fusedpass-$(tag "$b")" skipped "no bench_fused_pass in $b (a build without CUDA)"
+    fi
+  done
+fi
 if want sanitizer-more; then
   # What the parity tests already cover functionally: prediction-correction (CG on two
   # systems) and the discrete SQCQP driver.
@@ -440,8 +452,8 @@ publish
 echo
 echo "=== summary ($failures failed, ${SECONDS}s of ${DEADLINE_S}s; logs in $OUT, all of them in $OUT/gpu_check_logs.tar.gz)"
 cat "$SUMMARY"
-for f in bench_step_cpu.md bench_step_cuda.md; do
-  [ -f "$LOGS/$f" ] && { echo; grep -E '^\||backend' "$LOGS/$f"; }
+for f in bench_step_cpu.md bench_step_cuda.md fused_pass_float64.md fused_pass_float32.md; do
+  [ -f "$LOGS/$f" ] && { echo; grep -E '^\||backend|^# ' "$LOGS/$f"; }
 done
 # The CUDA scale tables, cut to the sizes, the step times, their floors and the speed-up
 # over the cpu backend (the full tables are in $OUT). Columns are found by their header

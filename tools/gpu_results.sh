@@ -68,6 +68,10 @@ section() { # section TITLE FILE: the file under a heading, when it is there
       "$logs/scale_cuda_$t.md"
     section "bench_scale, cpu backend of the same machine, $t" "$logs/scale_cpu_$t.md"
   done
+  for t in float64 float32; do
+    section "bench_fused_pass, $t (one product pass: cuBLAS GEMMs against a fused row-block kernel)" \
+      "$logs/fused_pass_$t.md"
+  done
   if [ -s "$logs/hyperclean_cuda.txt" ]; then
     printf '\n## Hyper-cleaning on the paper'"'"'s setting, both backends\n'
     for b in cpu cuda; do
