@@ -10,7 +10,10 @@
 //           (one warp per row), the softmax rows in shared memory and the block's share of
 //           A^T R while the rows are still in L1/L2, accumulated per thread block; then one
 //           kernel adds the per-block partial sums in a fixed order (the same bits on every
-//           run). Two launches; A read once.
+//           run on one device: the order depends on the grid, sized from the SM count). Two
+//           launches; A read once from DRAM if the block's rows are still cached when A^T R
+//           reads them again (resident blocks x 32 rows x d must stay well inside L2: confirm
+//           with Nsight Compute's DRAM bytes before citing it).
 //
 // For each size it prints the median time of each path over 20 runs after 3 warm-up runs
 // (CUDA events), the bandwidth of one read of A over that time against a measured
@@ -56,6 +59,8 @@ typedef sgfblo_real real;
 static constexpr int kRows = 32;    // rows of A per block of the fused kernel
 static constexpr int kThreads = 256; // 8 warps, 4 rows each
 static constexpr int kCMax = 16;
+// The fused kernel's warps take kRows / 8 rows each, two at a time.
+static_assert(kThreads == 256 && kRows % 16 == 0, "8 warps, an even number of rows per warp");
 
 // Deterministic fill: uniform in [-scale, scale) from a hash of the index.
 static __global__ void k_fill(real *x, int64_t n, uint32_t seed, real scale) {
@@ -216,25 +221,39 @@ static void launch_fused(dim3 g, dim3 b, size_t smem, cudaStream_t s, const real
   k_fused<FPT, CM><<<g, b, smem, s>>>(A, y, lab, N, d, C, p);
 }
 
-// The instance for FPT >= ceil(d / kThreads) and CM >= C, with its shared memory allowed;
-// NULL when d or C is out of range.
+// An instance of the fused kernel, its shared memory allowed, and how many of its thread
+// blocks fit on one SM.
+struct fused_kernel {
+  fused_launch launch;
+  int blocks_per_sm;
+};
+
+template <int FPT, int CM>
+static fused_kernel prepare(size_t smem) {
+  CUDA_OK(cudaFuncSetAttribute(k_fused<FPT, CM>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                               (int)smem));
+  int per_sm = 0;
+  CUDA_OK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, k_fused<FPT, CM>, kThreads, smem));
+  return {launch_fused<FPT, CM>, per_sm};
+}
+
+// The instance for FPT >= ceil(d / kThreads) and CM >= C; launch NULL when out of range.
 template <int CM>
-static fused_launch pick_fpt(int fpt, size_t smem) {
-  const int attr = cudaFuncAttributeMaxDynamicSharedMemorySize;
+static fused_kernel pick_fpt(int fpt, size_t smem) {
   switch (fpt) {
-    case 1: CUDA_OK(cudaFuncSetAttribute(k_fused<1, CM>, (cudaFuncAttribute)attr, (int)smem)); return launch_fused<1, CM>;
-    case 2: CUDA_OK(cudaFuncSetAttribute(k_fused<2, CM>, (cudaFuncAttribute)attr, (int)smem)); return launch_fused<2, CM>;
-    case 3: CUDA_OK(cudaFuncSetAttribute(k_fused<3, CM>, (cudaFuncAttribute)attr, (int)smem)); return launch_fused<3, CM>;
-    case 4: CUDA_OK(cudaFuncSetAttribute(k_fused<4, CM>, (cudaFuncAttribute)attr, (int)smem)); return launch_fused<4, CM>;
-    default: return nullptr;
+    case 1: return prepare<1, CM>(smem);
+    case 2: return prepare<2, CM>(smem);
+    case 3: return prepare<3, CM>(smem);
+    case 4: return prepare<4, CM>(smem);
+    default: return {nullptr, 0};
   }
 }
 
-static fused_launch pick(int fpt, int C, size_t smem) {
+static fused_kernel pick(int fpt, int C, size_t smem) {
   if (C <= 4) return pick_fpt<4>(fpt, smem);
   if (C <= 10) return pick_fpt<10>(fpt, smem);
   if (C <= 16) return pick_fpt<16>(fpt, smem);
-  return nullptr;
+  return {nullptr, 0};
 }
 
 // Median of the times (ms) of `reps` runs of fn, after 3 warm-up runs, with events.
@@ -276,19 +295,23 @@ static double copy_bandwidth(cudaStream_t s) {
 }
 
 static void run_size(int64_t N, int d, int C, cublasHandle_t h, cudaStream_t s, double bw,
-                     int sms) {
+                     int sms, size_t smem_max) {
   const int64_t m = (int64_t)d * C;
   const int fpt = (d + kThreads - 1) / kThreads;
   const int cm = C <= 4 ? 4 : C <= 10 ? 10 : 16;
   const size_t smem = sizeof(real) * ((size_t)d * C + (size_t)kRows * cm);
-  fused_launch launch = C <= kCMax && fpt <= 4 && smem <= 200 * 1024 ? pick(fpt, C, smem) : nullptr;
-  if (!launch) {
-    std::printf("| %lld | %d | %d | - | - | - | - | - | unsupported (C <= %d, d <= 1024, y in 200 KiB) |\n",
-                (long long)N, d, C, kCMax);
+  const fused_kernel fk = C <= kCMax && fpt <= 4 && smem <= smem_max ? pick(fpt, C, smem)
+                                                                        : fused_kernel{nullptr, 0};
+  if (!fk.launch || fk.blocks_per_sm < 1) {
+    std::printf("| %lld | %d | %d | - | - | - | - | - | unsupported (C <= %d, d <= 1024, y in "
+                "%zu KiB of shared memory) |\n",
+                (long long)N, d, C, kCMax, smem_max / 1024);
     return;
   }
+  const fused_launch launch = fk.launch;
   const int64_t nblocks = (N + kRows - 1) / kRows;
-  const int G = (int)std::min<int64_t>(nblocks, 4 * (int64_t)sms);
+  // One wave: as many thread blocks as fit on the device at once.
+  const int G = (int)std::min<int64_t>(nblocks, (int64_t)fk.blocks_per_sm * sms);
   real *A, *y, *Z, *out1, *out2, *partial;
   int32_t *lab;
   CUDA_OK(cudaMalloc(&A, sizeof(real) * (size_t)(N * d)));
@@ -327,9 +350,9 @@ static void run_size(int64_t N, int d, int C, cublasHandle_t h, cudaStream_t s, 
   const double bytes = (double)N * d * sizeof(real); // one read of A
   const double bw_c = bytes / (t_cublas * 1e-3), bw_f = bytes / (t_fused * 1e-3);
   // The copy moves read + write, so bw / 2 is its read rate: the ceiling of a read of A.
-  std::printf("| %lld | %d | %d | %.3f | %.3f | %.2f | %.0f%% | %.0f%% | max diff / max entry %.2e; fused grid %d |\n",
+  std::printf("| %lld | %d | %d | %.3f | %.3f | %.2f | %.0f%% | %.0f%% | max diff / max entry %.2e; fused grid %d (%d per SM) |\n",
               (long long)N, d, C, t_cublas, t_fused, t_cublas / t_fused, 100 * bw_c / (bw / 2),
-              100 * bw_f / (bw / 2), big > 0 ? diff / big : diff, G);
+              100 * bw_f / (bw / 2), big > 0 ? diff / big : diff, G, fk.blocks_per_sm);
   CUDA_OK(cudaFree(A));
   CUDA_OK(cudaFree(y));
   CUDA_OK(cudaFree(Z));
@@ -347,11 +370,12 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "usage: bench_fused_pass [N d C ...]\n");
     return 2;
   }
-  int dev = 0, sms = 0;
+  int dev = 0, sms = 0, smem_optin = 0;
   CUDA_OK(cudaGetDevice(&dev));
   cudaDeviceProp prop;
   CUDA_OK(cudaGetDeviceProperties(&prop, dev));
   CUDA_OK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev));
+  CUDA_OK(cudaDeviceGetAttribute(&smem_optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev));
   cudaStream_t s;
   CUDA_OK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
   cublasHandle_t h;
@@ -368,7 +392,8 @@ int main(int argc, char **argv) {
   std::printf("| N | d | C | cuBLAS path (ms) | fused (ms) | speed-up | cuBLAS: %% of read rate | "
               "fused: %% of read rate | note |\n|---|---|---|---|---|---|---|---|---|\n");
   for (size_t i = 0; i < args.size(); i += 3)
-    run_size((int64_t)args[i], (int)args[i + 1], (int)args[i + 2], h, s, bw, sms);
+    run_size((int64_t)args[i], (int)args[i + 1], (int)args[i + 2], h, s, bw, sms,
+             (size_t)smem_optin);
   BLAS_OK(cublasDestroy(h));
   CUDA_OK(cudaStreamDestroy(s));
   return 0;

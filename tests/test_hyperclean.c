@@ -763,9 +763,9 @@ Test(hyperclean, create_rejects_bad_data) {
   d = in.data; d.lambda = NAN;
   expect_reject(&d, SGFBLO_ERR_NONFINITE, "lambda");
   d = in.data; d.threads = -1;
-  expect_reject(&d, SGFBLO_ERR_INVALID_ARG, "data->threads must be in [0, 256]");
-  d = in.data; d.threads = 257;
-  expect_reject(&d, SGFBLO_ERR_INVALID_ARG, "(got 257)");
+  expect_reject(&d, SGFBLO_ERR_INVALID_ARG, "data->threads must be in [0, 64]");
+  d = in.data; d.threads = 65;
+  expect_reject(&d, SGFBLO_ERR_INVALID_ARG, "(got 65)");
 
   d = in.data; d.A = NULL;
   expect_reject(&d, SGFBLO_ERR_NULL_ARG, "data->A is NULL");

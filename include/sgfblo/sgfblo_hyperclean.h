@@ -55,10 +55,12 @@ typedef struct {
   int device_id;             ///< the CUDA device holding the arrays when mem =
                              ///< SGFBLO_MEM_DEVICE, >= 0; ignored when mem = SGFBLO_MEM_HOST
   int threads;               ///< threads the host oracles split their passes over the data
-                             ///< across, in [0, 256]: 0 (default) = the BLAS's thread count
+                             ///< across, in [0, 64]: 0 (default) = the BLAS's thread count
                              ///< (openblas_get_num_threads, so OPENBLAS_NUM_THREADS sets it),
-                             ///< 1 = the calling thread only. The results have the same bits
-                             ///< for every count. Ignored for device data
+                             ///< at most 64 (a pass has at most 64 chunks of rows); 1 = the
+                             ///< calling thread only, the choice for one object per thread
+                             ///< evaluated concurrently. The results have the same bits for
+                             ///< every count. Ignored for device data
 } sgfblo_hyperclean_data;
 
 /** Owns the data copies and the oracle workspaces. Opaque. */
@@ -123,11 +125,13 @@ SGFBLO_API sgfblo_status sgfblo_hyperclean_create(const sgfblo_hyperclean_data *
  * hyy_dense (the m x m Hyy in O(N m^2) flops, for SGF-Cholesky and Hyy solves by Cholesky),
  * jyx_dense (the m x N Jyx from one pass over A, for SGF-Cholesky, which holds an m x N
  * matrix anyway; without it SGF-Cholesky would form Jyx from N products), grad_g_curv (grad_y g
- * with Jyx^T and Hyy times it, 4 passes over A, for RXGF and inversion-free), curv_mv (Jyx^T v
- * and Hyy v, 2 passes, for SGF-CG and SQCQP);
+ * with Jyx^T and Hyy times it, 4 GEMMs with A, for RXGF and inversion-free), curv_mv (Jyx^T v
+ * and Hyy v, 2 GEMMs, for SGF-CG and SQCQP);
  * x0 = y0 = NULL (zeros),
  * x0_mem = SGFBLO_MEM_HOST, user_data = hc, prepare. Every field of *p is overwritten.
- * Each product costs one or two passes over A (a GEMM with C or 2C columns).
+ * Each product is one or two GEMMs with A (C or 2C columns). On the host both GEMMs of a
+ * product run on one block of rows of A while it is in cache, so each product reads A once
+ * (grad_g_curv twice, curv_mv once); the CUDA backend's cuBLAS GEMMs read it once per GEMM.
  *
  * The callbacks run on host memory, and on device memory (CUDA backend) once the object has a
  * device copy: p->prepare makes it at setup (sgfblo_hyperclean_to_device on

@@ -146,7 +146,8 @@ typedef int (*sgfblo_dense_fn)(const sgfblo_real *x, const sgfblo_real *y, sgfbl
 
 /**
  * Both curvature products at one vector: qx = Jyx^T v (length n) and qy = Hyy v (length m),
- * in ctx->mem, from work they share (hyper-cleaning: 2 passes over its data instead of 3).
+ * in ctx->mem, from work they share (hyper-cleaning: 2 GEMMs with its data instead of 3, one read of it instead of two on
+ * the host).
  * Optional; the methods that need the pair (SGF-CG's J J^T products and its last step,
  * SQCQP's constraint gradient, and RXGF / inversion-free without grad_g_curv) call jyxT_mv
  * and hyy_mv otherwise. It counts as those two calls. qx and qy are distinct buffers.
@@ -159,7 +160,8 @@ typedef int (*sgfblo_curv_fn)(const sgfblo_real *x, const sgfblo_real *y, const 
  * qx = Jyx^T gy (length n) and qy = Hyy gy (length m), all in ctx->mem. The flows whose safety
  * filter has one scalar constraint (RXGF, inversion-free) need exactly these three and call
  * this instead of grad_g, jyxT_mv and hyy_mv when the problem provides it, so a problem can
- * share work between them (hyper-cleaning: 4 passes over its data instead of 5). It counts
+ * share work between them (hyper-cleaning: 4 GEMMs with its data instead of 5; on the host 2
+ * reads of it instead of 3). It counts
  * as those three calls in sgfblo_info. The three outputs are distinct buffers.
  */
 typedef int (*sgfblo_grad_curv_fn)(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gy,

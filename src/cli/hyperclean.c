@@ -113,7 +113,7 @@ static const cli_option PROBLEM_OPTIONS[] = {
      "--init-lower is given"},
     {"no-init-lower", NULL, KEY_NO_INIT_LOWER, "start the flow from y0 instead of y*(x0)"},
     {"threads", "T", KEY_THREADS,
-     "threads the host oracles split each pass over the data across, 0..256 (default 0: the "
+     "threads the host oracles split each pass over the data across, 0..64 (default 0: the "
      "BLAS's thread count, which OPENBLAS_NUM_THREADS sets); the results do not depend on it"},
     {NULL, NULL, 0, NULL}};
 
@@ -275,7 +275,7 @@ static int on_option(int key, const char *arg, void *data) {
     case KEY_NO_INIT_LOWER: o->no_init_lower = 1; return CLI_EXIT_OK;
     case KEY_THREADS: {
       int64_t t = 0;
-      rc = cli_parse_int64(HC_PROG, "--threads", arg, 0, 256, &t);
+      rc = cli_parse_int64(HC_PROG, "--threads", arg, 0, 64, &t);
       o->threads = (int)t;
       return rc;
     }

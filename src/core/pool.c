@@ -107,9 +107,9 @@ void sgfblo_pool_run(sgfblo_pool *pool, int64_t ntasks, sgfblo_task_fn fn, void 
   pthread_cond_broadcast(&p->wake);
   run_tasks(p);
   --p->busy;
-  /* Workers that woke late find no task left and leave at once; wait for the ones still
-     running a task (and for every worker to have seen this generation's end, so that the
-     next loop's state is not changed under one). */
+  /* Wait for the workers still inside this loop (busy counts those that entered it). A
+     worker that wakes later re-reads the loop's state under the lock: it finds no task left
+     and leaves, or takes part in whichever loop is current by then. */
   while (p->busy > 0) pthread_cond_wait(&p->done, &p->lock);
   pthread_mutex_unlock(&p->lock);
 }

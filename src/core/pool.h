@@ -1,6 +1,6 @@
 /* A fixed set of worker threads that run the tasks of one parallel loop at a time, with the
    calling thread as one of them. The built-in problems' host oracles split their row blocks
-   over it (problem/hyperclean_rows.c).
+   over it (problem/hyperclean_blocks.c).
 
    Results never depend on the number of threads: callers give each task its own output
    (partial sums indexed by task, reduced in task order afterwards), so a pool of any size,

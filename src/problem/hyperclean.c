@@ -110,10 +110,10 @@ static sgfblo_status validate_shape(const sgfblo_hyperclean_data *dt, sgfblo_err
   if (dt->lambda < 0)
     SGFBLO_FAIL(err, SGFBLO_ERR_INVALID_ARG, "hyperclean: lambda must be >= 0 (got %g)",
                 dt->lambda);
-  if (dt->threads < 0 || dt->threads > SGFBLO_POOL_MAX_THREADS)
+  if (dt->threads < 0 || dt->threads > SGFBLO_HC_MAX_CHUNKS)
     SGFBLO_FAIL(err, SGFBLO_ERR_INVALID_ARG,
                 "hyperclean: data->threads must be in [0, %d] (0: the default) (got %d)",
-                SGFBLO_POOL_MAX_THREADS, dt->threads);
+                SGFBLO_HC_MAX_CHUNKS, dt->threads);
   if (dt->mem != SGFBLO_MEM_HOST && dt->mem != SGFBLO_MEM_DEVICE)
     SGFBLO_FAIL(err, SGFBLO_ERR_INVALID_ARG,
                 "hyperclean: data->mem must be SGFBLO_MEM_HOST or SGFBLO_MEM_DEVICE (got %d)",
@@ -159,8 +159,11 @@ static sgfblo_status copy_host_data(sgfblo_hyperclean *hc, const sgfblo_hypercle
   memcpy(hc->b, data->labels, array_bytes(N, 1, isz));
   memcpy(hc->bv, data->val_labels, array_bytes(Nv, 1, isz));
   /* Fewer workers than asked (a thread that cannot start) only slow the passes down: their
-     results do not depend on the thread count (hyperclean_blocks.c). */
-  hc->pool = sgfblo_pool_create(data->threads > 0 ? data->threads : sgfblo_default_threads());
+     results do not depend on the thread count (hyperclean_blocks.c). More than a pass has
+     chunks would only idle. */
+  int threads = data->threads > 0 ? data->threads : sgfblo_default_threads();
+  if (threads > SGFBLO_HC_MAX_CHUNKS) threads = SGFBLO_HC_MAX_CHUNKS;
+  hc->pool = sgfblo_pool_create(threads);
 cleanup:
   return st; /* on failure the caller's destroy frees what was allocated */
 }

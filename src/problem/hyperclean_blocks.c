@@ -10,7 +10,8 @@
    less at N = 1e5, d = 784, C = 10 than the two whole-matrix GEMMs with 2 BLAS threads.
 
    Block height: at most 64 rows, fewer as kx d grows (kx = C or 2C, the columns of M X), so
-   that a block's GEMM has at most about 2^19 multiply-adds. Larger blocks made OpenBLAS hand
+   that a block's GEMM has at most about 2^19 multiply-adds (at least 8 rows, though: beyond
+   kx d = 2^16 the blocks of 8 rows are larger than that). Larger blocks made OpenBLAS hand
    each call to its own threads, which, called from several of ours at once, then compete:
    blocks of 64 rows for Hyy v's A [y | v] at d = 784, C = 10 (1 M multiply-adds) made
    prediction-correction's step 2.4 to 2.8 times slower than blocks of 32, while for A y
