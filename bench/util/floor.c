@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "problem/hyperclean_impl.h"
+
 static const char *const METHOD_NAMES[BENCH_METHOD_COUNT] = {
     [BENCH_RXGF] = "rxgf",         [BENCH_INVFREE] = "invfree", [BENCH_SGF_CHOL] = "sgf-chol",
     [BENCH_SGF_CG] = "sgf-cg",     [BENCH_PC] = "pc",           [BENCH_STABLE] = "stable",
@@ -158,10 +160,10 @@ void bench_memory_estimate(bench_method m, const bench_size *z, size_t real_size
      other methods and take no memory; on the device it is allocated by the first dense Hyy. */
   const double data = (N + Nv) * (d * s + 4.0);
   const double ws = (2 * d * C + 2 * N * C + Nv * C + 2 * N + fmax(N, Nv)) * s;
-  /* The host instance's partial sums, one m-vector per chunk of row blocks (at most 64, at
-     most 2^22 reals in all: sgfblo_hc_partials). */
+  /* The host instance's partial sums, one m-vector per chunk of row blocks (none for a
+     shape that runs whole-matrix GEMMs): what sgfblo_hyperclean_create allocates. */
   const double partials =
-      fmin(fmin(64.0, fmax(1.0, floor(4194304.0 / mm))), ceil(fmax(N, Nv) / 8.0)) * mm * s;
+      (double)sgfblo_hc_partials(z->N > z->Nv ? z->N : z->Nv, z->d, z->C) * mm * s;
   const double dense_ws = (nb * (mm + d) + d * d * C) * s;
   /* Solver: z, z_new, z_stage and 4 RK4 stages; the monitor's 2n + 2m; the method's own. */
   double solver = (7 * nz + 2 * N + 2 * mm) * s;

@@ -46,8 +46,13 @@ static int64_t partials_cap(int64_t m) {
   return k < 1 ? 1 : k > SGFBLO_HC_MAX_CHUNKS ? SGFBLO_HC_MAX_CHUNKS : k;
 }
 
+/* Whether the shape's passes run in row blocks: its partial sum stays in cache. */
+static int blocked_shape(int64_t d, int64_t C) {
+  return d * C * (int64_t)sizeof(sgfblo_real) <= SGFBLO_HC_BLOCKED_MAX_BYTES;
+}
+
 int64_t sgfblo_hc_block_rows(int64_t d, int64_t C, int64_t kx) {
-  if (d * C * (int64_t)sizeof(sgfblo_real) > SGFBLO_HC_BLOCKED_MAX_BYTES) return 0;
+  if (!blocked_shape(d, C)) return 0;
   int64_t rb = ((int64_t)1 << 19) / (kx * d);
   rb -= rb % 8;
   return rb < 8 ? 8 : rb > 64 ? 64 : rb;
@@ -61,7 +66,7 @@ int64_t sgfblo_hc_chunks(int64_t rows, int64_t d, int64_t C, int64_t kx) {
 }
 
 int64_t sgfblo_hc_partials(int64_t rows, int64_t d, int64_t C) {
-  if (sgfblo_hc_block_rows(d, C, C) == 0) return 0;
+  if (!blocked_shape(d, C)) return 0;
   const int64_t most_blocks = (rows + 7) / 8, k = partials_cap(d * C); /* blocks of 8 rows */
   return k < most_blocks ? k : most_blocks;
 }

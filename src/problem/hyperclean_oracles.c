@@ -139,6 +139,15 @@ static void train_pass(rows_ctx *rc, const sgfblo_real *X, int64_t kx, int64_t z
   sgfblo_hc_pass_run(hc, &ps);
 }
 
+/* A pass over the validation rows: Zv = Av y, then rows_fn; with out, out = (1/Nv) Av^T Zv. */
+static void val_pass(rows_ctx *rc, const sgfblo_real *y, void (*rows_fn)(void *, int64_t, int64_t),
+                     sgfblo_real *out) {
+  sgfblo_hyperclean *hc = rc->hc;
+  const sgfblo_hc_pass ps = {hc->Av, hc->Nv, y, hc->C, hc->Zv, hc->C, 0, 0, rows_fn, rc,
+                             out, (sgfblo_real)(1.0 / (double)hc->Nv), NULL, 0};
+  sgfblo_hc_pass_run(hc, &ps);
+}
+
 /* sigma(x) and sigma'(x) of a block's rows. */
 static void block_sigmoid(const rows_ctx *rc, int64_t i0, int64_t n, int sig, int dsig) {
   sgfblo_hc_sigmoid(rc->x + i0, n, sig ? rc->hc->sig + i0 : NULL, dsig ? rc->hc->dsig + i0 : NULL);
@@ -291,9 +300,7 @@ static int hc_f_val(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out
   sgfblo_hyperclean *hc = host_instance(ctx);
   if (!hc) return host_refusal(ctx);
   rows_ctx rc = {hc, x, NULL, NULL, 0, 0};
-  const sgfblo_hc_pass ps = {hc->Av, hc->Nv, y, hc->C, hc->Zv, hc->C, 0, 0, rows_f_val, &rc,
-                             NULL, 0, NULL, 0};
-  sgfblo_hc_pass_run(hc, &ps);
+  val_pass(&rc, y, rows_f_val, NULL);
   double s = 0;
   for (int64_t j = 0; j < hc->Nv; ++j) s += hc->ce[j];
   *out = (sgfblo_real)(s / (double)hc->Nv);
@@ -326,9 +333,7 @@ static int hc_grad_f(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx
     for (int64_t i = 0; i < hc->N; ++i) gx[i] = 0;
   if (!gy) return 0;
   rows_ctx rc = {hc, x, NULL, NULL, 0, 0};
-  const sgfblo_hc_pass ps = {hc->Av, hc->Nv, y, hc->C, hc->Zv, hc->C, 0, 0, rows_grad_f, &rc,
-                             gy, (sgfblo_real)(1.0 / (double)hc->Nv), NULL, 0};
-  sgfblo_hc_pass_run(hc, &ps);
+  val_pass(&rc, y, rows_grad_f, gy);
   return 0;
 }
 
