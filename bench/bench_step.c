@@ -117,7 +117,7 @@ int main(int argc, char **argv) {
   }
   sgfblo_synthetic *sp = NULL;
   const bench_size paper = {.N = 5000, .Nv = 2500, .d = 82, .C = 10};
-  sgfblo_hyperclean *hc = bench_hc_generate(&paper, 7); /* bench_scale's data */
+  sgfblo_hyperclean *hc = bench_hc_generate(&paper, 7, SGFBLO_HC_DEVICE_PASS_DEFAULT); /* bench_scale's data */
   if (sgfblo_synthetic_random(20, 0, &sp, NULL) != SGFBLO_OK || !hc) {
     fprintf(stderr, "bench_step: could not build the problems\n");
     return 1;

@@ -120,7 +120,7 @@ publish() {
   tar -czf "$OUT/gpu_check_logs.tar.gz.part" -C "$LOGS" . 2>/dev/null &&
     mv -f "$OUT/gpu_check_logs.tar.gz.part" "$OUT/gpu_check_logs.tar.gz"
   for f in summary.txt parity.log ctest.log float_parity.log scale_cuda_float64.md \
-    scale_cuda_float32.md fused_pass_float32.md; do
+    scale_cuda_float32.md scale_cuda_fused_float32.md; do
     [ -f "$LOGS/$f" ] && cp "$LOGS/$f" "$OUT/"
   done
   return 0
@@ -320,12 +320,16 @@ if want hyperclean; then
       run_logged "hc-$b" "hyperclean_$b.txt" 120 "${RUN_ENV[@]}" "$CLI" hyperclean --backend "$b" \
         --baseline none --quiet
     done
+    run_logged hc-cuda-fused hyperclean_cuda_fused.txt 120 "${RUN_ENV[@]}" "$CLI" hyperclean \
+      --backend cuda --device-pass fused --baseline none --quiet
     flow_row() { awk '$1 == "rxgf" { $9 = ""; print }' "$LOGS/hyperclean_$1.txt"; }
-    if [ -n "$(flow_row cpu)" ] && [ "$(flow_row cpu)" = "$(flow_row cuda)" ]; then
-      record hc-same ok "cpu and cuda flow rows agree: $(flow_row cuda)"
-    else
-      record hc-same FAILED "flow rows differ: cpu [$(flow_row cpu)] cuda [$(flow_row cuda)]"
-    fi
+    for b in cuda cuda_fused; do
+      if [ -n "$(flow_row cpu)" ] && [ "$(flow_row cpu)" = "$(flow_row $b)" ]; then
+        record "hc-same-$b" ok "cpu and $b flow rows agree: $(flow_row $b)"
+      else
+        record "hc-same-$b" FAILED "flow rows differ: cpu [$(flow_row cpu)] $b [$(flow_row $b)]"
+      fi
+    done
   else
     record hyperclean skipped "no MNIST in data/mnist (carry \"data\")"
   fi
@@ -366,6 +370,10 @@ if want sanitizer; then
     if have_mnist; then
       san memcheck-hc memcheck sanitizer.log "$CLI" hyperclean --backend cuda --dt 1 --t-final 2 \
         --baseline none --quiet
+      san memcheck-hc-fused memcheck sanitizer.log "$CLI" hyperclean --backend cuda \
+        --device-pass fused --dt 1 --t-final 2 --baseline none --quiet
+      san racecheck-hc-fused racecheck sanitizer.log "$CLI" hyperclean --backend cuda \
+        --device-pass fused --dt 1 --t-final 1 --baseline none --quiet
     else
       record memcheck-hc skipped "no MNIST in data/mnist (carry \"data\")"
     fi
@@ -380,8 +388,10 @@ if want san-parity && [ -n "$SAN" ]; then
 fi
 
 # scale_sweep K PRECISION ARGS...: bench_scale of that precision's build over one sweep, on
-# the cpu backend, then on cuda with the cpu CSV as baseline (the speed-up columns). Tables
-# append to scale_{cpu,cuda}_PRECISION.md; the CSVs go into the tarball.
+# the cpu backend, then on cuda with the cpu CSV as baseline (the speed-up columns), then on
+# cuda with the fused row-block passes (--device-pass fused) with the cuBLAS run's CSV as
+# baseline (its speed-up columns are fused over cuBLAS). Tables append to
+# scale_{cpu,cuda,cuda_fused}_PRECISION.md; the CSVs go into the tarball.
 scale_sweep() {
   local k=$1 t=$2 dir=${BUILDS[0]}
   shift 2
@@ -399,6 +409,12 @@ scale_sweep() {
   # shellcheck disable=SC2086
   run_logged --bench "scale-cuda-$k" "scale_cuda_$t.md" 240 "${RUN_ENV[@]}" "$dir/bench/bench_scale" \
     --backend cuda $SCALE_COMMON "$@" --label "$COMMIT" --csv "$cuda_csv" "${base[@]}"
+  base=()
+  [ -s "$cuda_csv" ] && base=(--baseline "$cuda_csv")
+  # shellcheck disable=SC2086
+  run_logged --bench "scale-fused-$k" "scale_cuda_fused_$t.md" 240 "${RUN_ENV[@]}" \
+    "$dir/bench/bench_scale" --backend cuda --device-pass fused $SCALE_COMMON "$@" \
+    --label "$COMMIT, fused passes" --csv "$LOGS/scale_cuda_fused_${t}_$k.csv" "${base[@]}"
 }
 # scale_sweeps FIRST LAST: the sweeps FIRST..LAST (1-based) of SCALE_SWEEPS.
 scale_sweeps() {
@@ -412,15 +428,15 @@ scale_sweeps() {
   done
 }
 want targets && scale_sweeps 1 "$SCALE_TARGETS"
-# One product pass, today's cuBLAS GEMMs against a fused row-block kernel
-# (bench/bench_fused_pass.cu): the evidence for fusing the device oracles.
+# Every product callback with cuBLAS GEMMs against the fused row-block passes
+# (bench/bench_device_pass.c): the evidence for the default of sgfblo_hyperclean_data.device_pass.
 if want fusedpass; then
   for b in "${BUILDS[@]}"; do
-    if [ -x "$b/bench/bench_fused_pass" ]; then
-      run_logged --bench "fusedpass-$(tag "$b")" "fused_pass_$(tag "$b").md" 60 "${RUN_ENV[@]}" \
-        "$b/bench/bench_fused_pass"
+    if [ -x "$b/bench/bench_device_pass" ]; then
+      run_logged --bench "fusedpass-$(tag "$b")" "device_pass_$(tag "$b").md" 90 "${RUN_ENV[@]}" \
+        "$b/bench/bench_device_pass"
     else
-      record "fusedpass-$(tag "$b")" skipped "no bench_fused_pass in $b (a build without CUDA)"
+      record "fusedpass-$(tag "$b")" skipped "no bench_device_pass in $b"
     fi
   done
 fi
@@ -452,13 +468,14 @@ publish
 echo
 echo "=== summary ($failures failed, ${SECONDS}s of ${DEADLINE_S}s; logs in $OUT, all of them in $OUT/gpu_check_logs.tar.gz)"
 cat "$SUMMARY"
-for f in bench_step_cpu.md bench_step_cuda.md fused_pass_float64.md fused_pass_float32.md; do
+for f in bench_step_cpu.md bench_step_cuda.md device_pass_float64.md device_pass_float32.md; do
   [ -f "$LOGS/$f" ] && { echo; grep -E '^\||backend|^# ' "$LOGS/$f"; }
 done
 # The CUDA scale tables, cut to the sizes, the step times, their floors and the speed-up
 # over the cpu backend (the full tables are in $OUT). Columns are found by their header
 # names: which there are depends on the backend and the options.
-for f in scale_cuda_float64.md scale_cuda_float32.md; do
+for f in scale_cuda_float64.md scale_cuda_float32.md scale_cuda_fused_float64.md \
+  scale_cuda_fused_float32.md; do
   [ -f "$LOGS/$f" ] || continue
   echo
   echo "$f, cut to the step columns:"

@@ -1,78 +1,18 @@
-// Row-wise kernels of data hyper-cleaning (MATH.md Problem 2) on the device. The skinny GEMMs
-// with A go through cuBLAS (src/problem/hyperclean_cuda.c); what remains is per-sample work on
-// N x C rows, one thread per row here (C is small: 10 for MNIST). The arithmetic follows the
-// host kernels in src/problem/hyperclean_oracles.c formula for formula (sgfblo_real, the row
-// maximum subtracted, the cancellation-free forms), so CPU and GPU agree to rounding; not bit
-// for bit, since nvcc contracts a*b+c into FMAs and its exp/log differ from libm in the last
-// ulp (tests/test_cuda_parity.c bounds the difference).
+// Row-wise kernels of data hyper-cleaning (MATH.md Problem 2) on the device, for the path
+// whose products are cuBLAS GEMMs (src/problem/hyperclean_cuda.c): per-sample work on N x C
+// rows, one thread per row (C is small: 10 for MNIST), the arithmetic in hyperclean_rows.cuh
+// (shared with the fused passes of hyperclean_fused.cu); and the blocks of the dense Hyy.
+// The row arithmetic follows the host kernels in src/problem/hyperclean_oracles.c formula for
+// formula, so CPU and GPU agree to rounding; not bit for bit, since nvcc contracts a*b+c into
+// FMAs and its exp/log differ from libm in the last ulp (tests/test_cuda_parity.c bounds the
+// difference).
 #include <cuda_runtime.h>
 #include <math.h>
 
+#include "hyperclean_rows.cuh"
 #include "kernels.h"
+#include "launch.cuh"
 
-static constexpr int kThreads = 256;
-static constexpr int kMaxBlocks = 4096;
-
-static inline int grid_for(int64_t n) {
-  const int64_t b = (n + kThreads - 1) / kThreads;
-  return (int)(b < 1 ? 1 : (b > kMaxBlocks ? kMaxBlocks : b));
-}
-
-static inline cudaStream_t as_stream(void *s) { return static_cast<cudaStream_t>(s); }
-
-#define GRID_STRIDE(i, n)                                                   \
-  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < (n); \
-       i += (int64_t)gridDim.x * blockDim.x)
-
-// The side write of a row kernel (sgfblo_cuda_side), a = (sgfblo_real)side.a: the same
-// product as k_axpby's with c = 0.
-static __device__ void side_write(const sgfblo_cuda_side &side, sgfblo_real a) {
-  GRID_STRIDE(j, side.n) side.out[j] = side.v ? a * side.v[j] : (sgfblo_real)0;
-}
-
-// One grid for the rows and the side write: the larger of the two.
-static inline int grid_for_rows(int64_t rows, const sgfblo_cuda_side &side) {
-  return grid_for(rows > side.n ? rows : side.n);
-}
-
-// sigma(t) and sigma'(t) = sigma(t) sigma(-t) from one exp(-|t|) (sgfblo_hc_sigmoid).
-static __device__ void sigmoid(sgfblo_real t, sgfblo_real *sig, sgfblo_real *dsig) {
-  const sgfblo_real e = exp(-fabs(t));
-  const sgfblo_real inv = (sgfblo_real)1 / ((sgfblo_real)1 + e);
-  if (sig) *sig = t >= 0 ? inv : e * inv;
-  if (dsig) *dsig = e * inv * inv;
-}
-
-// One row of sgfblo_hc_softmax_rows: z <- softmax(z) (minus e_b with minus_onehot);
-// *ce = logsumexp(z) - z_b when ce is not NULL.
-static __device__ void softmax_row(sgfblo_real *z, int64_t C, int32_t b, sgfblo_real *ce,
-                                   bool minus_onehot) {
-  sgfblo_real mx = z[0];
-  for (int64_t k = 1; k < C; ++k) mx = z[k] > mx ? z[k] : mx;
-  const sgfblo_real gap = ce ? mx - z[b] : (sgfblo_real)0;
-  sgfblo_real s = 0;
-  for (int64_t k = 0; k < C; ++k) {
-    z[k] = exp(z[k] - mx);
-    s += z[k];
-  }
-  const sgfblo_real inv = (sgfblo_real)1 / s;
-  if (ce) *ce = gap + log(s);
-  sgfblo_real others = 0;
-  if (minus_onehot)
-    for (int64_t k = 0; k < C; ++k) others += k != b ? z[k] : (sgfblo_real)0;
-  for (int64_t k = 0; k < C; ++k) z[k] *= inv;
-  if (minus_onehot) z[b] = -others * inv;
-}
-
-// One row of Hyy V's residual over p (hyy_row on the host): p_k <- sig p_k (u_k - p'u),
-// formed as w_k - p'w with w = u - u_t, t the most likely class (no cancellation).
-static __device__ void hyy_row(sgfblo_real *p, const sgfblo_real *u, int64_t C, sgfblo_real sig) {
-  int64_t t = 0;
-  for (int64_t k = 1; k < C; ++k) t = p[k] > p[t] ? k : t;
-  sgfblo_real pw = 0;
-  for (int64_t k = 0; k < C; ++k) pw += p[k] * (u[k] - u[t]);
-  for (int64_t k = 0; k < C; ++k) p[k] = sig * p[k] * ((u[k] - u[t]) - pw);
-}
 
 static __global__ void k_hc_softmax_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
                                          const int32_t *labels, sgfblo_real *ce) {
@@ -80,94 +20,11 @@ static __global__ void k_hc_softmax_rows(int64_t rows, int64_t C, sgfblo_real *Z
   softmax_row(Z + i * ld, C, labels ? labels[i] : 0, ce ? ce + i : nullptr, false);
 }
 
-static __global__ void k_hc_grad_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
-                                      const int32_t *labels, const sgfblo_real *x, sgfblo_real *gx,
-                                      sgfblo_real invN, int scale_sig, sgfblo_cuda_side side,
-                                      sgfblo_real side_a) {
+// One thread per row of op (hc_row), plus the side write.
+static __global__ void k_hc_rows(sgfblo_cuda_hc_rows op, int64_t rows, sgfblo_cuda_side side,
+                                 sgfblo_real side_a) {
   side_write(side, side_a);
-  GRID_STRIDE(i, rows) {
-    sgfblo_real *z = Z + i * ld, ce = 0, sig = 1, dsig = 0;
-    softmax_row(z, C, labels[i], gx ? &ce : nullptr, true);
-    if (x) sigmoid(x[i], &sig, &dsig);
-    if (gx) gx[i] = invN * dsig * ce;
-    if (scale_sig)
-      for (int64_t k = 0; k < C; ++k) z[k] *= sig;
-  }
-}
-
-static __global__ void k_hc_hyy_rows(int64_t rows, int64_t C, const sgfblo_real *x, sgfblo_real *Z,
-                                     int64_t ld, sgfblo_cuda_side side, sgfblo_real side_a) {
-  side_write(side, side_a);
-  GRID_STRIDE(i, rows) {
-    sgfblo_real *p = Z + i * ld, sig;
-    const sgfblo_real *u = p + C;
-    softmax_row(p, C, 0, nullptr, false);
-    sigmoid(x[i], &sig, nullptr);
-    hyy_row(p, u, C, sig);
-  }
-}
-
-static __global__ void k_hc_jyx_rows(int64_t rows, int64_t C, const sgfblo_real *x,
-                                     const sgfblo_real *u, sgfblo_real *Z, int64_t ld,
-                                     const int32_t *labels) {
-  GRID_STRIDE(i, rows) {
-    sgfblo_real *r = Z + i * ld, dsig;
-    softmax_row(r, C, labels[i], nullptr, true);
-    sigmoid(x[i], nullptr, &dsig);
-    const sgfblo_real w = dsig * u[i];
-    for (int64_t k = 0; k < C; ++k) r[k] *= w;
-  }
-}
-
-static __global__ void k_hc_jyxT_rows(int64_t rows, int64_t C, const sgfblo_real *x, sgfblo_real *Z,
-                                      int64_t ld, const int32_t *labels, sgfblo_real invN,
-                                      sgfblo_real *out) {
-  GRID_STRIDE(i, rows) {
-    sgfblo_real *r = Z + i * ld, dsig;
-    const sgfblo_real *u = r + C;
-    softmax_row(r, C, labels[i], nullptr, true);
-    sigmoid(x[i], nullptr, &dsig);
-    // sum_k (p - b)_k (u_k - u_b): sum_k (p - b)_k = 0, so no cancellation against u_b.
-    const sgfblo_real ub = u[labels[i]];
-    sgfblo_real s = 0;
-    for (int64_t k = 0; k < C; ++k) s += r[k] * (u[k] - ub);
-    out[i] = invN * dsig * s;
-  }
-}
-
-// The fused call's rows (hc_grad_g_curv on the host). First: p = softmax(z) kept in place,
-// r = sigma (p - e_b) into the columns C..2C-1 of the same row.
-static __global__ void k_hc_prob_resid_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
-                                            const int32_t *labels, const sgfblo_real *x,
-                                            sgfblo_cuda_side side, sgfblo_real side_a) {
-  side_write(side, side_a);
-  GRID_STRIDE(i, rows) {
-    sgfblo_real *p = Z + i * ld, *r = p + C, sig;
-    softmax_row(p, C, 0, nullptr, false);
-    sigmoid(x[i], &sig, nullptr);
-    const int32_t b = labels[i];
-    sgfblo_real others = 0;
-    for (int64_t k = 0; k < C; ++k) others += k != b ? p[k] : (sgfblo_real)0;
-    for (int64_t k = 0; k < C; ++k) r[k] = sig * p[k];
-    r[b] = -sig * others;
-  }
-}
-
-// Then, with U = A gy in the columns C..2C-1: the Jyx^T row sum into qx and the Hyy row over p.
-static __global__ void k_hc_curv_rows(int64_t rows, int64_t C, const sgfblo_real *x, sgfblo_real *Z,
-                                      int64_t ld, const int32_t *labels, sgfblo_real invN,
-                                      sgfblo_real *qx, sgfblo_cuda_side side, sgfblo_real side_a) {
-  side_write(side, side_a);
-  GRID_STRIDE(i, rows) {
-    sgfblo_real *p = Z + i * ld, sig, dsig;
-    const sgfblo_real *u = p + C;
-    sigmoid(x[i], &sig, &dsig);
-    const sgfblo_real ub = u[labels[i]];
-    sgfblo_real s = 0;
-    for (int64_t k = 0; k < C; ++k) s += p[k] * (u[k] - ub);
-    qx[i] = invN * dsig * s;
-    hyy_row(p, u, C, sig);
-  }
+  GRID_STRIDE(i, rows) hc_row(op, i);
 }
 
 static __global__ void k_hc_sigmoid(int64_t n, const sgfblo_real *x, sgfblo_real *sig) {
@@ -239,58 +96,11 @@ extern "C" int sgfblo_cuda_hc_softmax_rows(int64_t rows, int64_t C, sgfblo_real 
   return (int)cudaGetLastError();
 }
 
-extern "C" int sgfblo_cuda_hc_grad_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
-                                        const int32_t *labels, const sgfblo_real *x,
-                                        sgfblo_real *gx, double invN, int scale_sig,
-                                        sgfblo_cuda_side side, void *stream) {
+extern "C" int sgfblo_cuda_hc_rows_run(const sgfblo_cuda_hc_rows *op, int64_t rows,
+                                       sgfblo_cuda_side side, void *stream) {
   if (rows <= 0 && side.n <= 0) return 0;
-  k_hc_grad_rows<<<grid_for_rows(rows, side), kThreads, 0, as_stream(stream)>>>(
-      rows, C, Z, ld, labels, x, gx, (sgfblo_real)invN, scale_sig, side, (sgfblo_real)side.a);
-  return (int)cudaGetLastError();
-}
-
-extern "C" int sgfblo_cuda_hc_hyy_rows(int64_t rows, int64_t C, const sgfblo_real *x,
-                                       sgfblo_real *Z, int64_t ld, sgfblo_cuda_side side,
-                                       void *stream) {
-  if (rows <= 0 && side.n <= 0) return 0;
-  k_hc_hyy_rows<<<grid_for_rows(rows, side), kThreads, 0, as_stream(stream)>>>(
-      rows, C, x, Z, ld, side, (sgfblo_real)side.a);
-  return (int)cudaGetLastError();
-}
-
-extern "C" int sgfblo_cuda_hc_jyx_rows(int64_t rows, int64_t C, const sgfblo_real *x,
-                                       const sgfblo_real *u, sgfblo_real *Z, int64_t ld,
-                                       const int32_t *labels, void *stream) {
-  if (rows <= 0) return 0;
-  k_hc_jyx_rows<<<grid_for(rows), kThreads, 0, as_stream(stream)>>>(rows, C, x, u, Z, ld, labels);
-  return (int)cudaGetLastError();
-}
-
-extern "C" int sgfblo_cuda_hc_jyxT_rows(int64_t rows, int64_t C, const sgfblo_real *x,
-                                        sgfblo_real *Z, int64_t ld, const int32_t *labels,
-                                        double invN, sgfblo_real *out, void *stream) {
-  if (rows <= 0) return 0;
-  k_hc_jyxT_rows<<<grid_for(rows), kThreads, 0, as_stream(stream)>>>(rows, C, x, Z, ld, labels,
-                                                                     (sgfblo_real)invN, out);
-  return (int)cudaGetLastError();
-}
-
-extern "C" int sgfblo_cuda_hc_prob_resid_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
-                                              const int32_t *labels, const sgfblo_real *x,
-                                              sgfblo_cuda_side side, void *stream) {
-  if (rows <= 0 && side.n <= 0) return 0;
-  k_hc_prob_resid_rows<<<grid_for_rows(rows, side), kThreads, 0, as_stream(stream)>>>(
-      rows, C, Z, ld, labels, x, side, (sgfblo_real)side.a);
-  return (int)cudaGetLastError();
-}
-
-extern "C" int sgfblo_cuda_hc_curv_rows(int64_t rows, int64_t C, const sgfblo_real *x,
-                                        sgfblo_real *Z, int64_t ld, const int32_t *labels,
-                                        double invN, sgfblo_real *qx, sgfblo_cuda_side side,
-                                        void *stream) {
-  if (rows <= 0 && side.n <= 0) return 0;
-  k_hc_curv_rows<<<grid_for_rows(rows, side), kThreads, 0, as_stream(stream)>>>(
-      rows, C, x, Z, ld, labels, (sgfblo_real)invN, qx, side, (sgfblo_real)side.a);
+  k_hc_rows<<<grid_for_rows(rows, side), kThreads, 0, as_stream(stream)>>>(*op, rows, side,
+                                                                          (sgfblo_real)side.a);
   return (int)cudaGetLastError();
 }
 

@@ -120,34 +120,85 @@ typedef struct {
     ce[i] = CE_i = logsumexp(z_i) - z_{i,b_i}. */
 int sgfblo_cuda_hc_softmax_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
                                 const int32_t *labels, sgfblo_real *ce, void *stream);
-/** Rows become p_i - e_{b_i}; with gx: gx[i] = invN sigma'(x_i) CE_i; with scale_sig: rows are
-    then multiplied by sigma(x_i). (grad_f: x = gx = NULL, scale_sig = 0.) Plus side. */
-int sgfblo_cuda_hc_grad_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
-                             const int32_t *labels, const sgfblo_real *x, sgfblo_real *gx,
-                             double invN, int scale_sig, sgfblo_cuda_side side, void *stream);
-/** Hyy rows: with P = softmax(Z[:, 0:C)), U = Z[:, C:2C): row i of Z[:, 0:C) becomes
-    sigma(x_i) (p_i .* (u_i - u_t) - p_i p_i'(u_i - u_t)), t = argmax p_i. Plus side. */
-int sgfblo_cuda_hc_hyy_rows(int64_t rows, int64_t C, const sgfblo_real *x, sgfblo_real *Z,
-                            int64_t ld, sgfblo_cuda_side side, void *stream);
-/** Jyx rows: row i becomes sigma'(x_i) u_i (p_i - e_{b_i}). */
-int sgfblo_cuda_hc_jyx_rows(int64_t rows, int64_t C, const sgfblo_real *x, const sgfblo_real *u,
-                            sgfblo_real *Z, int64_t ld, const int32_t *labels, void *stream);
-/** Jyx^T: out[i] = invN sigma'(x_i) sum_k (p - e_b)_ik (U_ik - U_ib), P from Z[:, 0:C),
-    U = Z[:, C:2C). */
-int sgfblo_cuda_hc_jyxT_rows(int64_t rows, int64_t C, const sgfblo_real *x, sgfblo_real *Z,
-                             int64_t ld, const int32_t *labels, double invN, sgfblo_real *out,
-                             void *stream);
-/** Fused grad_g_curv, first rows: Z[:, 0:C) becomes P = softmax, Z[:, C:2C) becomes
-    sigma(x_i) (p_i - e_{b_i}) (label entry minus the other probabilities). Plus side. */
-int sgfblo_cuda_hc_prob_resid_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
-                                   const int32_t *labels, const sgfblo_real *x,
-                                   sgfblo_cuda_side side, void *stream);
-/** Fused grad_g_curv, second rows: with P = Z[:, 0:C) and U = Z[:, C:2C),
-    qx[i] = invN sigma'(x_i) sum_k p_ik (U_ik - U_ib), and Z[:, 0:C) becomes the Hyy rows of
-    sgfblo_cuda_hc_hyy_rows. Plus side. */
-int sgfblo_cuda_hc_curv_rows(int64_t rows, int64_t C, const sgfblo_real *x, sgfblo_real *Z,
-                             int64_t ld, const int32_t *labels, double invN, sgfblo_real *qx,
-                             sgfblo_cuda_side side, void *stream);
+/** What a row launch (or the row phase of a fused pass) does to row i of Z (row stride ld),
+    with P = softmax of the row's columns 0..C-1 and U = its columns C..2C-1; sigma(x_i) and
+    sigma'(x_i) are recomputed from x. Each kind is the host's row function of the same
+    oracle (hyperclean_oracles.c). */
+typedef enum {
+  /** Columns 0..C-1 become p_i - e_{b_i}; with out: out[i] = invN sigma'(x_i) CE_i; with
+      scale_sig, then times sigma(x_i). (grad_f: x = out = NULL, scale_sig = 0.) */
+  SGFBLO_HC_ROWS_GRAD,
+  /** Columns 0..C-1 become sigma(x_i) (p_i .* (u_i - u_t) - p_i p_i'(u_i - u_t)),
+      t = argmax p_i. */
+  SGFBLO_HC_ROWS_HYY,
+  /** Columns 0..C-1 become sigma'(x_i) u[i] (p_i - e_{b_i}). */
+  SGFBLO_HC_ROWS_JYX,
+  /** out[i] = invN sigma'(x_i) sum_k (p - e_b)_ik (U_ik - U_ib); columns 0..C-1 become
+      p_i - e_{b_i}. */
+  SGFBLO_HC_ROWS_JYXT,
+  /** Columns 0..C-1 become P, columns C..2C-1 sigma(x_i) (p_i - e_{b_i}) (label entry minus
+      the other probabilities). */
+  SGFBLO_HC_ROWS_PROB_RESID,
+  /** Columns 0..C-1 already hold P: out[i] = invN sigma'(x_i) sum_k p_ik (U_ik - U_ib), and
+      columns 0..C-1 become the Hyy rows of SGFBLO_HC_ROWS_HYY. */
+  SGFBLO_HC_ROWS_CURV,
+  /** The softmax of columns 0..C-1, then SGFBLO_HC_ROWS_CURV. */
+  SGFBLO_HC_ROWS_SOFTMAX_CURV
+} sgfblo_cuda_hc_rows_kind;
+
+/** One row operation over Z (device pointers). Fields a kind does not use may be anything. */
+typedef struct {
+  sgfblo_cuda_hc_rows_kind kind;
+  int64_t C, ld;          /* classes; Z's row stride (>= 2C where U is used) */
+  sgfblo_real *Z;
+  const int32_t *labels;  /* per row (GRAD, JYX, JYXT, PROB_RESID, CURV kinds) */
+  const sgfblo_real *x;   /* upper variable, per row (NULL for GRAD: sigma = 1, sigma' = 0) */
+  const sgfblo_real *u;   /* JYX: the vector u, per row */
+  sgfblo_real *out;       /* per-row output (GRAD: may be NULL; JYXT, CURV kinds) */
+  double invN;            /* rounded to sgfblo_real where used */
+  int scale_sig;          /* GRAD */
+} sgfblo_cuda_hc_rows;
+
+/** Rows [0, rows) of op, one thread per row, plus side. */
+int sgfblo_cuda_hc_rows_run(const sgfblo_cuda_hc_rows *op, int64_t rows, sgfblo_cuda_side side,
+                            void *stream);
+
+/* -------------------------------- hyperclean_fused.cu: one pass per product -- */
+/* The device twin of the host's row-block pass (sgfblo_hc_pass, hyperclean_blocks.c): one
+   kernel whose thread blocks take blocks of rows of M, form the block's M X into Z, run the
+   row operation on the block's rows and add the block's share of M^T R to a partial sum of
+   their own, while the block's rows are still in cache; then one kernel adds the partial sums
+   in a fixed order (the same bits on every run with one grid). */
+
+/** A pass over the rows of M (rows x d, row-major). X and V are d x C row-major; with V the
+    pass forms M [X | V] (kx = 2C columns), without it M X (kx = C). Z[i, zcol : zcol + kx)
+    receives row i of the product (Z and its stride are the row operation's). With out (d x C):
+    out = add_scale add + scale M^T R, R = Z[:, rcol : rcol + C) after the row operation, add
+    NULL meaning 0; side is then written too (an extra output, as the row launch's). out is
+    written after every block has read X and V. */
+typedef struct {
+  const sgfblo_real *M;
+  int64_t rows, d;
+  const sgfblo_real *X, *V;
+  int64_t zcol, rcol;
+  sgfblo_real *out;
+  double scale;
+  const sgfblo_real *add;
+  double add_scale;
+  sgfblo_cuda_side side;
+} sgfblo_cuda_hc_pass;
+
+/** Whether the fused pass serves shape (d, C) on the current device, and its grids: *grid_c
+    and *grid_2c thread blocks (one wave: as many as are resident at once) for passes of C
+    and 2C columns, both 0 when the shape is not served (C > 16, d > 1024, or [X | V] beyond
+    the device's shared memory per block). Sets the kernels' shared-memory limit; call once
+    per device before sgfblo_cuda_hc_fused_run. Partial sums: max(grid) x d C reals. */
+int sgfblo_cuda_hc_fused_plan(int64_t d, int64_t C, int *grid_c, int *grid_2c);
+/** One pass (and its row operation op, whose Z it writes) on at most `grid` thread blocks
+    (the plan's grid for its column count), partial sums in `partial`. */
+int sgfblo_cuda_hc_fused_run(const sgfblo_cuda_hc_pass *pass, const sgfblo_cuda_hc_rows *op,
+                             int grid, sgfblo_real *partial, void *stream);
+
 /** sig[i] = sigma(x_i). */
 int sgfblo_cuda_hc_sigmoid(int64_t n, const sgfblo_real *x, sgfblo_real *sig, void *stream);
 /** Dense Jyx (m x N column-major, m = d C): entry (j C + k, i) = invN sigma'(x_i) A[i, j]

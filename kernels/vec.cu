@@ -6,24 +6,16 @@
 
 #include "backend/cg_scalars.h"
 #include "kernels.h"
+#include "launch.cuh"
 
-static constexpr int kThreads = 256;     // threads per block, every kernel here
-static constexpr int kMaxBlocks = 4096;  // grid cap of the element-wise kernels (grid-stride loops)
 // Partial-sum blocks of a reduction: the partials of three sums (the filter's) fit the scratch.
 static constexpr int kRedBlocks = SGFBLO_CUDA_RED_PARTS / 3;
 static_assert(3 * kRedBlocks <= SGFBLO_CUDA_RED_PARTS, "partials of three sums must fit d_part");
-
-static inline int grid_for(int64_t n) {
-  const int64_t b = (n + kThreads - 1) / kThreads;
-  return (int)(b < 1 ? 1 : (b > kMaxBlocks ? kMaxBlocks : b));
-}
 
 static inline int red_grid_for(int64_t n) {
   const int64_t b = (n + kThreads - 1) / kThreads;
   return (int)(b < 1 ? 1 : (b > kRedBlocks ? kRedBlocks : b));
 }
-
-static inline cudaStream_t as_stream(void *s) { return static_cast<cudaStream_t>(s); }
 
 // Sum (or max) of NV per-thread values over the block; thread 0 gets the result in out[].
 template <int NV, bool MAX>

@@ -709,7 +709,9 @@ typedef struct {
   int32_t *b, *bv;
 } hc_instance;
 
-static hc_instance hc_make(int64_t N, int64_t Nv, int64_t d, int64_t C, uint64_t seed) {
+/* ... whose CUDA copy runs its products as `pass` says. */
+static hc_instance hc_make_pass(int64_t N, int64_t Nv, int64_t d, int64_t C, uint64_t seed,
+                                sgfblo_hc_device_pass pass) {
   hc_instance in;
   sgfblo_rng r;
   sgfblo_rng_seed(&r, seed);
@@ -728,11 +730,16 @@ static hc_instance hc_make(int64_t N, int64_t Nv, int64_t d, int64_t C, uint64_t
                                        .labels = in.b,
                                        .Av = in.Av,
                                        .val_labels = in.bv,
-                                       .lambda = 0.01};
+                                       .lambda = 0.01,
+                                       .device_pass = pass};
   sgfblo_errmsg err = {{0}};
   in.hc = NULL;
   cr_assert_eq(sgfblo_hyperclean_create(&data, &in.hc, &err), SGFBLO_OK, "%s", err.msg);
   return in;
+}
+
+static hc_instance hc_make(int64_t N, int64_t Nv, int64_t d, int64_t C, uint64_t seed) {
+  return hc_make_pass(N, Nv, d, C, seed, SGFBLO_HC_DEVICE_PASS_DEFAULT);
 }
 
 static void hc_free(hc_instance *in) {
@@ -745,7 +752,8 @@ static void hc_free(hc_instance *in) {
 
 /* Every callback of p on device memory (through the prepare hook, as setup does) against the
    same callback on host memory, at a random point. */
-static void check_device_oracles(const char *name, const sgfblo_problem *p, uint64_t seed) {
+static void check_device_oracles_dense(const char *name, const sgfblo_problem *p, uint64_t seed,
+                                       int dense) {
   pair P;
   pair_open(&P);
   const int64_t n = p->n, m = p->m, mx = n > m ? n : m;
@@ -759,8 +767,9 @@ static void check_device_oracles(const char *name, const sgfblo_problem *p, uint
   sgfblo_real *u = hrand(n, seed + 2, 1.0), *v = hrand(m, seed + 3, 1.0);
   sgfblo_real *dx = dcopy(&P, x, n), *dy = dcopy(&P, y, m), *du = dcopy(&P, u, n),
               *dv = dcopy(&P, v, m);
-  sgfblo_real *ha = hvec(mx * mx), *hb = hvec(mx), *da = NULL, *db = NULL;
-  GPU_OK(P.gpu->alloc(&P.bg, &da, mx * mx));
+  const int64_t na = dense ? mx * mx : 2 * mx; /* the dense outputs, or two vectors */
+  sgfblo_real *ha = hvec(na), *hb = hvec(mx), *da = NULL, *db = NULL;
+  GPU_OK(P.gpu->alloc(&P.bg, &da, na));
   GPU_OK(P.gpu->alloc(&P.bg, &db, mx));
   char what[96];
 #define CMP(label, len, hout, dout)                      \
@@ -782,7 +791,7 @@ static void check_device_oracles(const char *name, const sgfblo_problem *p, uint
     expect_close_scalar(what, (double)fd, (double)fh, PARITY_TOL);
   }
   /* The outputs hold garbage first: every entry must be written (a zero grad_x f too). */
-  GPU_OK(P.gpu->fill(&P.bg, mx * mx, 7.0, da));
+  GPU_OK(P.gpu->fill(&P.bg, na, 7.0, da));
   GPU_OK(P.gpu->fill(&P.bg, mx, 7.0, db));
   cr_assert_eq(p->grad_f(x, y, ha, hb, &hctx), 0);
   cr_assert_eq(p->grad_f(dx, dy, da, db, &dctx), 0);
@@ -792,11 +801,11 @@ static void check_device_oracles(const char *name, const sgfblo_problem *p, uint
   cr_assert_eq(p->grad_f(x, y, NULL, hb, &hctx), 0); /* one block only, each way */
   cr_assert_eq(p->grad_f(dx, dy, NULL, db, &dctx), 0);
   CMP("grad_y f alone", m, hb, db);
-  GPU_OK(P.gpu->fill(&P.bg, mx * mx, 7.0, da));
+  GPU_OK(P.gpu->fill(&P.bg, na, 7.0, da));
   cr_assert_eq(p->grad_f(x, y, ha, NULL, &hctx), 0);
   cr_assert_eq(p->grad_f(dx, dy, da, NULL, &dctx), 0);
   CMP("grad_x f alone", n, ha, da);
-  GPU_OK(P.gpu->fill(&P.bg, mx * mx, 7.0, da));
+  GPU_OK(P.gpu->fill(&P.bg, na, 7.0, da));
   GPU_OK(P.gpu->fill(&P.bg, mx, 7.0, db));
   cr_assert_eq(p->grad_g(x, y, ha, hb, &hctx), 0);
   cr_assert_eq(p->grad_g(dx, dy, da, db, &dctx), 0);
@@ -831,12 +840,12 @@ static void check_device_oracles(const char *name, const sgfblo_problem *p, uint
     CMP("fused Hyy grad_y g", m, ha + m, dq);
     P.gpu->release(&P.bg, dq);
   }
-  if (p->hyy_dense) {
+  if (dense && p->hyy_dense) {
     cr_assert_eq(p->hyy_dense(x, y, ha, &hctx), 0);
     cr_assert_eq(p->hyy_dense(dx, dy, da, &dctx), 0);
     CMP("dense Hyy", m * m, ha, da);
   }
-  if (p->jyx_dense) {
+  if (dense && p->jyx_dense) {
     cr_assert_eq(p->jyx_dense(x, y, ha, &hctx), 0);
     cr_assert_eq(p->jyx_dense(dx, dy, da, &dctx), 0);
     CMP("dense Jyx", m * n, ha, da);
@@ -847,6 +856,10 @@ static void check_device_oracles(const char *name, const sgfblo_problem *p, uint
   sgfblo_real *dbufs[] = {dx, dy, du, dv, da, db};
   for (size_t i = 0; i < sizeof dbufs / sizeof dbufs[0]; ++i) P.gpu->release(&P.bg, dbufs[i]);
   pair_close(&P);
+}
+
+static void check_device_oracles(const char *name, const sgfblo_problem *p, uint64_t seed) {
+  check_device_oracles_dense(name, p, seed, 1);
 }
 
 Test(cuda_parity, synthetic_device_oracles) {
@@ -868,6 +881,76 @@ Test(cuda_parity, hyperclean_device_oracles) {
   sgfblo_problem p;
   sgfblo_hyperclean_problem(in.hc, &p);
   check_device_oracles("hyperclean", &p, seed + 5);
+  hc_free(&in);
+}
+
+/* The fused row-block passes (kernels/hyperclean_fused.cu) against the host, over the shapes
+   that reach each part of the kernel: C below and at its instance's bound (4, 10; 13 and 16
+   use the C <= 16 instance), d within one, two and four features per thread (d = 6, 300, 784),
+   one partial block of rows, several, and more blocks than the grid (so thread blocks take
+   several, grid-strided: N = 40000), Nv not a multiple of the block height. Then the same call
+   twice gives the same bits (the partial sums are added in a fixed order). */
+Test(cuda_parity, hyperclean_fused_passes) {
+  REQUIRE_CUDA();
+  const uint64_t seed = fresh_seed("hyperclean fused passes");
+  static const int64_t shapes[][4] = {{300, 40, 6, 4},    {1000, 77, 300, 10}, {40000, 50, 82, 10},
+                                      {700, 33, 784, 10}, {500, 20, 40, 13},   {90, 31, 200, 16}};
+  for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; ++s) {
+    const int64_t *sh = shapes[s];
+    hc_instance in = hc_make_pass(sh[0], sh[1], sh[2], sh[3], seed + 17 * s,
+                                  SGFBLO_HC_DEVICE_PASS_FUSED);
+    sgfblo_problem p;
+    sgfblo_hyperclean_problem(in.hc, &p);
+    sgfblo_errmsg err = {{0}};
+    cr_assert_eq(sgfblo_hyperclean_to_device(in.hc, 0, &err), SGFBLO_OK, "%s", err.msg);
+    cr_assert_eq(sgfblo_hyperclean_device_pass(in.hc), SGFBLO_HC_DEVICE_PASS_FUSED,
+                 "N %lld d %lld C %lld: the fused pass does not serve this shape", (long long)sh[0],
+                 (long long)sh[2], (long long)sh[3]);
+    char name[64];
+    snprintf(name, sizeof name, "fused N %lld d %lld C %lld", (long long)sh[0], (long long)sh[2],
+             (long long)sh[3]);
+    check_device_oracles_dense(name, &p, seed + 17 * s + 5, sh[2] * sh[3] <= 400);
+    /* Same bits on a second call. */
+    pair P;
+    pair_open(&P);
+    const sgfblo_eval_ctx dctx = {SGFBLO_MEM_DEVICE, P.bg.stream, p.user_data, NULL};
+    const int64_t n = p.n, m = p.m;
+    sgfblo_real *x = hrand(n, seed + 3, 1.0), *y = hrand(m, seed + 4, 1.0);
+    sgfblo_real *dx = dcopy(&P, x, n), *dy = dcopy(&P, y, m), *dg[2], *dqx[2], *dqy[2];
+    for (int r = 0; r < 2; ++r) {
+      GPU_OK(P.gpu->alloc(&P.bg, &dg[r], m));
+      GPU_OK(P.gpu->alloc(&P.bg, &dqx[r], n));
+      GPU_OK(P.gpu->alloc(&P.bg, &dqy[r], m));
+      cr_assert_eq(p.grad_g_curv(dx, dy, dg[r], dqx[r], dqy[r], &dctx), 0);
+    }
+    sgfblo_real *g0 = hcopy(&P, dg[0], m), *g1 = hcopy(&P, dg[1], m);
+    sgfblo_real *q0 = hcopy(&P, dqy[0], m), *q1 = hcopy(&P, dqy[1], m);
+    cr_expect_eq(memcmp(g0, g1, sizeof *g0 * (size_t)m), 0, "%s: grad_y g differs run to run",
+                 name);
+    cr_expect_eq(memcmp(q0, q1, sizeof *q0 * (size_t)m), 0, "%s: Hyy grad_y g differs run to run",
+                 name);
+    sgfblo_real *hb[] = {x, y, g0, g1, q0, q1};
+    for (size_t i = 0; i < sizeof hb / sizeof hb[0]; ++i) free(hb[i]);
+    sgfblo_real *db[] = {dx, dy, dg[0], dg[1], dqx[0], dqx[1], dqy[0], dqy[1]};
+    for (size_t i = 0; i < sizeof db / sizeof db[0]; ++i) P.gpu->release(&P.bg, db[i]);
+    pair_close(&P);
+    hc_free(&in);
+  }
+}
+
+/* A shape the fused pass does not serve (C > 16) keeps the cuBLAS GEMMs and says so. */
+Test(cuda_parity, hyperclean_fused_falls_back_to_cublas) {
+  REQUIRE_CUDA();
+  hc_instance in = hc_make_pass(50, 10, 3, 17, fresh_seed("fused fallback"),
+                                SGFBLO_HC_DEVICE_PASS_FUSED);
+  sgfblo_errmsg err = {{0}};
+  cr_assert_eq(sgfblo_hyperclean_to_device(in.hc, 0, &err), SGFBLO_OK, "%s", err.msg);
+  cr_expect_eq(sgfblo_hyperclean_device_pass(in.hc), SGFBLO_HC_DEVICE_PASS_CUBLAS);
+  hc_free(&in);
+  in = hc_make(50, 10, 3, 4, 7);
+  cr_assert_eq(sgfblo_hyperclean_to_device(in.hc, 0, &err), SGFBLO_OK, "%s", err.msg);
+  cr_expect_eq(sgfblo_hyperclean_device_pass(in.hc), SGFBLO_HC_DEVICE_PASS_CUBLAS,
+               "the default is cuBLAS");
   hc_free(&in);
 }
 
@@ -946,6 +1029,10 @@ Test(cuda_parity, hyperclean_rhs_every_method) {
   sgfblo_hyperclean_problem(in.hc, &p);
   check_rhs_every_method("hyperclean", &p, seed + 3, 0.5);
   hc_free(&in);
+  in = hc_make_pass(300, 30, 20, 10, seed + 1, SGFBLO_HC_DEVICE_PASS_FUSED);
+  sgfblo_hyperclean_problem(in.hc, &p);
+  check_rhs_every_method("hyperclean fused", &p, seed + 4, 0.5);
+  hc_free(&in);
 }
 
 /* ------------------------------------------------------------ trajectory -- */
@@ -1009,6 +1096,10 @@ Test(cuda_parity, rk4_trajectory) {
   sgfblo_hyperclean_problem(in.hc, &p);
   check_trajectory("hyperclean", &p, SGFBLO_METHOD_RXGF, 20, 1.0);
   hc_free(&in);
+  in = hc_make_pass(120, 40, 5, 3, seed + 1, SGFBLO_HC_DEVICE_PASS_FUSED);
+  sgfblo_hyperclean_problem(in.hc, &p);
+  check_trajectory("hyperclean fused", &p, SGFBLO_METHOD_RXGF, 20, 1.0);
+  hc_free(&in);
 }
 
 /* A step replayed from a CUDA Graph runs the same kernels with the same arguments as the
@@ -1071,6 +1162,10 @@ Test(cuda_parity, graph_replay_matches_host_launches) {
   hc_instance in = hc_make(500, 100, 9, 4, seed + 1);
   sgfblo_hyperclean_problem(in.hc, &p);
   check_graph_matches_host("hyperclean", &p, SGFBLO_METHOD_RXGF, 1.0, 30.5);
+  hc_free(&in);
+  in = hc_make_pass(500, 100, 9, 4, seed + 1, SGFBLO_HC_DEVICE_PASS_FUSED);
+  sgfblo_hyperclean_problem(in.hc, &p);
+  check_graph_matches_host("hyperclean fused", &p, SGFBLO_METHOD_RXGF, 1.0, 30.5);
   hc_free(&in);
 }
 

@@ -766,6 +766,10 @@ Test(hyperclean, create_rejects_bad_data) {
   expect_reject(&d, SGFBLO_ERR_INVALID_ARG, "data->threads must be in [0, 64]");
   d = in.data; d.threads = 65;
   expect_reject(&d, SGFBLO_ERR_INVALID_ARG, "(got 65)");
+  d = in.data; d.device_pass = (sgfblo_hc_device_pass)3;
+  expect_reject(&d, SGFBLO_ERR_INVALID_ARG, "data->device_pass must be");
+  d = in.data; d.device_pass = (sgfblo_hc_device_pass)-1;
+  expect_reject(&d, SGFBLO_ERR_INVALID_ARG, "(got -1)");
 
   d = in.data; d.A = NULL;
   expect_reject(&d, SGFBLO_ERR_NULL_ARG, "data->A is NULL");
@@ -787,6 +791,12 @@ Test(hyperclean, create_rejects_bad_data) {
   d = in.data; d.lambda = 0;
   cr_expect_eq(sgfblo_hyperclean_create(&d, &hc, NULL), SGFBLO_OK);
   sgfblo_hyperclean_destroy(hc);
+  /* A device pass is only a request: without a device copy nothing runs on the device. */
+  d = in.data; d.device_pass = SGFBLO_HC_DEVICE_PASS_FUSED;
+  cr_assert_eq(sgfblo_hyperclean_create(&d, &hc, NULL), SGFBLO_OK);
+  cr_expect_eq(sgfblo_hyperclean_device_pass(hc), SGFBLO_HC_DEVICE_PASS_DEFAULT);
+  sgfblo_hyperclean_destroy(hc);
+  cr_expect_eq(sgfblo_hyperclean_device_pass(NULL), SGFBLO_HC_DEVICE_PASS_DEFAULT);
   instance_free(&in);
 }
 

@@ -473,6 +473,7 @@ Test(hyperclean_cli, bad_options_exit_2_naming_the_option) {
       {"--save-weights", "/no/such/dir/w.npy", "--save-weights"},
       {"--threads", "-1", "--threads"},
       {"--threads", "65", "--threads"},
+      {"--device-pass", "tensor", "--device-pass"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
     test_run_result r = RUN(FILES, cases[i][0], cases[i][1]);
@@ -493,14 +494,15 @@ Test(hyperclean_cli, bad_options_exit_2_naming_the_option) {
 }
 
 /* The host oracles' thread count changes nothing in the results: every row's numbers are
-   the same text on 1 and on 3 threads. */
+   the same text on 1 and on 3 threads (and with a device pass asked for, which the CPU
+   backend does not use). */
 Test(hyperclean_cli, thread_count_leaves_the_results_unchanged) {
   static json_doc one, three; /* large: not on the stack */
   test_run_result r = RUN(FILES, "--no-pca", "--json", "--quiet", "--threads", "1");
   cr_assert_eq(r.status, 0, "exit %d, stderr: %s", r.status, r.err);
   json_load(r.out, &one);
   test_run_free(&r);
-  r = RUN(FILES, "--no-pca", "--json", "--quiet", "--threads", "3");
+  r = RUN(FILES, "--no-pca", "--json", "--quiet", "--threads", "3", "--device-pass", "fused");
   cr_assert_eq(r.status, 0, "exit %d, stderr: %s", r.status, r.err);
   json_load(r.out, &three);
   test_run_free(&r);
@@ -578,7 +580,7 @@ Test(hyperclean_cli, help_lists_the_options) {
       "integrator", "step-control", "linsolve", "init-lower", "log", "save-weights",
       "save-classifier", "baseline", "aid-beta-in", "aid-beta-out", "aid-inner", "aid-cg",
       "plot", "quiet", "json", "monitor-every", "w", "gamma", "sigma", "tau0", "delta",
-      "iters", "time-limit", "threads"};
+      "iters", "time-limit", "threads", "device-pass"};
   test_run_result r = run_env(NULL, (const char *const[]){"hyperclean", "--help", NULL});
   cr_assert_eq(r.status, 0, "stderr: %s", r.err);
   for (size_t i = 0; i < sizeof options / sizeof options[0]; ++i) {

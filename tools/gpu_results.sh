@@ -66,15 +66,18 @@ section() { # section TITLE FILE: the file under a heading, when it is there
   for t in float64 float32; do
     section "bench_scale, cuda backend, $t (speed-up over the cpu rows of the same run)" \
       "$logs/scale_cuda_$t.md"
+    section "bench_scale, cuda backend with the fused passes, $t (speed-up over the cuBLAS rows above)" \
+      "$logs/scale_cuda_fused_$t.md"
     section "bench_scale, cpu backend of the same machine, $t" "$logs/scale_cpu_$t.md"
   done
   for t in float64 float32; do
-    section "bench_fused_pass, $t (one product pass: cuBLAS GEMMs against a fused row-block kernel)" \
-      "$logs/fused_pass_$t.md"
+    section "bench_device_pass, $t (every product callback: cuBLAS GEMMs against the fused passes)" \
+      "$logs/device_pass_$t.md"
   done
   if [ -s "$logs/hyperclean_cuda.txt" ]; then
     printf '\n## Hyper-cleaning on the paper'"'"'s setting, both backends\n'
-    for b in cpu cuda; do
+    for b in cpu cuda cuda_fused; do
+      [ -s "$logs/hyperclean_$b.txt" ] || continue
       printf '\n%s:\n\n```\n' "$b"
       cat "$logs/hyperclean_$b.txt"
       printf '```\n'

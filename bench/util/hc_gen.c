@@ -11,7 +11,8 @@ static sgfblo_real uniform(sgfblo_rng *r, double a) {
   return (sgfblo_real)(a * (2.0 * ((double)(sgfblo_rng_u64(r) >> 11) * 0x1.0p-53) - 1.0));
 }
 
-sgfblo_hyperclean *bench_hc_generate(const bench_size *z, uint64_t seed) {
+sgfblo_hyperclean *bench_hc_generate(const bench_size *z, uint64_t seed,
+                                     sgfblo_hc_device_pass pass) {
   const int64_t N = z->N, Nv = z->Nv, d = z->d, C = z->C;
   const double a = sqrt(3.0 / (double)d); /* variance a^2 / 3 = 1 / d */
   sgfblo_hyperclean *hc = NULL;
@@ -39,7 +40,8 @@ sgfblo_hyperclean *bench_hc_generate(const bench_size *z, uint64_t seed) {
                                        .labels = b,
                                        .Av = Av,
                                        .val_labels = bv,
-                                       .lambda = 0.001};
+                                       .lambda = 0.001,
+                                       .device_pass = pass};
   sgfblo_errmsg err;
   if (sgfblo_hyperclean_create(&data, &hc, &err) != SGFBLO_OK)
     fprintf(stderr, "bench: %s\n", err.msg);

@@ -13,8 +13,10 @@
  * unit expected norm, the scale of PCA features of [0,1] pixels), training label i mod C,
  * 40% of them replaced by a random wrong class, validation label j mod C. The generator's
  * arrays are freed once the instance holds its copies (so creating one needs twice the data
- * for a moment). NULL on failure, with a line on stderr.
+ * for a moment). Its CUDA copy, once made, runs its products as `pass` asks. NULL on
+ * failure, with a line on stderr.
  */
-sgfblo_hyperclean *bench_hc_generate(const bench_size *z, uint64_t seed);
+sgfblo_hyperclean *bench_hc_generate(const bench_size *z, uint64_t seed,
+                                     sgfblo_hc_device_pass pass);
 
 #endif /* SGFBLO_BENCH_HC_GEN_H */

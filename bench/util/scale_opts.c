@@ -35,6 +35,8 @@ static const char USAGE[] =
     "                            Jyx^T and Hyy apart (5 GEMMs with A and 3 reads of it per\n"
     "                            RHS, not 4 and 2), SGF-CG Jyx^T and Hyy at one v apart (3 GEMMs\n"
     "                            and 2 reads, not 2 and 1)\n"
+    "  --device-pass cublas|fused  cuda: each product with A as two cuBLAS GEMMs with a row\n"
+    "                            kernel between (default), or one fused row-block kernel\n"
     "  --csv FILE                also write every row as CSV\n"
     "  --baseline FILE           CSV of another run (e.g. the cpu backend): adds its time over\n"
     "                            this run's for the same method and sizes (speed-up)\n"
@@ -183,6 +185,10 @@ int bench_scale_parse(int argc, char **argv, bench_scale_opts *o) {
       errno = 0;
       o->seed = strtoull(v, &end, 10);
       bad = errno || end == v || *end;
+    } else if (strcmp(a, "--device-pass") == 0) {
+      bad = strcmp(v, "cublas") != 0 && strcmp(v, "fused") != 0;
+      o->device_pass =
+          strcmp(v, "fused") == 0 ? SGFBLO_HC_DEVICE_PASS_FUSED : SGFBLO_HC_DEVICE_PASS_CUBLAS;
     } else if (strcmp(a, "--csv") == 0) {
       o->csv = v;
     } else if (strcmp(a, "--baseline") == 0) {

@@ -6,6 +6,7 @@
 
 #include "floor.h"
 #include "sgfblo/sgfblo.h"
+#include "sgfblo/sgfblo_hyperclean.h"
 
 #define BENCH_MAX_LIST 32
 
@@ -27,6 +28,7 @@ typedef struct {
   int gemm_n;          /* size of the GEMM of the flop-rate ceiling (0: the backend's default) */
   int gemm_n_cpu;      /* the cpu backend's default (3072; --quick: 2048) */
   int unfused;         /* hide the problem's fused grad_g_curv and curv_mv */
+  sgfblo_hc_device_pass device_pass; /* how the CUDA copies run their products */
   uint64_t seed;
   const char *csv, *baseline, *label;
 } bench_scale_opts;

@@ -45,8 +45,8 @@ static void touch_workspaces(const sgfblo_problem *p, const bench_size *z) {
   free(gy);
 }
 
-int bench_group_create(bench_group *g, const bench_size *z, int copies, uint64_t seed, int cuda,
-                       int unfused) {
+int bench_group_create(bench_group *g, const bench_size *z, int copies, uint64_t seed,
+                       sgfblo_hc_device_pass pass, int cuda, int unfused) {
   memset(g, 0, sizeof *g);
   g->z = *z;
   g->dev_copy0 = -1;
@@ -54,7 +54,7 @@ int bench_group_create(bench_group *g, const bench_size *z, int copies, uint64_t
   g->host_base = bench_mem_rss();
   for (int k = 0; k < copies && k < BENCH_MAX_COPIES; ++k) {
     sgfblo_problem inner;
-    if (!(g->hc[k] = bench_hc_generate(z, seed + (uint64_t)k))) {
+    if (!(g->hc[k] = bench_hc_generate(z, seed + (uint64_t)k, pass))) {
       bench_group_destroy(g);
       return -1;
     }
@@ -83,9 +83,15 @@ int bench_group_create(bench_group *g, const bench_size *z, int copies, uint64_t
       return -1;
     }
     if (bench_cuda_mem_info(&f1, &total) == 0) g->dev_copy0 = f0 - f1;
+    if (pass == SGFBLO_HC_DEVICE_PASS_FUSED &&
+        sgfblo_hyperclean_device_pass(g->hc[0]) != SGFBLO_HC_DEVICE_PASS_FUSED)
+      fprintf(stderr, "bench: N = %lld, d = %lld, C = %lld: the fused pass does not serve this "
+              "shape; its products run as cuBLAS GEMMs\n",
+              (long long)z->N, (long long)z->d, (long long)z->C);
   }
 #else
   (void)cuda;
+  (void)pass;
 #endif
   return 0;
 }

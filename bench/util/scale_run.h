@@ -39,7 +39,8 @@ typedef struct {
 
 /** Generate `copies` instances of size z (seeds seed, seed+1, ...); with unfused their
     problems lack grad_g_curv and curv_mv. Returns 0, or -1 with everything freed. */
-int bench_group_create(bench_group *g, const bench_size *z, int copies, uint64_t seed, int cuda,
+int bench_group_create(bench_group *g, const bench_size *z, int copies, uint64_t seed,
+                       sgfblo_hc_device_pass pass, int cuda,
                        int unfused);
 void bench_group_destroy(bench_group *g);
 

@@ -30,6 +30,21 @@ extern "C" {
 #endif
 
 /**
+ * How an instance's CUDA copy runs each product with A (or Av): M X, row-wise work, M^T R.
+ */
+typedef enum {
+  /** The default: today the cuBLAS GEMMs (SGFBLO_HC_DEVICE_PASS_CUBLAS). */
+  SGFBLO_HC_DEVICE_PASS_DEFAULT = 0,
+  /** Two cuBLAS GEMMs with a row kernel between them: 3 to 5 launches, A read twice. */
+  SGFBLO_HC_DEVICE_PASS_CUBLAS = 1,
+  /** One row-block kernel (each block of rows of A read once: its M X, its rows and its
+      share of M^T R) and a fixed-order reduction of the blocks' partial sums: 2 launches.
+      Served for C <= 16 (d <= 1024 for C <= 10, d <= 512 above) where [y | v] fits the
+      device's shared memory per block; other shapes keep the cuBLAS GEMMs. */
+  SGFBLO_HC_DEVICE_PASS_FUSED = 2
+} sgfblo_hc_device_pass;
+
+/**
  * Input data of a hyper-cleaning instance. The four arrays are read only and live in the
  * memory space named by @c mem: host memory (the default, mem = SGFBLO_MEM_HOST = 0, so a
  * zero-initialised struct keeps the host behaviour) or, for a CUDA application, device memory
@@ -61,10 +76,21 @@ typedef struct {
                              ///< calling thread only, the choice for one object per thread
                              ///< evaluated concurrently. The results have the same bits for
                              ///< every count. Ignored for device data
+  sgfblo_hc_device_pass device_pass; ///< how the CUDA copy runs its products (default 0:
+                                     ///< SGFBLO_HC_DEVICE_PASS_DEFAULT); ignored on the host
 } sgfblo_hyperclean_data;
 
 /** Owns the data copies and the oracle workspaces. Opaque. */
 typedef struct sgfblo_hyperclean sgfblo_hyperclean;
+
+/**
+ * How the CUDA copy of @p hc runs its products: SGFBLO_HC_DEVICE_PASS_FUSED or
+ * SGFBLO_HC_DEVICE_PASS_CUBLAS (what was asked for, or cuBLAS where the fused pass does not
+ * serve the shape); SGFBLO_HC_DEVICE_PASS_DEFAULT (0) while there is no device copy (before
+ * setup on the CUDA backend or sgfblo_hyperclean_to_device), in a build without CUDA, and for
+ * NULL.
+ */
+SGFBLO_API sgfblo_hc_device_pass sgfblo_hyperclean_device_pass(const sgfblo_hyperclean *hc);
 
 /**
  * Threads the host oracles of @p hc run their passes on, the calling thread included: the
@@ -92,7 +118,8 @@ SGFBLO_API int sgfblo_hyperclean_threads(const sgfblo_hyperclean *hc);
  * instance's own device copy, the one sgfblo_hyperclean_to_device would make. The instance is
  * device-only: it holds NO host copy of the data and no host workspace. Device memory: the
  * copies (N + Nv) x d reals and N + Nv labels; workspaces (2N + Nv) x C + 2dC + N +
- * max(N, Nv) reals, two doubles, and a cuBLAS handle with a 32 MiB workspace; the dense-Hyy
+ * max(N, Nv) reals, two doubles, and a cuBLAS handle with a 32 MiB workspace (with the fused
+ * passes also at most 2^23 reals of partial sums: one d x C sum per resident thread block); the dense-Hyy
  * blocks above are allocated by the first dense Hyy (SGF-Cholesky, Hyy solves by Cholesky).
  * Host memory: the object only. Its callbacks serve device memory on device_id only (setup
  * on the CUDA backend with settings.device_id = data->device_id); called with host memory
@@ -107,7 +134,8 @@ SGFBLO_API int sgfblo_hyperclean_threads(const sgfblo_hyperclean *hc);
  * @return SGFBLO_OK;
  *         SGFBLO_ERR_NULL_ARG (data, out, or one of A, labels, Av, val_labels is NULL);
  *         SGFBLO_ERR_INVALID_ARG (N, Nv or d < 1, C < 2, a dimension too large for BLAS's
- *         32-bit indices, a label outside [0, C), lambda < 0, mem not a memory space; device
+ *         32-bit indices, a label outside [0, C), lambda < 0, mem not a memory space,
+ *         threads or device_pass out of range; device
  *         data: device_id names no device, an array that is not device memory on device_id,
  *         an allocation smaller than its array);
  *         SGFBLO_ERR_NONFINITE (a feature or lambda is NaN/Inf);
@@ -131,7 +159,8 @@ SGFBLO_API sgfblo_status sgfblo_hyperclean_create(const sgfblo_hyperclean_data *
  * x0_mem = SGFBLO_MEM_HOST, user_data = hc, prepare. Every field of *p is overwritten.
  * Each product is one or two GEMMs with A (C or 2C columns). On the host both GEMMs of a
  * product run on one block of rows of A while it is in cache, so each product reads A once
- * (grad_g_curv twice, curv_mv once); the CUDA backend's cuBLAS GEMMs read it once per GEMM.
+ * (grad_g_curv twice, curv_mv once); on the CUDA backend the cuBLAS GEMMs read it once per
+ * GEMM, the fused passes (data->device_pass) once per product, as on the host.
  *
  * The callbacks run on host memory, and on device memory (CUDA backend) once the object has a
  * device copy: p->prepare makes it at setup (sgfblo_hyperclean_to_device on

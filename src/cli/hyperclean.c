@@ -50,6 +50,7 @@ enum {
   KEY_Y0,
   KEY_NO_INIT_LOWER,
   KEY_THREADS,
+  KEY_DEVICE_PASS,
   KEY_BASELINE,
   KEY_AID_BETA_IN,
   KEY_AID_BETA_OUT,
@@ -115,6 +116,10 @@ static const cli_option PROBLEM_OPTIONS[] = {
     {"threads", "T", KEY_THREADS,
      "threads the host oracles split each pass over the data across, 0..64 (default 0: the "
      "BLAS's thread count, which OPENBLAS_NUM_THREADS sets); the results do not depend on it"},
+    {"device-pass", "P", KEY_DEVICE_PASS,
+     "how the CUDA backend runs each product with the data: cublas (two cuBLAS GEMMs with a "
+     "row kernel between) | fused (one row-block kernel that reads A once, for C <= 10 with "
+     "d <= 1024 or C <= 16 with d <= 512; other shapes keep cuBLAS) (default cublas)"},
     {NULL, NULL, 0, NULL}};
 
 static const cli_option BASELINE_OPTIONS[] = {
@@ -279,6 +284,10 @@ static int on_option(int key, const char *arg, void *data) {
       o->threads = (int)t;
       return rc;
     }
+    case KEY_DEVICE_PASS:
+      rc = pick2("--device-pass", arg, "cublas", "fused", &v);
+      o->device_pass = v ? SGFBLO_HC_DEVICE_PASS_FUSED : SGFBLO_HC_DEVICE_PASS_CUBLAS;
+      return rc;
     case KEY_BASELINE:
       rc = pick2("--baseline", arg, "aidbio", "none", &v);
       o->baseline = v ? HC_BASELINE_NONE : HC_BASELINE_AIDBIO;
@@ -397,6 +406,14 @@ static void announce(const hc_opts *o, const hc_data *d) {
   cli_announce_backend("hyperclean", &o->run.set);
   if (o->run.set.backend == SGFBLO_BACKEND_CPU)
     fprintf(stderr, "hyperclean: host oracles on %d thread(s)\n", sgfblo_hyperclean_threads(d->hc));
+  /* The device copy that setup would make, made here to say how its products run; a
+     failure is left for setup to report. */
+  if (o->run.set.backend == SGFBLO_BACKEND_CUDA &&
+      sgfblo_hyperclean_to_device(d->hc, o->run.set.device_id, NULL) == SGFBLO_OK)
+    fprintf(stderr, "hyperclean: products on the device: %s\n",
+            sgfblo_hyperclean_device_pass(d->hc) == SGFBLO_HC_DEVICE_PASS_FUSED
+                ? "fused row-block passes"
+                : "cuBLAS GEMMs");
 }
 
 static int run_all(hc_opts *o, const hc_data *d, hc_row *rows, int *nrows) {

@@ -54,6 +54,7 @@ typedef struct {
   int no_pca, bias;
   double lambda;                  /**< --lambda: ridge weight of g */
   int threads;                    /**< --threads: host oracle threads (0: the default) */
+  sgfblo_hc_device_pass device_pass; /**< --device-pass (0: the library's default) */
   const char *x0_path, *y0_path;  /**< --x0, --y0 */
   uint64_t seed;                  /**< --seed: split, corruption and --init random */
   const char *save_weights;       /**< --save-weights FILE.npy */

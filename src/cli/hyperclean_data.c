@@ -148,7 +148,8 @@ static int build_instance(const hc_opts *o, hc_data *d) {
                                      .Av = s->val.features,
                                      .val_labels = s->val.labels,
                                      .lambda = o->lambda,
-                                     .threads = o->threads};
+                                     .threads = o->threads,
+                                     .device_pass = o->device_pass};
   sgfblo_errmsg err = {{0}};
   const sgfblo_status st = sgfblo_hyperclean_create(&hd, &d->hc, &err);
   if (st == SGFBLO_OK) return CLI_EXIT_OK;

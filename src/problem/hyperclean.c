@@ -114,6 +114,12 @@ static sgfblo_status validate_shape(const sgfblo_hyperclean_data *dt, sgfblo_err
     SGFBLO_FAIL(err, SGFBLO_ERR_INVALID_ARG,
                 "hyperclean: data->threads must be in [0, %d] (0: the default) (got %d)",
                 SGFBLO_HC_MAX_CHUNKS, dt->threads);
+  if ((int)dt->device_pass < SGFBLO_HC_DEVICE_PASS_DEFAULT ||
+      (int)dt->device_pass > SGFBLO_HC_DEVICE_PASS_FUSED)
+    SGFBLO_FAIL(err, SGFBLO_ERR_INVALID_ARG,
+                "hyperclean: data->device_pass must be SGFBLO_HC_DEVICE_PASS_DEFAULT, _CUBLAS or "
+                "_FUSED (got %d)",
+                (int)dt->device_pass);
   if (dt->mem != SGFBLO_MEM_HOST && dt->mem != SGFBLO_MEM_DEVICE)
     SGFBLO_FAIL(err, SGFBLO_ERR_INVALID_ARG,
                 "hyperclean: data->mem must be SGFBLO_MEM_HOST or SGFBLO_MEM_DEVICE (got %d)",
@@ -226,6 +232,7 @@ sgfblo_status sgfblo_hyperclean_create(const sgfblo_hyperclean_data *data, sgfbl
   hc->C = data->C;
   hc->lambda = data->lambda;
   hc->mem = data->mem;
+  hc->device_pass = data->device_pass;
   hc->nb = hc->N < SGFBLO_HC_DENSE_BLOCK ? hc->N : SGFBLO_HC_DENSE_BLOCK;
   if (data->mem == SGFBLO_MEM_DEVICE)
     SGFBLO_TRY(copy_device_data(hc, data, err));
@@ -236,6 +243,15 @@ sgfblo_status sgfblo_hyperclean_create(const sgfblo_hyperclean_data *data, sgfbl
 cleanup:
   sgfblo_hyperclean_destroy(hc);
   return st;
+}
+
+sgfblo_hc_device_pass sgfblo_hyperclean_device_pass(const sgfblo_hyperclean *hc) {
+#ifdef SGFBLO_HAVE_CUDA
+  if (hc && hc->dev)
+    return sgfblo_hc_dev_fused(hc->dev) ? SGFBLO_HC_DEVICE_PASS_FUSED : SGFBLO_HC_DEVICE_PASS_CUBLAS;
+#endif
+  (void)hc;
+  return SGFBLO_HC_DEVICE_PASS_DEFAULT;
 }
 
 int sgfblo_hyperclean_threads(const sgfblo_hyperclean *hc) {

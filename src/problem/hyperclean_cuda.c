@@ -1,9 +1,12 @@
 /* Data hyper-cleaning (MATH.md Problem 2) on the device: the same passes as the host oracles
-   (hyperclean_oracles.c), the GEMMs with A through cuBLAS, the row-wise work in
-   kernels/hyperclean.cu. Row-major data seen column-major by cuBLAS:
+   (hyperclean_oracles.c), each product run by dev_pass either as cuBLAS GEMMs with A and the
+   row-wise work of kernels/hyperclean.cu between them, or, with device_pass = FUSED where the
+   shape is served, as the fused row-block kernel of kernels/hyperclean_fused.cu. Row-major
+   data seen column-major by cuBLAS:
      Z (N x C, ld L) = A y       is  Z^T (C x N) = y^T (C x d) * A^T (d x N):   gemm(N, N)
      out (d x C) = A^T R         is  out^T (C x d) = R^T (C x N) * A (N x d):   gemm(N, T)
-   [y | v] is packed into Y2 by one 2-D copy, so A y and A v come from one pass over A. */
+   On the cuBLAS path [y | v] is packed into Y2 by two 2-D copies, so A y and A v come from
+   one GEMM. */
 #include <stdlib.h>
 
 #include "backend/cuda_dev.h"
@@ -28,6 +31,10 @@ struct sgfblo_hc_dev {
   sgfblo_real *K, *S, *D; /* dense-Hyy workspaces, as on the host; NULL until the first
                              hyy_dense (dense_workspaces) */
   double *val;            /* two scalars for the value callbacks */
+  /* The fused row-block passes (kernels/hyperclean_fused.cu), when asked for and served: */
+  int fused;              /* 1: dev_pass runs them; 0: the cuBLAS GEMMs */
+  int grid_c, grid_2c;    /* their grids for passes of C and 2C columns */
+  sgfblo_real *partial;   /* max(grid_c, grid_2c) x d C partial sums; NULL unless fused */
   sgfblo_errmsg detail;   /* which device call of the last failing callback failed, and why */
 };
 
@@ -42,6 +49,8 @@ void sgfblo_hc_dev_destroy(sgfblo_hc_dev *D) {
 
 int sgfblo_hc_dev_device(const sgfblo_hc_dev *D) { return D ? D->device : -1; }
 
+int sgfblo_hc_dev_fused(const sgfblo_hc_dev *D) { return D ? D->fused : 0; }
+
 const char *sgfblo_hc_dev_detail(const sgfblo_hc_dev *D) { return D ? D->detail.msg : ""; }
 
 /* Copy bytes from src (host or device memory, as mem says) to the device buffer dst. */
@@ -49,6 +58,25 @@ static sgfblo_status copy_in(void *dst, const void *src, size_t bytes, sgfblo_me
                              sgfblo_errmsg *err) {
   return mem == SGFBLO_MEM_DEVICE ? sgfblo_cuda_copy_d2d(dst, src, bytes, err)
                                   : sgfblo_cuda_upload(dst, src, bytes, err);
+}
+
+/* The fused passes for this shape on the current device, when it serves them (C <= 16,
+   d <= 1024, [y | v] in shared memory); otherwise D keeps the cuBLAS GEMMs. */
+static sgfblo_status plan_fused(sgfblo_hc_dev *D, sgfblo_errmsg *err) {
+  int g1 = 0, g2 = 0;
+  const int rc = sgfblo_cuda_hc_fused_plan(D->d, D->C, &g1, &g2);
+  if (rc)
+    return sgfblo_fail(err, SGFBLO_ERR_CUDA, "hyperclean: planning the fused passes failed: %s",
+                       sgfblo_cuda_error_string(rc));
+  if (g1 < 1) return SGFBLO_OK;
+  const int64_t g = g1 > g2 ? g1 : g2;
+  const sgfblo_status st = sgfblo_cuda_malloc(
+      (void **)&D->partial, sizeof(sgfblo_real) * (size_t)(g * D->d * D->C), err);
+  if (st != SGFBLO_OK) return st;
+  D->grid_c = g1;
+  D->grid_2c = g2;
+  D->fused = 1;
+  return SGFBLO_OK;
 }
 
 sgfblo_status sgfblo_hc_dev_create(const struct sgfblo_hyperclean *hc,
@@ -84,6 +112,7 @@ sgfblo_status sgfblo_hc_dev_create(const struct sgfblo_hyperclean *hc,
   SGFBLO_TRY(copy_in(D->b, src->labels, sizeof(int32_t) * (size_t)N, src->mem, err));
   SGFBLO_TRY(copy_in(D->bv, src->val_labels, sizeof(int32_t) * (size_t)Nv, src->mem, err));
   SGFBLO_TRY(sgfblo_cuda_blas_create(&D->blas, err));
+  if (hc->device_pass == SGFBLO_HC_DEVICE_PASS_FUSED) SGFBLO_TRY(plan_fused(D, err));
   *out = D;
   D = NULL;
 cleanup:
@@ -192,25 +221,6 @@ static int logits(sgfblo_hc_dev *D, const sgfblo_real *y, void *stream) {
                              2 * C);
 }
 
-/* Z2 = A [y | v]. */
-static int logits_and_av(sgfblo_hc_dev *D, const sgfblo_real *y, const sgfblo_real *v,
-                         void *stream) {
-  const int64_t C = D->C;
-  const size_t rs = sizeof(sgfblo_real), row = rs * (size_t)C;
-  int rc = sgfblo_cuda_copy2d_async(D->Y2, 2 * row, y, row, row, (size_t)D->d, stream);
-  if (rc == 0) rc = sgfblo_cuda_copy2d_async(D->Y2 + C, 2 * row, v, row, row, (size_t)D->d, stream);
-  if (rc != 0) return rc; /* the raw code: the callback's SGFBLO_CB names it */
-  return sgfblo_cuda_gemm_on(D->blas, stream, 0, 0, 2 * C, D->N, D->d, 1, D->Y2, 2 * C, D->A, D->d,
-                             0, D->Z2, 2 * C);
-}
-
-/* out = scale A^T R + beta out, R = Z2[:, 0:C). */
-static int at_r(sgfblo_hc_dev *D, double scale, double beta, sgfblo_real *out, void *stream) {
-  const int64_t C = D->C;
-  return sgfblo_cuda_gemm_on(D->blas, stream, 0, 1, C, D->d, D->N, scale, D->Z2, 2 * C, D->A, D->d,
-                             beta, out, C);
-}
-
 /* (sgfblo_real)(1/N), as the host oracles round it. */
 static double inv(int64_t N) { return (double)(sgfblo_real)(1.0 / (double)N); }
 
@@ -242,97 +252,153 @@ int sgfblo_hc_dev_g_val(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_rea
   return 0;
 }
 
-/* 2 lambda v into out, written on the side of the row kernel before the GEMM that adds
-   (1/N) A^T R to it. */
-static sgfblo_cuda_side two_lambda_times(const sgfblo_hc_dev *D, const sgfblo_real *v,
-                                         sgfblo_real *out) {
-  return (sgfblo_cuda_side){D->d * D->C, (double)(sgfblo_real)(2 * D->lambda), v, out};
+/* ------------------------------------------------------------- passes -- */
+
+/* One product over the rows of M (A or Av), pass as sgfblo_cuda_hc_pass and rows op:
+   cuBLAS: [X | V] packed into Y2 (two 2-D copies) when V is given, Z = M [X | V] (GEMM), the
+           row launch (writing out's starting value add_scale add, or pass->side, on the
+           side), out += scale M^T R (GEMM): 3 to 5 launches, M read twice;
+   fused:  the row-block kernel and its reduction (kernels/hyperclean_fused.cu): 2 launches,
+           M read once, [X | V] taken as two arrays.
+   A pass with both add and a side write exists only on the fused path (the row launch has
+   one side); none of the oracles below makes one. */
+static int dev_pass(sgfblo_hc_dev *D, const sgfblo_cuda_hc_pass *ps, const sgfblo_cuda_hc_rows *op,
+                    void *stream) {
+  const int64_t C = D->C, kx = ps->V ? 2 * C : C;
+  if (D->fused)
+    return sgfblo_cuda_hc_fused_run(ps, op, ps->V ? D->grid_2c : D->grid_c, D->partial, stream);
+  const sgfblo_real *X = ps->X;
+  if (ps->V) {
+    const size_t row = sizeof(sgfblo_real) * (size_t)C;
+    int rc = sgfblo_cuda_copy2d_async(D->Y2, 2 * row, ps->X, row, row, (size_t)D->d, stream);
+    if (rc == 0)
+      rc = sgfblo_cuda_copy2d_async(D->Y2 + C, 2 * row, ps->V, row, row, (size_t)D->d, stream);
+    if (rc != 0) return rc; /* the raw code: the callback's SGFBLO_CB names it */
+    X = D->Y2;
+  }
+  int rc = sgfblo_cuda_gemm_on(D->blas, stream, 0, 0, kx, ps->rows, D->d, 1, X, kx, ps->M, D->d, 0,
+                               op->Z + ps->zcol, op->ld);
+  if (rc != 0) return rc;
+  const sgfblo_cuda_side start = {D->d * C, ps->add_scale, ps->add, ps->out};
+  rc = sgfblo_cuda_hc_rows_run(op, ps->rows, ps->out && ps->add ? start : ps->side, stream);
+  if (rc != 0 || !ps->out) return rc;
+  return sgfblo_cuda_gemm_on(D->blas, stream, 0, 1, C, D->d, ps->rows, ps->scale,
+                             op->Z + ps->rcol, op->ld, ps->M, D->d, ps->add ? 1 : 0, ps->out, C);
 }
 
-/* grad_x f = 0 (zeroed by the row kernel's side write);  grad_y f = (1/Nv) Av^T (P_v - B_v). */
+/* A pass over A with X (and V), columns from 0, R from column rcol. */
+static sgfblo_cuda_hc_pass pass_a(const sgfblo_hc_dev *D, const sgfblo_real *X,
+                                  const sgfblo_real *V) {
+  return (sgfblo_cuda_hc_pass){.M = D->A, .rows = D->N, .d = D->d, .X = X, .V = V};
+}
+
+/* A row operation of `kind` over Z2 (stride 2C), training labels, x. */
+static sgfblo_cuda_hc_rows rows_a(const sgfblo_hc_dev *D, sgfblo_cuda_hc_rows_kind kind,
+                                  const sgfblo_real *x) {
+  return (sgfblo_cuda_hc_rows){.kind = kind,
+                               .C = D->C,
+                               .ld = 2 * D->C,
+                               .Z = D->Z2,
+                               .labels = D->b,
+                               .x = x,
+                               .invN = inv(D->N)};
+}
+
+/* out = 2 lambda v + (1/N) A^T R: the ending of the passes for gradients and Hyy products. */
+static void two_lambda_plus(const sgfblo_hc_dev *D, sgfblo_cuda_hc_pass *ps, const sgfblo_real *v,
+                            sgfblo_real *out) {
+  ps->out = out;
+  ps->scale = inv(D->N);
+  ps->add = v;
+  ps->add_scale = (double)(sgfblo_real)(2 * D->lambda);
+}
+
+/* grad_x f = 0;  grad_y f = (1/Nv) Av^T (P_v - B_v). The zero grad_x f is the pass's side
+   write. */
 int sgfblo_hc_dev_grad_f(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
                          sgfblo_real *gx, sgfblo_real *gy, void *stream) {
   (void)x;
-  const int64_t C = D->C;
   if (!gy) return gx ? SGFBLO_CB(sgfblo_cuda_zero_async(gx, sizeof *gx * (size_t)D->N, stream)) : 0;
-  const sgfblo_cuda_side zero_gx = {gx ? D->N : 0, 0.0, NULL, gx};
-  SGFBLO_CB_TRY(sgfblo_cuda_gemm_on(D->blas, stream, 0, 0, C, D->Nv, D->d, 1, y, C, D->Av, D->d, 0,
-                                    D->Zv, C));
-  SGFBLO_CB_TRY(
-      sgfblo_cuda_hc_grad_rows(D->Nv, C, D->Zv, C, D->bv, NULL, NULL, 0.0, 0, zero_gx, stream));
-  return SGFBLO_CB(sgfblo_cuda_gemm_on(D->blas, stream, 0, 1, C, D->d, D->Nv, inv(D->Nv), D->Zv, C,
-                                       D->Av, D->d, 0, gy, C));
+  const sgfblo_cuda_hc_pass ps = {.M = D->Av,
+                                  .rows = D->Nv,
+                                  .d = D->d,
+                                  .X = y,
+                                  .out = gy,
+                                  .scale = inv(D->Nv),
+                                  .side = {gx ? D->N : 0, 0.0, NULL, gx}};
+  const sgfblo_cuda_hc_rows op = {
+      .kind = SGFBLO_HC_ROWS_GRAD, .C = D->C, .ld = D->C, .Z = D->Zv, .labels = D->bv};
+  return SGFBLO_CB(dev_pass(D, &ps, &op, stream));
 }
 
 /* grad_x g = (1/N) sigma'(x) .* CE;  grad_y g = (1/N) A^T (diag(sigma(x)) (P - B)) + 2 lambda y. */
 int sgfblo_hc_dev_grad_g(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
                          sgfblo_real *gx, sgfblo_real *gy, void *stream) {
-  const int64_t N = D->N, C = D->C;
   if (!gx && !gy) return 0;
-  SGFBLO_CB_TRY(logits(D, y, stream));
-  SGFBLO_CB_TRY(sgfblo_cuda_hc_grad_rows(N, C, D->Z2, 2 * C, D->b, x, gx, inv(N), gy != NULL,
-                                         gy ? two_lambda_times(D, y, gy) : SGFBLO_CUDA_NO_SIDE,
-                                         stream));
-  if (!gy) return 0;
-  return SGFBLO_CB(at_r(D, inv(N), 1, gy, stream));
+  sgfblo_cuda_hc_pass ps = pass_a(D, y, NULL);
+  sgfblo_cuda_hc_rows op = rows_a(D, SGFBLO_HC_ROWS_GRAD, x);
+  op.out = gx;
+  op.scale_sig = gy != NULL;
+  if (gy) two_lambda_plus(D, &ps, y, gy);
+  return SGFBLO_CB(dev_pass(D, &ps, &op, stream));
 }
 
-/* Hyy V = (1/N) A^T (diag(sigma) R) + 2 lambda V. */
+/* Hyy V = (1/N) A^T (diag(sigma) R) + 2 lambda V, from A [y | v]. */
 int sgfblo_hc_dev_hyy(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
                       const sgfblo_real *v, sgfblo_real *out, void *stream) {
-  const int64_t N = D->N, C = D->C;
-  SGFBLO_CB_TRY(logits_and_av(D, y, v, stream));
-  SGFBLO_CB_TRY(
-      sgfblo_cuda_hc_hyy_rows(N, C, x, D->Z2, 2 * C, two_lambda_times(D, v, out), stream));
-  return SGFBLO_CB(at_r(D, inv(N), 1, out, stream));
+  sgfblo_cuda_hc_pass ps = pass_a(D, y, v);
+  const sgfblo_cuda_hc_rows op = rows_a(D, SGFBLO_HC_ROWS_HYY, x);
+  two_lambda_plus(D, &ps, v, out);
+  return SGFBLO_CB(dev_pass(D, &ps, &op, stream));
 }
 
 /* Jyx u = (1/N) A^T (diag(sigma'(x) .* u) (P - B)). */
 int sgfblo_hc_dev_jyx(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
                       const sgfblo_real *u, sgfblo_real *out, void *stream) {
-  const int64_t N = D->N, C = D->C;
-  SGFBLO_CB_TRY(logits(D, y, stream));
-  SGFBLO_CB_TRY(sgfblo_cuda_hc_jyx_rows(N, C, x, u, D->Z2, 2 * C, D->b, stream));
-  return SGFBLO_CB(at_r(D, inv(N), 0, out, stream));
+  sgfblo_cuda_hc_pass ps = pass_a(D, y, NULL);
+  sgfblo_cuda_hc_rows op = rows_a(D, SGFBLO_HC_ROWS_JYX, x);
+  op.u = u;
+  ps.out = out;
+  ps.scale = inv(D->N);
+  return SGFBLO_CB(dev_pass(D, &ps, &op, stream));
 }
 
-/* Jyx^T V = (1/N) sigma'(x) .* rowsum((P - B) .* (A V)). */
+/* Jyx^T V = (1/N) sigma'(x) .* rowsum((P - B) .* (A V)), from A [y | v]; no A^T R. */
 int sgfblo_hc_dev_jyxT(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
                        const sgfblo_real *v, sgfblo_real *out, void *stream) {
-  const int64_t N = D->N, C = D->C;
-  SGFBLO_CB_TRY(logits_and_av(D, y, v, stream));
-  return SGFBLO_CB(sgfblo_cuda_hc_jyxT_rows(N, C, x, D->Z2, 2 * C, D->b, inv(N), out, stream));
+  const sgfblo_cuda_hc_pass ps = pass_a(D, y, v);
+  sgfblo_cuda_hc_rows op = rows_a(D, SGFBLO_HC_ROWS_JYXT, x);
+  op.out = out;
+  return SGFBLO_CB(dev_pass(D, &ps, &op, stream));
 }
 
-/* Jyx^T v and Hyy v in 2 passes over A (hc_curv_mv on the host): A [y | v], the softmax,
-   the Jyx^T and Hyy rows, A^T R'. */
+/* Jyx^T v and Hyy v from one pass (hc_curv_mv on the host): A [y | v], the softmax, the
+   Jyx^T and Hyy rows, A^T R'. */
 int sgfblo_hc_dev_curv(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
                        const sgfblo_real *v, sgfblo_real *qx, sgfblo_real *qy, void *stream) {
-  const int64_t N = D->N, C = D->C, ld = 2 * C;
-  SGFBLO_CB_TRY(logits_and_av(D, y, v, stream));
-  SGFBLO_CB_TRY(sgfblo_cuda_hc_softmax_rows(N, C, D->Z2, ld, NULL, NULL, stream));
-  SGFBLO_CB_TRY(sgfblo_cuda_hc_curv_rows(N, C, x, D->Z2, ld, D->b, inv(N), qx,
-                                         two_lambda_times(D, v, qy), stream));
-  return SGFBLO_CB(at_r(D, inv(N), 1, qy, stream));
+  sgfblo_cuda_hc_pass ps = pass_a(D, y, v);
+  sgfblo_cuda_hc_rows op = rows_a(D, SGFBLO_HC_ROWS_SOFTMAX_CURV, x);
+  op.out = qx;
+  two_lambda_plus(D, &ps, v, qy);
+  return SGFBLO_CB(dev_pass(D, &ps, &op, stream));
 }
 
-/* Fused grad_y g, Jyx^T grad_y g, Hyy grad_y g in 4 passes over A (hc_grad_g_curv on the
-   host): A y -> P, R; gy = (1/N) A^T R + 2 lambda y; U = A gy; the Jyx^T and Hyy rows;
-   Hyy gy = (1/N) A^T R' + 2 lambda gy. R and then U live in Z2[:, C:2C), P in Z2[:, 0:C).
-   The two 2 lambda terms are the row kernels' side writes: 6 launches. */
+/* Fused grad_y g, Jyx^T grad_y g, Hyy grad_y g in 2 passes (hc_grad_g_curv on the host):
+   A y -> P in Z2[:, 0:C), R in Z2[:, C:2C); gy = (1/N) A^T R + 2 lambda y; then U = A gy
+   into Z2[:, C:2C), the Jyx^T and Hyy rows, Hyy gy = (1/N) A^T R' + 2 lambda gy. */
 int sgfblo_hc_dev_grad_g_curv(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_real *y,
                               sgfblo_real *gy, sgfblo_real *qx, sgfblo_real *qy, void *stream) {
-  const int64_t N = D->N, C = D->C, ld = 2 * C;
-  SGFBLO_CB_TRY(logits(D, y, stream));
-  SGFBLO_CB_TRY(sgfblo_cuda_hc_prob_resid_rows(N, C, D->Z2, ld, D->b, x,
-                                               two_lambda_times(D, y, gy), stream));
-  SGFBLO_CB_TRY(sgfblo_cuda_gemm_on(D->blas, stream, 0, 1, C, D->d, N, inv(N), D->Z2 + C, ld, D->A,
-                                    D->d, 1, gy, C));
-  SGFBLO_CB_TRY(sgfblo_cuda_gemm_on(D->blas, stream, 0, 0, C, N, D->d, 1, gy, C, D->A, D->d, 0,
-                                    D->Z2 + C, ld));
-  SGFBLO_CB_TRY(sgfblo_cuda_hc_curv_rows(N, C, x, D->Z2, ld, D->b, inv(N), qx,
-                                         two_lambda_times(D, gy, qy), stream));
-  return SGFBLO_CB(at_r(D, inv(N), 1, qy, stream));
+  const int64_t C = D->C;
+  sgfblo_cuda_hc_pass first = pass_a(D, y, NULL), second = pass_a(D, gy, NULL);
+  const sgfblo_cuda_hc_rows resid = rows_a(D, SGFBLO_HC_ROWS_PROB_RESID, x);
+  sgfblo_cuda_hc_rows curv = rows_a(D, SGFBLO_HC_ROWS_CURV, x);
+  first.rcol = C;
+  two_lambda_plus(D, &first, y, gy);
+  second.zcol = C;
+  curv.out = qx;
+  two_lambda_plus(D, &second, gy, qy);
+  SGFBLO_CB_TRY(dev_pass(D, &first, &resid, stream));
+  return SGFBLO_CB(dev_pass(D, &second, &curv, stream));
 }
 
 /* Dense Jyx (m x N): one pass over A for the logits, rows P - B, then the N m entries. */
@@ -340,8 +406,8 @@ int sgfblo_hc_dev_jyx_dense(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo
                             sgfblo_real *out, void *stream) {
   const int64_t N = D->N, C = D->C;
   SGFBLO_CB_TRY(logits(D, y, stream));
-  SGFBLO_CB_TRY(sgfblo_cuda_hc_grad_rows(N, C, D->Z2, 2 * C, D->b, NULL, NULL, 0.0, 0,
-                                         SGFBLO_CUDA_NO_SIDE, stream));
+  const sgfblo_cuda_hc_rows resid = rows_a(D, SGFBLO_HC_ROWS_GRAD, NULL);
+  SGFBLO_CB_TRY(sgfblo_cuda_hc_rows_run(&resid, N, SGFBLO_CUDA_NO_SIDE, stream));
   return SGFBLO_CB(
       sgfblo_cuda_hc_jyx_dense(N, D->d, C, x, D->A, D->Z2, 2 * C, inv(N), out, stream));
 }

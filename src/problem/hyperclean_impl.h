@@ -14,6 +14,7 @@ struct sgfblo_hyperclean {
   /* SGFBLO_MEM_DEVICE: made from device data, device-only. The host arrays and workspaces
      below are then all NULL and the callbacks serve device memory only (through dev). */
   sgfblo_memspace mem;
+  sgfblo_hc_device_pass device_pass; /* asked for; the device copy says what runs */
   sgfblo_real *A;   /* N x d row-major, training features */
   sgfblo_real *Av;  /* Nv x d row-major, validation features */
   int32_t *b;       /* N training labels in [0, C) */

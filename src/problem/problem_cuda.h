@@ -70,6 +70,8 @@ sgfblo_status sgfblo_hc_dev_check_input(const sgfblo_hyperclean_data *src, sgfbl
 void sgfblo_hc_dev_data(const sgfblo_hc_dev *D, sgfblo_hyperclean_data *view);
 void sgfblo_hc_dev_destroy(sgfblo_hc_dev *D);
 int sgfblo_hc_dev_device(const sgfblo_hc_dev *D);
+/* 1 when D runs the fused row-block passes, 0 when cuBLAS GEMMs (and for NULL). */
+int sgfblo_hc_dev_fused(const sgfblo_hc_dev *D);
 /** Why the copy's last device callback failed ("" before any failure). */
 const char *sgfblo_hc_dev_detail(const sgfblo_hc_dev *D);
 

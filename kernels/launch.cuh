@@ -1,0 +1,35 @@
+// Launch helpers of the .cu files here: the block size, the grid of a grid-stride loop, the
+// stream handed over as void *, and the side write of a row kernel (sgfblo_cuda_side).
+#ifndef SGFBLO_KERNELS_LAUNCH_CUH
+#define SGFBLO_KERNELS_LAUNCH_CUH
+
+#include <cuda_runtime.h>
+
+#include "kernels.h"
+
+static constexpr int kThreads = 256;     // threads per block of the grid-stride kernels
+static constexpr int kMaxBlocks = 4096;  // their grid cap
+
+static inline int grid_for(int64_t n) {
+  const int64_t b = (n + kThreads - 1) / kThreads;
+  return (int)(b < 1 ? 1 : (b > kMaxBlocks ? kMaxBlocks : b));
+}
+
+static inline cudaStream_t as_stream(void *s) { return static_cast<cudaStream_t>(s); }
+
+#define GRID_STRIDE(i, n)                                                   \
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < (n); \
+       i += (int64_t)gridDim.x * blockDim.x)
+
+// The side write of a row kernel (sgfblo_cuda_side), a = (sgfblo_real)side.a: the same
+// product as k_axpby's with c = 0.
+static __device__ inline void side_write(const sgfblo_cuda_side &side, sgfblo_real a) {
+  GRID_STRIDE(j, side.n) side.out[j] = side.v ? a * side.v[j] : (sgfblo_real)0;
+}
+
+// One grid for the rows and the side write: the larger of the two.
+static inline int grid_for_rows(int64_t rows, const sgfblo_cuda_side &side) {
+  return grid_for(rows > side.n ? rows : side.n);
+}
+
+#endif /* SGFBLO_KERNELS_LAUNCH_CUH */
