@@ -27,6 +27,16 @@ static __device__ inline void side_write(const sgfblo_cuda_side &side, sgfblo_re
   GRID_STRIDE(j, side.n) side.out[j] = side.v ? a * side.v[j] : (sgfblo_real)0;
 }
 
+// The kernel's dynamic shared memory, 16-byte aligned (a macro: an emulation of the kernels
+// on the host gives each thread block its own buffer instead).
+#ifndef SGFBLO_DYNAMIC_SMEM
+static __device__ inline unsigned char *sgfblo_dynamic_smem() {
+  extern __shared__ __align__(16) unsigned char sgfblo_smem_[];
+  return sgfblo_smem_;
+}
+#define SGFBLO_DYNAMIC_SMEM() sgfblo_dynamic_smem()
+#endif
+
 // One grid for the rows and the side write: the larger of the two.
 static inline int grid_for_rows(int64_t rows, const sgfblo_cuda_side &side) {
   return grid_for(rows > side.n ? rows : side.n);
