@@ -13,7 +13,6 @@
 #include "kernels.h"
 #include "launch.cuh"
 
-
 static __global__ void k_hc_softmax_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
                                          const int32_t *labels, sgfblo_real *ce) {
   GRID_STRIDE(i, rows)
@@ -92,31 +91,32 @@ static __global__ void k_hc_dense_symmetrize(int64_t m, sgfblo_real two_lambda, 
 extern "C" int sgfblo_cuda_hc_softmax_rows(int64_t rows, int64_t C, sgfblo_real *Z, int64_t ld,
                                            const int32_t *labels, sgfblo_real *ce, void *stream) {
   if (rows <= 0) return 0;
-  k_hc_softmax_rows<<<grid_for(rows), kThreads, 0, as_stream(stream)>>>(rows, C, Z, ld, labels, ce);
+  SGFBLO_LAUNCH(grid_for(rows), kThreads, 0, as_stream(stream), k_hc_softmax_rows)
+  (rows, C, Z, ld, labels, ce);
   return (int)cudaGetLastError();
 }
 
 extern "C" int sgfblo_cuda_hc_rows_run(const sgfblo_cuda_hc_rows *op, int64_t rows,
                                        sgfblo_cuda_side side, void *stream) {
   if (rows <= 0 && side.n <= 0) return 0;
-  k_hc_rows<<<grid_for_rows(rows, side), kThreads, 0, as_stream(stream)>>>(*op, rows, side,
-                                                                          (sgfblo_real)side.a);
+  SGFBLO_LAUNCH(grid_for_rows(rows, side), kThreads, 0, as_stream(stream), k_hc_rows)
+  (*op, rows, side, (sgfblo_real)side.a);
   return (int)cudaGetLastError();
 }
 
 extern "C" int sgfblo_cuda_hc_sigmoid(int64_t n, const sgfblo_real *x, sgfblo_real *sig,
                                       void *stream) {
   if (n <= 0) return 0;
-  k_hc_sigmoid<<<grid_for(n), kThreads, 0, as_stream(stream)>>>(n, x, sig);
+  SGFBLO_LAUNCH(grid_for(n), kThreads, 0, as_stream(stream), k_hc_sigmoid)(n, x, sig);
   return (int)cudaGetLastError();
 }
 
 extern "C" int sgfblo_cuda_hc_jyx_dense(int64_t N, int64_t d, int64_t C, const sgfblo_real *x,
-                                         const sgfblo_real *A, const sgfblo_real *R, int64_t ld,
-                                         double invN, sgfblo_real *out, void *stream) {
+                                        const sgfblo_real *A, const sgfblo_real *R, int64_t ld,
+                                        double invN, sgfblo_real *out, void *stream) {
   if (N <= 0) return 0;
-  k_hc_jyx_dense<<<grid_for(N * d * C), kThreads, 0, as_stream(stream)>>>(
-      N, d, C, x, A, R, ld, (sgfblo_real)invN, out);
+  SGFBLO_LAUNCH(grid_for(N * d * C), kThreads, 0, as_stream(stream), k_hc_jyx_dense)
+  (N, d, C, x, A, R, ld, (sgfblo_real)invN, out);
   return (int)cudaGetLastError();
 }
 
@@ -124,8 +124,8 @@ extern "C" int sgfblo_cuda_hc_dense_k(int64_t rows, int64_t d, int64_t C, const 
                                       const sgfblo_real *A, const sgfblo_real *P, int64_t ld,
                                       double invN, sgfblo_real *K, void *stream) {
   if (rows <= 0) return 0;
-  k_hc_dense_k<<<grid_for(rows * d * C), kThreads, 0, as_stream(stream)>>>(
-      rows, d, C, sig, A, P, ld, (sgfblo_real)invN, K);
+  SGFBLO_LAUNCH(grid_for(rows * d * C), kThreads, 0, as_stream(stream), k_hc_dense_k)
+  (rows, d, C, sig, A, P, ld, (sgfblo_real)invN, K);
   return (int)cudaGetLastError();
 }
 
@@ -134,8 +134,8 @@ extern "C" int sgfblo_cuda_hc_dense_s(int64_t rows, int64_t d, int64_t C, int64_
                                       const sgfblo_real *P, int64_t ld, double invN, sgfblo_real *S,
                                       void *stream) {
   if (rows <= 0) return 0;
-  k_hc_dense_s<<<grid_for(rows * d), kThreads, 0, as_stream(stream)>>>(rows, d, C, k, sig, A, P, ld,
-                                                                       (sgfblo_real)invN, S);
+  SGFBLO_LAUNCH(grid_for(rows * d), kThreads, 0, as_stream(stream), k_hc_dense_s)
+  (rows, d, C, k, sig, A, P, ld, (sgfblo_real)invN, S);
   return (int)cudaGetLastError();
 }
 
@@ -144,10 +144,11 @@ extern "C" int sgfblo_cuda_hc_dense_finish(int64_t d, int64_t C, const sgfblo_re
   const int64_t m = d * C;
   if (m <= 0) return 0;
   cudaStream_t st = as_stream(stream);
-  k_hc_dense_scatter<<<grid_for(C * d * d), kThreads, 0, st>>>(d, C, D, out);
+  SGFBLO_LAUNCH(grid_for(C * d * d), kThreads, 0, st, k_hc_dense_scatter)(d, C, D, out);
   const cudaError_t e = cudaGetLastError();
   if (e != cudaSuccess) return (int)e;
-  k_hc_dense_symmetrize<<<grid_for(m * m), kThreads, 0, st>>>(m, (sgfblo_real)two_lambda, out);
+  SGFBLO_LAUNCH(grid_for(m * m), kThreads, 0, st, k_hc_dense_symmetrize)
+  (m, (sgfblo_real)two_lambda, out);
   return (int)cudaGetLastError();
 }
 
@@ -179,7 +180,7 @@ static int hc_check(int64_t n, const int32_t *labels, int64_t C, const sgfblo_re
   if (e == cudaSuccess) e = cudaMemsetAsync(d_res + 1, 0xff, sizeof *d_res, st);
   if (e != cudaSuccess) return (int)e;
   if (n <= 0) return 0;
-  k_hc_check<<<grid_for(n), kThreads, 0, st>>>(n, labels, C, X, d_res);
+  SGFBLO_LAUNCH(grid_for(n), kThreads, 0, st, k_hc_check)(n, labels, C, X, d_res);
   return (int)cudaGetLastError();
 }
 

@@ -58,7 +58,7 @@ extern "C" int sgfblo_cuda_hc_fused_plan(int64_t d, int64_t C, int *grid_c, int 
   cudaError_t e = plan_one(d, C, false, &g1);
   if (e == cudaSuccess) e = plan_one(d, C, true, &g2);
   if (e != cudaSuccess) return (int)e;
-  if (g1 > 0 && g2 > 0) { // both or neither: a pass never finds half a plan
+  if (g1 > 0 && g2 > 0) {  // both or neither: a pass never finds half a plan
     *grid_c = g1;
     *grid_2c = g2;
   }
@@ -75,15 +75,15 @@ extern "C" int sgfblo_cuda_hc_fused_run(const sgfblo_cuda_hc_pass *pass,
   const int64_t nblocks = (pass->rows + kFusedRows - 1) / kFusedRows;
   const int G = (int)(nblocks < grid ? nblocks : grid);
   if (G > 0) {
-    k<<<G, kFusedThreads, hc_fused_smem(pass->d, op->C, two), st>>>(*pass, *op,
-                                                             pass->out ? partial : nullptr);
+    SGFBLO_LAUNCH_SYNC(G, kFusedThreads, hc_fused_smem(pass->d, op->C, two), st, k)
+    (*pass, *op, pass->out ? partial : nullptr);
     const cudaError_t e = cudaGetLastError();
     if (e != cudaSuccess) return (int)e;
   }
   const int64_t m = pass->out ? pass->d * op->C : 0;
   if (m <= 0 && pass->side.n <= 0) return 0;
-  k_hc_pass_reduce<<<grid_for(m > pass->side.n ? m : pass->side.n), kThreads, 0, st>>>(
-      partial, G, m, pass->scale, pass->add, pass->add_scale, pass->out, pass->side,
-      (sgfblo_real)pass->side.a);
+  SGFBLO_LAUNCH(grid_for(m > pass->side.n ? m : pass->side.n), kThreads, 0, st, k_hc_pass_reduce)
+  (partial, G, m, pass->scale, pass->add, pass->add_scale, pass->out, pass->side,
+   (sgfblo_real)pass->side.a);
   return (int)cudaGetLastError();
 }

@@ -24,7 +24,7 @@ static __global__ void __launch_bounds__(kFusedThreads)
   constexpr int RPW = KXM <= 20 ? 2 : 1;
   sgfblo_real *Xs = reinterpret_cast<sgfblo_real *>(SGFBLO_DYNAMIC_SMEM());
   const int d = (int)P.d, C = (int)op.C, kx = P.V ? 2 * C : C;
-  sgfblo_real *Rs = Xs + (size_t)d * kx; // kFusedRows x CM
+  sgfblo_real *Rs = Xs + (size_t)d * kx;  // kFusedRows x CM
   const int t = threadIdx.x, lane = t & 31, warp = t >> 5;
   const sgfblo_real *__restrict__ M = P.M;
   // [X | V] column by column: read in memory order, written transposed.
@@ -74,14 +74,13 @@ static __global__ void __launch_bounds__(kFusedThreads)
         sgfblo_real mine = 0;
 #pragma unroll
         for (int k = 0; k < KXM; ++k)
-          if (k < kx) { // warp-uniform
+          if (k < kx) {  // warp-uniform
             sgfblo_real s = z[q][k];
 #pragma unroll
             for (int off = 16; off > 0; off >>= 1) s += __shfl_xor_sync(0xffffffffu, s, off);
             if (lane == k) mine = s;
           }
-        if (live[q] && lane < kx)
-          op.Z[(i0 + r0 + q * kFusedWarps) * op.ld + P.zcol + lane] = mine;
+        if (live[q] && lane < kx) op.Z[(i0 + r0 + q * kFusedWarps) * op.ld + P.zcol + lane] = mine;
       }
     }
     __syncthreads();
@@ -108,7 +107,7 @@ static __global__ void __launch_bounds__(kFusedThreads)
         }
       }
     }
-    __syncthreads(); // Rs is rewritten by the next block
+    __syncthreads();  // Rs is rewritten by the next block
   }
   if (!partial) return;
   const int64_t m = (int64_t)d * C;
@@ -136,7 +135,6 @@ static __global__ void k_hc_pass_reduce(const sgfblo_real *partial, int G, int64
   }
 }
 
-
 typedef void (*hc_fused_kernel)(sgfblo_cuda_hc_pass, sgfblo_cuda_hc_rows, sgfblo_real *);
 
 // The instance for (C, kx, d), or NULL when the shape is not served: CM 10 with d up to 1024,
@@ -160,8 +158,8 @@ static inline hc_fused_kernel hc_fused_pick(int64_t d, int64_t C, bool two) {
 static inline int hc_fused_cm(int64_t C) { return C <= 10 ? 10 : 16; }
 
 static inline size_t hc_fused_smem(int64_t d, int64_t C, bool two) {
-  return sizeof(sgfblo_real) * ((size_t)d * (size_t)(two ? 2 * C : C) +
-                                (size_t)kFusedRows * (size_t)hc_fused_cm(C));
+  return sizeof(sgfblo_real) *
+         ((size_t)d * (size_t)(two ? 2 * C : C) + (size_t)kFusedRows * (size_t)hc_fused_cm(C));
 }
 
 #endif /* SGFBLO_KERNELS_HYPERCLEAN_FUSED_CUH */

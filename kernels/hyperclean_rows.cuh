@@ -21,7 +21,7 @@ static __device__ inline void sigmoid(sgfblo_real t, sgfblo_real *sig, sgfblo_re
 // One row of sgfblo_hc_softmax_rows: z <- softmax(z) (minus e_b with minus_onehot);
 // *ce = logsumexp(z) - z_b when ce is not NULL.
 static __device__ inline void softmax_row(sgfblo_real *z, int64_t C, int32_t b, sgfblo_real *ce,
-                                   bool minus_onehot) {
+                                          bool minus_onehot) {
   sgfblo_real mx = z[0];
   for (int64_t k = 1; k < C; ++k) mx = z[k] > mx ? z[k] : mx;
   const sgfblo_real gap = ce ? mx - z[b] : (sgfblo_real)0;
@@ -41,7 +41,8 @@ static __device__ inline void softmax_row(sgfblo_real *z, int64_t C, int32_t b, 
 
 // One row of Hyy V's residual over p (hyy_row on the host): p_k <- sig p_k (u_k - p'u),
 // formed as w_k - p'w with w = u - u_t, t the most likely class (no cancellation).
-static __device__ inline void hyy_row(sgfblo_real *p, const sgfblo_real *u, int64_t C, sgfblo_real sig) {
+static __device__ inline void hyy_row(sgfblo_real *p, const sgfblo_real *u, int64_t C,
+                                      sgfblo_real sig) {
   int64_t t = 0;
   for (int64_t k = 1; k < C; ++k) t = p[k] > p[t] ? k : t;
   sgfblo_real pw = 0;
@@ -52,7 +53,7 @@ static __device__ inline void hyy_row(sgfblo_real *p, const sgfblo_real *u, int6
 // Row i of op (sgfblo_cuda_hc_rows in kernels.h says what each kind does).
 static __device__ inline void hc_row(const sgfblo_cuda_hc_rows &op, int64_t i) {
   const int64_t C = op.C;
-  sgfblo_real *z = op.Z + i * op.ld, *w = z + C; // w: the columns C..2C-1 of the row
+  sgfblo_real *z = op.Z + i * op.ld, *w = z + C;  // w: the columns C..2C-1 of the row
   sgfblo_real sig = 1, dsig = 0;
   switch (op.kind) {
     case SGFBLO_HC_ROWS_GRAD: {

@@ -7,6 +7,17 @@
 
 #include "kernels.h"
 
+// SGFBLO_LAUNCH(grid, block, smem, stream, kernel)(args...) is
+// kernel<<<grid, block, smem, stream>>>(args...); SGFBLO_LAUNCH_SYNC the same for a kernel
+// whose threads meet at __syncthreads() or exchange values through warp shuffles. The two
+// read the same to nvcc; the host emulation of emu/ (SGFBLO_CUDA_EMULATION) defines them to
+// run a launch's threads one after another, or, for SYNC, as fibers that switch at each
+// barrier.
+#ifndef SGFBLO_LAUNCH
+#define SGFBLO_LAUNCH(g, b, s, st, ...) __VA_ARGS__<<<g, b, s, st>>>
+#define SGFBLO_LAUNCH_SYNC(g, b, s, st, ...) __VA_ARGS__<<<g, b, s, st>>>
+#endif
+
 static constexpr int kThreads = 256;     // threads per block of the grid-stride kernels
 static constexpr int kMaxBlocks = 4096;  // their grid cap
 

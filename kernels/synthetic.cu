@@ -6,8 +6,7 @@
 #include <math.h>
 
 #include "kernels.h"
-
-static constexpr int kThreads = 256;
+#include "launch.cuh"
 
 // s = c'x + d'y and uu = ||x + y||^2 over the block; every thread gets both.
 static __device__ void synth_scalars(int64_t n, const sgfblo_real *c, const sgfblo_real *d,
@@ -58,13 +57,13 @@ extern "C" int sgfblo_cuda_synth_grad_f(int64_t n, const sgfblo_real *c, const s
                                         const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *gx,
                                         sgfblo_real *gy, void *stream) {
   if (n <= 0 || (!gx && !gy)) return 0;
-  k_synth_grad_f<<<1, kThreads, 0, static_cast<cudaStream_t>(stream)>>>(n, c, d, x, y, gx, gy);
+  SGFBLO_LAUNCH_SYNC(1, kThreads, 0, as_stream(stream), k_synth_grad_f)(n, c, d, x, y, gx, gy);
   return (int)cudaGetLastError();
 }
 
 extern "C" int sgfblo_cuda_synth_f_val(int64_t n, const sgfblo_real *c, const sgfblo_real *d,
                                        const sgfblo_real *x, const sgfblo_real *y, double *d_out,
                                        void *stream) {
-  k_synth_f_val<<<1, kThreads, 0, static_cast<cudaStream_t>(stream)>>>(n, c, d, x, y, d_out);
+  SGFBLO_LAUNCH_SYNC(1, kThreads, 0, as_stream(stream), k_synth_f_val)(n, c, d, x, y, d_out);
   return (int)cudaGetLastError();
 }

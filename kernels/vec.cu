@@ -191,7 +191,7 @@ static __global__ void k_cg_start(double tol2, double *c) {
   if (blockIdx.x != 0 || threadIdx.x != 0) return;
   c[SGFBLO_CG_TARGET] = tol2 * c[SGFBLO_CG_BB];
   c[SGFBLO_CG_ITERS] = 0.0;
-  c[SGFBLO_CG_STATE] = c[SGFBLO_CG_BB] == 0.0                  ? SGFBLO_CG_STATE_ZERO_RHS
+  c[SGFBLO_CG_STATE] = c[SGFBLO_CG_BB] == 0.0                   ? SGFBLO_CG_STATE_ZERO_RHS
                        : c[SGFBLO_CG_RR] <= c[SGFBLO_CG_TARGET] ? SGFBLO_CG_STATE_CONVERGED
                                                                 : SGFBLO_CG_STATE_RUNNING;
 }
@@ -241,10 +241,10 @@ static __global__ void k_sum_small(int64_t n, const sgfblo_real *x, const sgfblo
 template <int NV, bool MAX, class Term>
 static int reduce(int64_t n, Term term, int rms, double *d_part, double *d_out, cudaStream_t st) {
   const int g = red_grid_for(n);
-  k_reduce_partial<NV, MAX><<<g, kThreads, 0, st>>>(n, term, d_part);
+  SGFBLO_LAUNCH_SYNC(g, kThreads, 0, st, k_reduce_partial<NV, MAX>)(n, term, d_part);
   cudaError_t e = cudaGetLastError();
   if (e != cudaSuccess) return (int)e;
-  k_reduce_final<MAX><<<1, kThreads, 0, st>>>(g, d_part, rms, n, d_out);
+  SGFBLO_LAUNCH_SYNC(1, kThreads, 0, st, k_reduce_final<MAX>)(g, d_part, rms, n, d_out);
   return (int)cudaGetLastError();
 }
 
@@ -252,15 +252,15 @@ static int reduce(int64_t n, Term term, int rms, double *d_part, double *d_out, 
 
 extern "C" int sgfblo_cuda_fill(int64_t n, double a, sgfblo_real *x, void *stream) {
   if (n <= 0) return 0;
-  k_fill<<<grid_for(n), kThreads, 0, as_stream(stream)>>>(n, (sgfblo_real)a, x);
+  SGFBLO_LAUNCH(grid_for(n), kThreads, 0, as_stream(stream), k_fill)(n, (sgfblo_real)a, x);
   return (int)cudaGetLastError();
 }
 
 extern "C" int sgfblo_cuda_axpby(int64_t n, double a, const sgfblo_real *x, double c,
                                  sgfblo_real *y, void *stream) {
   if (n <= 0) return 0;
-  k_axpby<<<grid_for(n), kThreads, 0, as_stream(stream)>>>(n, (sgfblo_real)a, x, (sgfblo_real)c,
-                                                           c == 0.0, y);
+  SGFBLO_LAUNCH(grid_for(n), kThreads, 0, as_stream(stream), k_axpby)
+  (n, (sgfblo_real)a, x, (sgfblo_real)c, c == 0.0, y);
   return (int)cudaGetLastError();
 }
 
@@ -274,7 +274,7 @@ extern "C" int sgfblo_cuda_lincomb(int64_t n, int k, const double *c, const sgfb
     a.X[j] = j < k ? X[j] : nullptr;
     a.c[j] = j < k ? c[j] : 0.0;
   }
-  k_lincomb<<<grid_for(n), kThreads, 0, as_stream(stream)>>>(n, a, z);
+  SGFBLO_LAUNCH(grid_for(n), kThreads, 0, as_stream(stream), k_lincomb)(n, a, z);
   return (int)cudaGetLastError();
 }
 
@@ -300,28 +300,28 @@ extern "C" int sgfblo_cuda_safety_filter(int64_t n, const sgfblo_real *gf, const
                                          double *d_part, double *d_lambda, void *stream) {
   cudaStream_t st = as_stream(stream);
   const int g = red_grid_for(n);
-  k_reduce_partial<3, false><<<g, kThreads, 0, st>>>(n, FilterTerms{gf, gh, gy, m}, d_part);
+  SGFBLO_LAUNCH_SYNC(g, kThreads, 0, st, k_reduce_partial<3, false>)
+  (n, FilterTerms{gf, gh, gy, m}, d_part);
   cudaError_t e = cudaGetLastError();
   if (e != cudaSuccess) return (int)e;
-  k_filter_apply<<<grid_for(n), kThreads, 0, st>>>(n, g, d_part, gy != nullptr, d_h, alpha, eps2,
-                                                   relaxed, gf, gh, zdot, d_lambda);
+  SGFBLO_LAUNCH_SYNC(grid_for(n), kThreads, 0, st, k_filter_apply)
+  (n, g, d_part, gy != nullptr, d_h, alpha, eps2, relaxed, gf, gh, zdot, d_lambda);
   return (int)cudaGetLastError();
 }
 
 extern "C" int sgfblo_cuda_track_max(const double *d_val, double offset, double *d_max,
                                      void *stream) {
-  k_track_max<<<1, 1, 0, as_stream(stream)>>>(d_val, offset, d_max);
+  SGFBLO_LAUNCH(1, 1, 0, as_stream(stream), k_track_max)(d_val, offset, d_max);
   return (int)cudaGetLastError();
 }
 
-extern "C" int sgfblo_cuda_watch(const double *d_val, double limit, double *d_watch,
-                                 void *stream) {
-  k_watch<<<1, 1, 0, as_stream(stream)>>>(d_val, limit, d_watch);
+extern "C" int sgfblo_cuda_watch(const double *d_val, double limit, double *d_watch, void *stream) {
+  SGFBLO_LAUNCH(1, 1, 0, as_stream(stream), k_watch)(d_val, limit, d_watch);
   return (int)cudaGetLastError();
 }
 
 extern "C" int sgfblo_cuda_cg_start(double tol2, double *c, void *stream) {
-  k_cg_start<<<1, 1, 0, as_stream(stream)>>>(tol2, c);
+  SGFBLO_LAUNCH(1, 1, 0, as_stream(stream), k_cg_start)(tol2, c);
   return (int)cudaGetLastError();
 }
 
@@ -330,7 +330,7 @@ extern "C" int sgfblo_cuda_cg_update_xr(int64_t n, double *c, const sgfblo_real 
                                         void *stream) {
   /* Launched even for n = 0 (grid_for gives one block): the kernel also records a curvature
      failure in c, which must not be skipped. */
-  k_cg_update_xr<<<grid_for(n), kThreads, 0, as_stream(stream)>>>(n, c, p, Ap, x, r);
+  SGFBLO_LAUNCH(grid_for(n), kThreads, 0, as_stream(stream), k_cg_update_xr)(n, c, p, Ap, x, r);
   return (int)cudaGetLastError();
 }
 
@@ -338,16 +338,16 @@ extern "C" int sgfblo_cuda_cg_update_p(int64_t n, double *c, const sgfblo_real *
                                        void *stream) {
   cudaStream_t st = as_stream(stream);
   if (n > 0) {
-    k_cg_update_p<<<grid_for(n), kThreads, 0, st>>>(n, c, r, p);
+    SGFBLO_LAUNCH(grid_for(n), kThreads, 0, st, k_cg_update_p)(n, c, r, p);
     const cudaError_t e = cudaGetLastError();
     if (e != cudaSuccess) return (int)e;
   }
-  k_cg_finish<<<1, 1, 0, st>>>(c);
+  SGFBLO_LAUNCH(1, 1, 0, st, k_cg_finish)(c);
   return (int)cudaGetLastError();
 }
 
 extern "C" int sgfblo_cuda_sum_small(int64_t n, const sgfblo_real *x, const sgfblo_real *y,
                                      double *d_out, void *stream) {
-  k_sum_small<<<1, kThreads, 0, as_stream(stream)>>>(n, x, y, d_out);
+  SGFBLO_LAUNCH_SYNC(1, kThreads, 0, as_stream(stream), k_sum_small)(n, x, y, d_out);
   return (int)cudaGetLastError();
 }

@@ -1,6 +1,6 @@
 /* The fused row-block pass of the device oracles (kernels/hyperclean_fused.cuh), run on the
-   host through the emulation of tests/emu/cuda_runtime.h (one OS thread per CUDA thread,
-   barriers for __syncthreads and the warp shuffles), against the host oracles: each product
+   host on the kernel engine of the emulation (emu/: each thread of a block a fiber that
+   switches at __syncthreads and at the warp shuffles), against the host oracles: each product
    callback of hyper-cleaning, its passes and row operations set up as
    src/problem/hyperclean_cuda.c sets them up, over shapes that reach every instance of the
    kernel (C up to 10 and up to 16; one, two and four features per thread; passes of C and
@@ -16,7 +16,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "cuda_runtime.h" /* tests/emu: the emulation, first on the include path */
+#include "cuda_runtime.h" /* emu/include: the emulation's, first on the include path */
 #include "hyperclean_fused.cuh"
 
 extern "C" {
@@ -55,13 +55,17 @@ static void fused_run(const sgfblo_cuda_hc_pass &P, const sgfblo_cuda_hc_rows &o
   const int64_t nblocks = (P.rows + kFusedRows - 1) / kFusedRows;
   const int G = (int)std::min<int64_t>(nblocks, GRID);
   sgfblo_real *part = P.out ? partial : nullptr;
-  emu::launch(G, kFusedThreads, hc_fused_smem(P.d, op.C, two), [&] { k(P, op, part); });
+  cr_assert_eq(emu::run_grid(dim3((unsigned)G), dim3(kFusedThreads),
+                             hc_fused_smem(P.d, op.C, two), true, [&] { k(P, op, part); }),
+               cudaSuccess);
   const int64_t m = P.out ? P.d * op.C : 0;
   if (m > 0 || P.side.n > 0)
-    emu::launch(2, kThreads, 0, [&] {
-      k_hc_pass_reduce(part, G, m, P.scale, P.add, P.add_scale, P.out, P.side,
-                       (sgfblo_real)P.side.a);
-    });
+    cr_assert_eq(emu::run_grid(dim3(2), dim3(kThreads), 0, false,
+                               [&] {
+                                 k_hc_pass_reduce(part, G, m, P.scale, P.add, P.add_scale, P.out,
+                                                  P.side, (sgfblo_real)P.side.a);
+                               }),
+                 cudaSuccess);
 }
 
 static sgfblo_cuda_hc_pass pass_a(device_copy &D, const sgfblo_real *X, const sgfblo_real *V) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test job: install dependencies, then build and run the Criterion suite (ctest) in three
-# configurations -- Release, AddressSanitizer + UndefinedBehaviorSanitizer, float -- and check
+# The test job: install dependencies, then build and run the Criterion suite (ctest) in four
+# configurations -- Release, AddressSanitizer + UndefinedBehaviorSanitizer, float, and the
+# CUDA backend on the host emulation of emu/ (SGFBLO_CUDA_EMULATION) -- and check
 # that every exported symbol of the library carries the sgfblo_ prefix (STYLE.md section 2).
 # Prints "N passed, M failed" last: N and M count ctest results over all builds, plus the
 # symbol gate; a build that fails counts as one failure. ctest tests that report themselves
@@ -52,6 +53,9 @@ run_config release
 # CPU only: the sanitizers cover the host code (STYLE.md section 11) and nvcc takes no -fsanitize.
 run_config sanitize -DSGFBLO_SANITIZE=ON -DSGFBLO_ENABLE_CUDA=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
 run_config float -DSGFBLO_USE_FLOAT=ON
+# The CUDA backend on emu/'s host emulation of the runtime, cuBLAS and cuSOLVER: its tests run
+# (against the CPU backend) instead of skipping for want of a GPU.
+run_config emulated -DSGFBLO_CUDA_EMULATION=ON
 
 # Symbol-prefix gate: a static link exposes every non-static symbol, so all must be sgfblo_*.
 for dir in build-release build-float; do

@@ -1,0 +1,18 @@
+// Shared by the sources of the host emulation: stream work and errors.
+#ifndef SGFBLO_EMU_INTERNAL_H
+#define SGFBLO_EMU_INTERNAL_H
+
+#include <functional>
+
+#include "cuda_runtime.h"
+
+namespace emu {
+
+// Run work now, or record it while s captures.
+void enqueue(cudaStream_t s, std::function<void()> work);
+// The error cudaGetLastError will return.
+void set_error(cudaError_t e);
+
+}  // namespace emu
+
+#endif  // SGFBLO_EMU_INTERNAL_H

@@ -1,0 +1,187 @@
+// The kernel engine of the host emulation (emu.h): grids run block after block on the
+// calling thread; a block's threads run one after another, or, for launches that synchronise,
+// as fibers that switch at __syncthreads() and at the warp shuffles. A fiber starts on its own
+// stack through ucontext (makecontext, swapcontext) and from then on switches with
+// _setjmp/_longjmp, which save no signal mask: a warp shuffle is 32 switches, and swapcontext's
+// system call on each made the parity suite ten times slower.
+#undef _FORTIFY_SOURCE  // its longjmp check refuses jumps between stacks, which these are
+#include <setjmp.h>
+#include <ucontext.h>
+
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include "cuda_runtime.h"
+
+thread_local dim3 threadIdx, blockIdx, blockDim, gridDim;
+
+namespace emu {
+namespace {
+
+// Stack of one fiber: the kernels here keep a few kB of locals.
+constexpr size_t kStack = 256 * 1024;
+
+enum fiber_state { RUNNABLE, WAITING, DONE };
+
+struct fiber {
+  ucontext_t ctx;  // its start
+  jmp_buf resume;  // where it waits, once started
+  bool started = false;
+  fiber_state state = RUNNABLE;
+  int wait_on = -1;        // -1: the block barrier; w >= 0: warp w's barrier
+  unsigned long wait_gen = 0;
+};
+
+// One block being run: its fibers (or none, sequentially), barriers, exchange buffers and
+// dynamic shared memory.
+struct block_run {
+  bool sync = false;
+  int threads = 0;
+  const std::function<void()> *body = nullptr;
+  ucontext_t scheduler_ctx;  // what swapcontext saves when a fiber starts (never resumed)
+  jmp_buf scheduler;         // where a fiber returns to the scheduler
+  std::vector<fiber> fibers;
+  int current = 0;
+  int arrived = 0;  // at the block barrier
+  unsigned long gen = 0;
+  std::vector<int> warp_arrived;
+  std::vector<unsigned long> warp_gen;
+  // Two exchange slots per lane, used in turn by a lane's successive shuffles: a lane writes
+  // a half only after the barrier of the shuffle between, which every lane of its warp
+  // passes after reading that half.
+  std::vector<double> slots;
+  std::vector<unsigned char> flip;
+  std::vector<std::max_align_t> smem;
+  bool misuse = false;  // a barrier in a launch without SYNC
+};
+
+thread_local block_run *cur = nullptr;
+thread_local std::vector<std::unique_ptr<char[]>> stacks;  // reused across launches
+
+void fiber_entry() {
+  block_run *b = cur;
+  (*b->body)();
+  b->fibers[(size_t)b->current].state = DONE;
+  _longjmp(b->scheduler, 1);  // never returns: the scheduler's frame is the live one
+}
+
+// The calling fiber waits at a barrier of (arrived, gen) for n arrivals; the last one
+// releases the others and goes on.
+void arrive(int &arrived, unsigned long &gen, int n, int wait_on) {
+  block_run *b = cur;
+  if (!b->sync) {
+    b->misuse = true;  // no other thread can arrive: go on, and fail the launch
+    return;
+  }
+  if (++arrived == n) {
+    arrived = 0;
+    ++gen;
+    return;
+  }
+  fiber &f = b->fibers[(size_t)b->current];
+  f.state = WAITING;
+  f.wait_on = wait_on;
+  f.wait_gen = gen;
+  if (_setjmp(f.resume) == 0) _longjmp(b->scheduler, 1);
+}
+
+bool released(const block_run &b, const fiber &f) {
+  return (f.wait_on < 0 ? b.gen : b.warp_gen[(size_t)f.wait_on]) != f.wait_gen;
+}
+
+// Run fiber f until it waits or ends. Apart from the scheduler's loop, so that no local of
+// the loop lives in the frame that _setjmp returns to twice.
+__attribute__((noinline)) void resume(block_run &b, fiber &f) {
+  if (_setjmp(b.scheduler) != 0) return;
+  if (!f.started) {
+    f.started = true;
+    swapcontext(&b.scheduler_ctx, &f.ctx);
+  } else {
+    _longjmp(f.resume, 1);
+  }
+}
+
+// Run the fibers of the block until all are done; false when they deadlock.
+bool schedule(block_run &b) {
+  const int n = b.threads;
+  while (stacks.size() < (size_t)n) stacks.emplace_back(new char[kStack]);
+  b.fibers.assign((size_t)n, fiber());
+  for (int t = 0; t < n; ++t) {
+    fiber &f = b.fibers[(size_t)t];
+    getcontext(&f.ctx);
+    f.ctx.uc_stack.ss_sp = stacks[(size_t)t].get();
+    f.ctx.uc_stack.ss_size = kStack;
+    f.ctx.uc_link = nullptr;  // fiber_entry never returns
+    makecontext(&f.ctx, fiber_entry, 0);
+  }
+  int done = 0;
+  while (done < n) {
+    bool progress = false;
+    for (int t = 0; t < n; ++t) {
+      fiber &f = b.fibers[(size_t)t];
+      if (f.state == DONE || (f.state == WAITING && !released(b, f))) continue;
+      f.state = RUNNABLE;
+      b.current = t;
+      threadIdx = dim3((unsigned)t);
+      resume(b, f);
+      progress = true;
+      if (f.state == DONE) ++done;
+    }
+    if (!progress) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+cudaError_t run_grid(dim3 grid, dim3 block, size_t smem, bool sync,
+                     const std::function<void()> &body) {
+  block_run *outer = cur;  // a kernel never launches another, but stay reentrant
+  cudaError_t result = cudaSuccess;
+  const int n = (int)block.x, warps = (n + 31) / 32;
+  gridDim = grid;
+  blockDim = block;
+  for (unsigned g = 0; g < grid.x && result == cudaSuccess; ++g) {
+    block_run b;
+    b.sync = sync;
+    b.threads = n;
+    b.body = &body;
+    b.warp_arrived.assign((size_t)warps, 0);
+    b.warp_gen.assign((size_t)warps, 0);
+    b.slots.assign((size_t)warps * 64, 0.0);
+    b.flip.assign((size_t)n, 0);
+    b.smem.resize(smem / sizeof(std::max_align_t) + 1);
+    cur = &b;
+    blockIdx = dim3(g);
+    if (sync) {
+      if (!schedule(b)) result = cudaErrorLaunchFailure;
+    } else {
+      for (int t = 0; t < n; ++t) {
+        b.current = t;
+        threadIdx = dim3((unsigned)t);
+        body();
+      }
+    }
+    if (b.misuse) result = cudaErrorLaunchFailure;
+  }
+  cur = outer;
+  return result;
+}
+
+void syncthreads() { arrive(cur->arrived, cur->gen, cur->threads, -1); }
+
+double shfl_xor(double v, int lane_mask) {
+  block_run *b = cur;
+  const int t = (int)threadIdx.x, lane = t % 32, warp = t / 32;
+  const int in_warp = b->threads - 32 * warp < 32 ? b->threads - 32 * warp : 32;
+  double *half = &b->slots[(size_t)warp * 64 + 32 * b->flip[(size_t)t]];
+  b->flip[(size_t)t] ^= 1;
+  half[lane] = v;
+  arrive(b->warp_arrived[(size_t)warp], b->warp_gen[(size_t)warp], in_warp, warp);
+  return half[lane ^ lane_mask];
+}
+
+unsigned char *dynamic_smem() { return reinterpret_cast<unsigned char *>(cur->smem.data()); }
+
+}  // namespace emu
