@@ -25,8 +25,10 @@
 
 #ifdef SGFBLO_HAVE_CUDA
 #include "backend/backend.h"
+#include "tools/rng.h"
 #include "util/ceilings_cuda.h"
 #include "util/hc_gen.h"
+#include "util/timing.h"
 
 #define WARMUP 3
 #define REPEATS 20
@@ -42,11 +44,6 @@ typedef struct {
   sgfblo_real *x, *y, *u, *v; /* inputs: n, m, n, m */
   sgfblo_real *on, *om, *om2; /* outputs: n, m, m */
 } point;
-
-static int cmp_double(const void *a, const void *b) {
-  const double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
 
 /* One call of callback o of p at the point, outputs into P. */
 static int call(const sgfblo_problem *p, oracle o, const point *P, const sgfblo_eval_ctx *ctx) {
@@ -74,8 +71,7 @@ static double time_call(const sgfblo_problem *p, oracle o, const point *P,
     ms[r] = 1e3 * bench_cuda_timer_stop(timer, ctx->stream);
     if (!isfinite(ms[r])) return NAN;
   }
-  qsort(ms, REPEATS, sizeof *ms, cmp_double);
-  return ms[REPEATS / 2];
+  return bench_median(ms, REPEATS);
 }
 
 /* max |a - b| / max |b| over the n entries of two device arrays (NAN on failure). */
@@ -109,12 +105,11 @@ static int point_make(const sgfblo_ops *ops, sgfblo_bctx *b, int64_t n, int64_t 
     if (ops->alloc(b, dst[i], len[i]) != SGFBLO_OK) return -1;
   sgfblo_real *h = malloc(sizeof *h * (size_t)(n > m ? n : m));
   if (!h) return -1;
-  unsigned s = 12345u;
+  sgfblo_rng r;
+  sgfblo_rng_seed(&r, 12345);
   for (int i = 0; i < 4; ++i) {
-    for (int64_t k = 0; k < len[i]; ++k) {
-      s = s * 1664525u + 1013904223u;
-      h[k] = (sgfblo_real)(((double)(s >> 8) / 16777216.0 - 0.5) * (i == 1 || i == 3 ? 0.2 : 2.0));
-    }
+    for (int64_t k = 0; k < len[i]; ++k)
+      h[k] = (sgfblo_real)((sgfblo_rng_uniform(&r) - 0.5) * (i == 1 || i == 3 ? 0.2 : 2.0));
     if (ops->from_host(b, len[i], *dst[i], h) != SGFBLO_OK) {
       free(h);
       return -1;

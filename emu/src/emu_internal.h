@@ -1,4 +1,4 @@
-// Shared by the sources of the host emulation: stream work and errors.
+// Shared by the sources of the host emulation: stream work.
 #ifndef SGFBLO_EMU_INTERNAL_H
 #define SGFBLO_EMU_INTERNAL_H
 
@@ -10,8 +10,6 @@ namespace emu {
 
 // Run work now, or record it while s captures.
 void enqueue(cudaStream_t s, std::function<void()> work);
-// The error cudaGetLastError will return.
-void set_error(cudaError_t e);
 
 }  // namespace emu
 

@@ -81,8 +81,6 @@ void enqueue(cudaStream_t s, std::function<void()> work) {
   work();
 }
 
-void set_error(cudaError_t e) { fail(e); }
-
 // A synchronising call (on stream s, or on the legacy stream when s is NULL) is refused while
 // s captures, and on a thread that captures in ThreadLocal mode.
 cudaError_t check_sync(cudaStream_t s) {
@@ -302,7 +300,8 @@ cudaError_t cudaMemcpy(void *dst, const void *src, size_t bytes, enum cudaMemcpy
 cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t bytes, enum cudaMemcpyKind kind,
                             cudaStream_t s) {
   (void)kind;
-  if (emu::check_legacy(s) != cudaSuccess) return cudaErrorStreamCaptureImplicit;
+  const cudaError_t legacy = emu::check_legacy(s);
+  if (legacy != cudaSuccess) return legacy;
   if (bytes) emu::enqueue(s, [dst, src, bytes]() { std::memmove(dst, src, bytes); });
   return cudaSuccess;
 }
@@ -311,7 +310,8 @@ cudaError_t cudaMemcpy2DAsync(void *dst, size_t dpitch, const void *src, size_t 
                               size_t width, size_t height, enum cudaMemcpyKind kind,
                               cudaStream_t s) {
   (void)kind;
-  if (emu::check_legacy(s) != cudaSuccess) return cudaErrorStreamCaptureImplicit;
+  const cudaError_t legacy = emu::check_legacy(s);
+  if (legacy != cudaSuccess) return legacy;
   if (width > dpitch || width > spitch) return fail(cudaErrorInvalidValue);
   emu::enqueue(s, [=]() {
     for (size_t r = 0; r < height; ++r)
@@ -328,7 +328,8 @@ cudaError_t cudaMemset(void *p, int value, size_t bytes) {
 }
 
 cudaError_t cudaMemsetAsync(void *p, int value, size_t bytes, cudaStream_t s) {
-  if (emu::check_legacy(s) != cudaSuccess) return cudaErrorStreamCaptureImplicit;
+  const cudaError_t legacy = emu::check_legacy(s);
+  if (legacy != cudaSuccess) return legacy;
   emu::enqueue(s, [=]() { std::memset(p, value, bytes); });
   return cudaSuccess;
 }

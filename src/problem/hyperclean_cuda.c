@@ -31,10 +31,10 @@ struct sgfblo_hc_dev {
   sgfblo_real *K, *S, *D; /* dense-Hyy workspaces, as on the host; NULL until the first
                              hyy_dense (dense_workspaces) */
   double *val;            /* two scalars for the value callbacks */
-  /* The fused row-block passes (kernels/hyperclean_fused.cu), when asked for and served: */
-  int fused;              /* 1: dev_pass runs them; 0: the cuBLAS GEMMs */
+  /* The fused row-block passes (kernels/hyperclean_fused.cu), when asked for and served;
+     dev_pass runs them when partial is not NULL, the cuBLAS GEMMs otherwise: */
   int grid_c, grid_2c;    /* their grids for passes of C and 2C columns */
-  sgfblo_real *partial;   /* max(grid_c, grid_2c) x d C partial sums; NULL unless fused */
+  sgfblo_real *partial;   /* max(grid_c, grid_2c) x d C partial sums */
   sgfblo_errmsg detail;   /* which device call of the last failing callback failed, and why */
 };
 
@@ -49,7 +49,7 @@ void sgfblo_hc_dev_destroy(sgfblo_hc_dev *D) {
 
 int sgfblo_hc_dev_device(const sgfblo_hc_dev *D) { return D ? D->device : -1; }
 
-int sgfblo_hc_dev_fused(const sgfblo_hc_dev *D) { return D ? D->fused : 0; }
+int sgfblo_hc_dev_fused(const sgfblo_hc_dev *D) { return D && D->partial; }
 
 const char *sgfblo_hc_dev_detail(const sgfblo_hc_dev *D) { return D ? D->detail.msg : ""; }
 
@@ -60,8 +60,9 @@ static sgfblo_status copy_in(void *dst, const void *src, size_t bytes, sgfblo_me
                                   : sgfblo_cuda_upload(dst, src, bytes, err);
 }
 
-/* The fused passes for this shape on the current device, when it serves them (C <= 16,
-   d <= 1024, [y | v] in shared memory); otherwise D keeps the cuBLAS GEMMs. */
+/* The fused passes for this shape on the current device, when they serve it (C <= 10 with
+   d <= 1024 or C <= 16 with d <= 512, [y | v] in shared memory); otherwise D keeps the cuBLAS
+   GEMMs. */
 static sgfblo_status plan_fused(sgfblo_hc_dev *D, sgfblo_errmsg *err) {
   int g1 = 0, g2 = 0;
   const int rc = sgfblo_cuda_hc_fused_plan(D->d, D->C, &g1, &g2);
@@ -75,7 +76,6 @@ static sgfblo_status plan_fused(sgfblo_hc_dev *D, sgfblo_errmsg *err) {
   if (st != SGFBLO_OK) return st;
   D->grid_c = g1;
   D->grid_2c = g2;
-  D->fused = 1;
   return SGFBLO_OK;
 }
 
@@ -265,7 +265,7 @@ int sgfblo_hc_dev_g_val(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo_rea
 static int dev_pass(sgfblo_hc_dev *D, const sgfblo_cuda_hc_pass *ps, const sgfblo_cuda_hc_rows *op,
                     void *stream) {
   const int64_t C = D->C, kx = ps->V ? 2 * C : C;
-  if (D->fused)
+  if (D->partial)
     return sgfblo_cuda_hc_fused_run(ps, op, ps->V ? D->grid_2c : D->grid_c, D->partial, stream);
   const sgfblo_real *X = ps->X;
   if (ps->V) {
