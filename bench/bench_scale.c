@@ -147,17 +147,17 @@ int main(int argc, char **argv) {
   printf("timing: %d warm-up round(s), medians of %d (RHS, RK4 step) and %d (solve of %d steps; "
          "AID-BiO: %d iterations); time cap %.0f s per row; Nv = %lld\n",
          o.warmup, o.repeats, o.solve_repeats, o.steps, o.steps, o.max_seconds, (long long)o.nv);
-  printf("fused callbacks: %s\n%s",
+  printf("fused callbacks: %s\n",
          o.unfused ? "none (--unfused: grad_g, Jyx^T and Hyy called apart)"
                    : "grad_g_curv (RXGF, inversion-free: 4 GEMMs with A, 2 reads of A per "
-                     "RHS) and curv_mv (Jyx^T v and Hyy v: 2 GEMMs, 1 read)",
-         e.cuda ? "" : "\n");
+                     "RHS) and curv_mv (Jyx^T v and Hyy v: 2 GEMMs, 1 read)");
   if (e.cuda)
-    printf("device passes: %s\n\n",
+    printf("device passes: %s\n",
            o.device_pass == SGFBLO_HC_DEVICE_PASS_FUSED
                ? "fused row-block kernels (--device-pass fused; a shape they do not serve runs "
                  "cuBLAS and says so on stderr)"
                : "cuBLAS GEMMs with a row kernel between (the default)");
+  printf("\n");
   bench_baseline *base = NULL;
   if (o.baseline && !(base = bench_baseline_load(o.baseline))) return 2;
   FILE *csv = o.csv ? fopen(o.csv, "w") : NULL;
@@ -186,7 +186,8 @@ int main(int argc, char **argv) {
           bench_row_init(r, o.methods[im], &z, K, o.steps);
           fits |= !bench_row_over_caps(&e, &z, K, r);
         }
-        const int have = fits && bench_group_create(g, &z, K, o.seed, o.device_pass, e.cuda, o.unfused) == 0;
+        const int have = fits && bench_group_create(g, &z, K, o.seed, o.device_pass, e.cuda,
+                                                    o.unfused) == 0;
         for (int im = 0; im < o.m_count; ++im) {
           bench_row *r = &rows[count++];
           if (have) bench_run_row(&e, g, o.methods[im], r);
