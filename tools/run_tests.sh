@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The test job: install dependencies, then build and run the Criterion suite (ctest) in four
+# The test job: install dependencies, then build and run the Criterion suite (ctest) in five
 # configurations -- Release, AddressSanitizer + UndefinedBehaviorSanitizer, float, and the
-# CUDA backend on the host emulation of emu/ (SGFBLO_CUDA_EMULATION) -- and check
+# CUDA backend on the host emulation of emu/ (SGFBLO_CUDA_EMULATION) in float64 and float32 --
+# and check
 # that every exported symbol of the library carries the sgfblo_ prefix (STYLE.md section 2).
 # Prints "N passed, M failed" last: N and M count ctest results over all builds, plus the
 # symbol gate; a build that fails counts as one failure. ctest tests that report themselves
@@ -56,6 +57,8 @@ run_config float -DSGFBLO_USE_FLOAT=ON
 # The CUDA backend on emu/'s host emulation of the runtime, cuBLAS and cuSOLVER: its tests run
 # (against the CPU backend) instead of skipping for want of a GPU.
 run_config emulated -DSGFBLO_CUDA_EMULATION=ON
+# float32 is what GPU users run at scale: the CUDA backend's float build is tested too.
+run_config emulated-float -DSGFBLO_CUDA_EMULATION=ON -DSGFBLO_USE_FLOAT=ON
 
 # Symbol-prefix gate: a static link exposes every non-static symbol, so all must be sgfblo_*.
 for dir in build-release build-float; do
