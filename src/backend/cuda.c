@@ -704,6 +704,15 @@ cleanup:
   return st;
 }
 
+sgfblo_status sgfblo_cuda_mem_free(size_t *free_bytes, sgfblo_errmsg *err) {
+  sgfblo_status st = SGFBLO_OK;
+  size_t total = 0;
+  *free_bytes = 0;
+  SGFBLO_CUDA_TRY(cudaMemGetInfo(free_bytes, &total));
+cleanup:
+  return st;
+}
+
 sgfblo_status sgfblo_cuda_malloc_uninit(void **p, size_t bytes, sgfblo_errmsg *err) {
   *p = NULL;
   const cudaError_t e = cudaMalloc(p, bytes > 0 ? bytes : 1);

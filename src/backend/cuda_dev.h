@@ -45,6 +45,8 @@ sgfblo_status sgfblo_cuda_malloc(void **p, size_t bytes, sgfblo_errmsg *err);
 sgfblo_status sgfblo_cuda_malloc_uninit(void **p, size_t bytes, sgfblo_errmsg *err);
 /** cudaFree; NULL-safe, errors ignored (teardown). */
 void sgfblo_cuda_free(void *p);
+/** Free device memory of the current device (cudaMemGetInfo), in bytes. */
+sgfblo_status sgfblo_cuda_mem_free(size_t *free_bytes, sgfblo_errmsg *err);
 /** Synchronous host -> device copy. */
 sgfblo_status sgfblo_cuda_upload(void *dst, const void *src, size_t bytes, sgfblo_errmsg *err);
 /** Synchronous device -> device copy (waits until the copy is done, so the source may be

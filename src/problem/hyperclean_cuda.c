@@ -41,8 +41,8 @@ struct sgfblo_hc_dev {
 void sgfblo_hc_dev_destroy(sgfblo_hc_dev *D) {
   if (!D) return;
   sgfblo_cuda_blas_destroy(D->blas);
-  void *bufs[] = {D->A,  D->Av,  D->b, D->bv, D->Y2, D->Z2, D->Zv,
-                  D->ce, D->sig, D->K, D->S,  D->D,  D->val};
+  void *bufs[] = {D->A,  D->Av, D->b, D->bv, D->Y2,  D->Z2,     D->Zv,
+                  D->ce, D->sig, D->K, D->S,  D->D, D->val, D->partial};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; ++i) sgfblo_cuda_free(bufs[i]);
   free(D);
 }
