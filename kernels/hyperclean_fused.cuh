@@ -1,6 +1,6 @@
 // The kernels of the fused row-block pass (what they do: hyperclean_fused.cu), apart from
-// their launchers so that tests/test_kernels_emulated.cpp can also run them on the host, one
-// OS thread per CUDA thread (tests/emu/cuda_runtime.h). Included by .cu files and that test.
+// their launchers so that tests/test_kernels_emulated.cpp can also run them on the host, on
+// the kernel engine of emu/ (one fiber per CUDA thread). Included by .cu files and that test.
 #ifndef SGFBLO_KERNELS_HYPERCLEAN_FUSED_CUH
 #define SGFBLO_KERNELS_HYPERCLEAN_FUSED_CUH
 

@@ -33,7 +33,18 @@ struct dim3 {
   constexpr dim3(unsigned vx = 1, unsigned vy = 1, unsigned vz = 1) : x(vx), y(vy), z(vz) {}
 };
 
-extern thread_local dim3 threadIdx, blockIdx, blockDim, gridDim;
+// Constant-initialised, which the declaration says (GCC's __constinit, clang's attribute): so
+// no TLS wrapper function guards each use. GCC 12's UndefinedBehaviorSanitizer misjudges that
+// wrapper's result as a null pointer (its null check reuses the flags of the wrapper's own
+// test), which fails every kernel under the sanitizers.
+#if defined(__clang__)
+#define SGFBLO_EMU_CONSTINIT [[clang::require_constant_initialization]]
+#elif defined(__GNUC__)
+#define SGFBLO_EMU_CONSTINIT __constinit
+#else
+#define SGFBLO_EMU_CONSTINIT
+#endif
+extern thread_local SGFBLO_EMU_CONSTINIT dim3 threadIdx, blockIdx, blockDim, gridDim;
 
 namespace emu {
 

@@ -1,12 +1,27 @@
 // The kernel engine of the host emulation (emu.h): grids run block after block on the
 // calling thread; a block's threads run one after another, or, for launches that synchronise,
 // as fibers that switch at __syncthreads() and at the warp shuffles. A fiber starts on its own
-// stack through ucontext (makecontext, swapcontext) and from then on switches with
-// _setjmp/_longjmp, which save no signal mask: a warp shuffle is 32 switches, and swapcontext's
-// system call on each made the parity suite ten times slower.
+// stack through ucontext (makecontext, setcontext) and from then on switches with
+// _setjmp/_longjmp, which save no signal mask: a warp shuffle is 32 switches, and a ucontext
+// switch's system call on each made the parity suite ten times slower. Under AddressSanitizer
+// every switch is announced to it (start/finish_switch_fiber), so that it knows which stack is
+// live and its checks cover the kernels too (their shared and device memory are host
+// allocations it watches). Its interceptor of _longjmp makes a system call (sigaltstack) on
+// every jump, which makes kernels with barriers about twenty times slower than without it.
 #undef _FORTIFY_SOURCE  // its longjmp check refuses jumps between stacks, which these are
 #include <setjmp.h>
 #include <ucontext.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define EMU_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define EMU_ASAN 1
+#endif
+#endif
+#ifdef EMU_ASAN
+#include <sanitizer/common_interface_defs.h>
+#endif
 
 #include <cstdlib>
 #include <memory>
@@ -14,7 +29,7 @@
 
 #include "cuda_runtime.h"
 
-thread_local dim3 threadIdx, blockIdx, blockDim, gridDim;
+thread_local SGFBLO_EMU_CONSTINIT dim3 threadIdx, blockIdx, blockDim, gridDim;
 
 namespace emu {
 namespace {
@@ -22,11 +37,29 @@ namespace {
 // Stack of one fiber: the kernels here keep a few kB of locals.
 constexpr size_t kStack = 256 * 1024;
 
+// Stack switches told to AddressSanitizer (no-ops without it). Before a switch:
+// asan_leave(where to keep this side's fake stack, the stack going to); on arrival:
+// asan_enter(the fake stack kept, where to store the stack come from, or NULL). A fiber that
+// ends leaves with NULL: its fake stack is freed.
+#ifdef EMU_ASAN
+inline void asan_leave(void **save, const void *bottom, size_t size) {
+  __sanitizer_start_switch_fiber(save, bottom, size);
+}
+inline void asan_enter(void *save, const void **from_bottom, size_t *from_size) {
+  __sanitizer_finish_switch_fiber(save, from_bottom, from_size);
+}
+#else
+inline void asan_leave(void **, const void *, size_t) {}
+inline void asan_enter(void *, const void **, size_t *) {}
+#endif
+
 enum fiber_state { RUNNABLE, WAITING, DONE };
 
 struct fiber {
   ucontext_t ctx;  // its start
   jmp_buf resume;  // where it waits, once started
+  char *stack = nullptr;
+  void *asan_save = nullptr;  // its fake stack while the scheduler runs
   bool started = false;
   fiber_state state = RUNNABLE;
   int wait_on = -1;        // -1: the block barrier; w >= 0: warp w's barrier
@@ -39,8 +72,10 @@ struct block_run {
   bool sync = false;
   int threads = 0;
   const std::function<void()> *body = nullptr;
-  ucontext_t scheduler_ctx;  // what swapcontext saves when a fiber starts (never resumed)
   jmp_buf scheduler;         // where a fiber returns to the scheduler
+  void *asan_save = nullptr;  // the scheduler's fake stack while a fiber runs
+  const void *sched_bottom = nullptr;  // the scheduler's stack, as AddressSanitizer saw it
+  size_t sched_size = 0;
   std::vector<fiber> fibers;
   int current = 0;
   int arrived = 0;  // at the block barrier
@@ -53,7 +88,7 @@ struct block_run {
   std::vector<double> slots;
   std::vector<unsigned char> flip;
   std::vector<std::max_align_t> smem;
-  bool misuse = false;  // a barrier in a launch without SYNC
+  bool misuse = false;  // a barrier in a launch without SYNC, or a fiber that could not start
 };
 
 thread_local block_run *cur = nullptr;
@@ -61,8 +96,10 @@ thread_local std::vector<std::unique_ptr<char[]>> stacks;  // reused across laun
 
 void fiber_entry() {
   block_run *b = cur;
+  asan_enter(nullptr, &b->sched_bottom, &b->sched_size);
   (*b->body)();
   b->fibers[(size_t)b->current].state = DONE;
+  asan_leave(nullptr, b->sched_bottom, b->sched_size);
   _longjmp(b->scheduler, 1);  // never returns: the scheduler's frame is the live one
 }
 
@@ -83,7 +120,9 @@ void arrive(int &arrived, unsigned long &gen, int n, int wait_on) {
   f.state = WAITING;
   f.wait_on = wait_on;
   f.wait_gen = gen;
+  asan_leave(&f.asan_save, b->sched_bottom, b->sched_size);
   if (_setjmp(f.resume) == 0) _longjmp(b->scheduler, 1);
+  asan_enter(f.asan_save, nullptr, nullptr);
 }
 
 bool released(const block_run &b, const fiber &f) {
@@ -93,13 +132,21 @@ bool released(const block_run &b, const fiber &f) {
 // Run fiber f until it waits or ends. Apart from the scheduler's loop, so that no local of
 // the loop lives in the frame that _setjmp returns to twice.
 __attribute__((noinline)) void resume(block_run &b, fiber &f) {
-  if (_setjmp(b.scheduler) != 0) return;
+  if (_setjmp(b.scheduler) != 0) {
+    asan_enter(b.asan_save, nullptr, nullptr);
+    return;
+  }
   if (!f.started) {
     f.started = true;
-    swapcontext(&b.scheduler_ctx, &f.ctx);
-  } else {
-    _longjmp(f.resume, 1);
+    asan_leave(&b.asan_save, f.stack, kStack);
+    setcontext(&f.ctx);  // returns only when it fails: the launch fails
+    asan_enter(b.asan_save, nullptr, nullptr);
+    f.state = DONE;
+    b.misuse = true;
+    return;
   }
+  asan_leave(&b.asan_save, f.stack, kStack);
+  _longjmp(f.resume, 1);
 }
 
 // Run the fibers of the block until all are done; false when they deadlock.
@@ -110,7 +157,8 @@ bool schedule(block_run &b) {
   for (int t = 0; t < n; ++t) {
     fiber &f = b.fibers[(size_t)t];
     getcontext(&f.ctx);
-    f.ctx.uc_stack.ss_sp = stacks[(size_t)t].get();
+    f.stack = stacks[(size_t)t].get();
+    f.ctx.uc_stack.ss_sp = f.stack;
     f.ctx.uc_stack.ss_size = kStack;
     f.ctx.uc_link = nullptr;  // fiber_entry never returns
     makecontext(&f.ctx, fiber_entry, 0);
