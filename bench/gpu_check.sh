@@ -59,6 +59,8 @@
 #                  with the cpu CSV as --baseline, so the CUDA table has the GPU over CPU
 #                  speed-up. Rows print as they finish: a sweep the deadline stops still
 #                  returns the rows it made.
+#   DEVICE_PASS_ARGS  shapes for bench_device_pass, "N d C ..." (default: its own, the paper's
+#                  size, N = 2e5 and N = 1e6 at d = 784)
 #   SCALE_TARGETS  how many of the first sweeps the targets step runs (default 4: the paper's
 #                  size in both precisions, N = 1e6 at d = 784 in float32, N = 2e5 at d = 784
 #                  in float64); the scale step runs the others
@@ -92,6 +94,7 @@ float64 --n-list 1e6 --d-list 82,784 --c-list 10 --methods rxgf,pc,aidbio;\
 float32 --n-list 1e7 --d-list 82 --c-list 10 --methods rxgf,aidbio"}
 SCALE_COMMON=${SCALE_COMMON:-"--quick --max-seconds 6"}
 SCALE_TARGETS=${SCALE_TARGETS:-4}
+DEVICE_PASS_ARGS=${DEVICE_PASS_ARGS:-}
 # The commit measured: the device machine may get the working tree without .git, so the
 # caller can name it (COMMIT=abc1234 bash bench/gpu_check.sh).
 COMMIT=${COMMIT:-$(git -C "$ROOT" log -1 --format=%h 2>/dev/null || echo unknown)}
@@ -433,8 +436,9 @@ want targets && scale_sweeps 1 "$SCALE_TARGETS"
 if want fusedpass; then
   for b in "${BUILDS[@]}"; do
     if [ -x "$b/bench/bench_device_pass" ]; then
+      # shellcheck disable=SC2086
       run_logged --bench "fusedpass-$(tag "$b")" "device_pass_$(tag "$b").md" 90 "${RUN_ENV[@]}" \
-        "$b/bench/bench_device_pass"
+        "$b/bench/bench_device_pass" $DEVICE_PASS_ARGS
     else
       record "fusedpass-$(tag "$b")" skipped "no bench_device_pass in $b"
     fi
