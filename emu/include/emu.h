@@ -6,9 +6,11 @@
 // each thread of a block is a fiber (ucontext) and __syncthreads() and the warp shuffles switch
 // between them, so every thread of a block (every lane of a warp) must reach each barrier, as
 // on a GPU: a block whose fibers all wait without release ends the launch with
-// cudaErrorLaunchFailure. __shared__ variables are static (one per kernel, shared by the
-// block's fibers; blocks run one after another). The dynamic shared memory is a buffer per
-// block.
+// cudaErrorLaunchFailure. The threads of a block, and the blocks of a grid, run in an order
+// that alternates between forwards and backwards (engine.cpp), so that a missing barrier
+// shows. __shared__ variables are static (one per kernel, shared by the block's fibers;
+// blocks run one after another). The dynamic shared memory is a buffer per block, NaN bytes
+// at its start.
 #ifndef SGFBLO_EMU_EMU_H
 #define SGFBLO_EMU_EMU_H
 

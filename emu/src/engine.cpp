@@ -1,6 +1,7 @@
 // The kernel engine of the host emulation (emu.h): grids run block after block on the
 // calling thread; a block's threads run one after another, or, for launches that synchronise,
-// as fibers that switch at __syncthreads() and at the warp shuffles. A fiber starts on its own
+// as fibers that switch at __syncthreads() and at the warp shuffles; the order of blocks and
+// of threads alternates (backwards), so that a missing barrier shows. A fiber starts on its own
 // stack through ucontext (makecontext, setcontext) and from then on switches with
 // _setjmp/_longjmp, which save no signal mask: a warp shuffle is 32 switches, and a ucontext
 // switch's system call on each made the parity suite ten times slower. Under AddressSanitizer
@@ -24,6 +25,7 @@
 #endif
 
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -88,10 +90,19 @@ struct block_run {
   std::vector<double> slots;
   std::vector<unsigned char> flip;
   std::vector<std::max_align_t> smem;
+  unsigned long order = 0;  // picks the thread order of each round (backwards)
   bool misuse = false;  // a barrier in a launch without SYNC, or a fiber that could not start
 };
 
 thread_local block_run *cur = nullptr;
+thread_local unsigned long launches = 0;  // launches run on this thread, for the orders
+
+// Whether the threads of a block (or the blocks of a grid) run from the last to the first. A
+// GPU gives no order; here it alternates between launches, between the blocks of a launch
+// and between the rounds of a block's fibers (from one barrier to the next), so that a
+// thread reading what another writes without a barrier between them reads it too early in
+// one of the two orders, and the tests that compare with the CPU see it.
+bool backwards(unsigned long k) { return (k & 1) != 0; }
 thread_local std::vector<std::unique_ptr<char[]>> stacks;  // reused across launches
 
 void fiber_entry() {
@@ -164,9 +175,11 @@ bool schedule(block_run &b) {
     makecontext(&f.ctx, fiber_entry, 0);
   }
   int done = 0;
-  while (done < n) {
+  for (unsigned long round = 0; done < n; ++round) {
     bool progress = false;
-    for (int t = 0; t < n; ++t) {
+    const bool reverse = backwards(b.order + round);
+    for (int i = 0; i < n; ++i) {
+      const int t = reverse ? n - 1 - i : i;
       fiber &f = b.fibers[(size_t)t];
       if (f.state == DONE || (f.state == WAITING && !released(b, f))) continue;
       f.state = RUNNABLE;
@@ -190,8 +203,12 @@ cudaError_t run_grid(dim3 grid, dim3 block, size_t smem, bool sync,
   const int n = (int)block.x, warps = (n + 31) / 32;
   gridDim = grid;
   blockDim = block;
-  for (unsigned g = 0; g < grid.x && result == cudaSuccess; ++g) {
+  const unsigned long launch = launches++;
+  const bool blocks_backwards = backwards(launch / 2);
+  for (unsigned k = 0; k < grid.x && result == cudaSuccess; ++k) {
+    const unsigned g = blocks_backwards ? grid.x - 1 - k : k;
     block_run b;
+    b.order = launch + g;
     b.sync = sync;
     b.threads = n;
     b.body = &body;
@@ -200,12 +217,17 @@ cudaError_t run_grid(dim3 grid, dim3 block, size_t smem, bool sync,
     b.slots.assign((size_t)warps * 64, 0.0);
     b.flip.assign((size_t)n, 0);
     b.smem.resize(smem / sizeof(std::max_align_t) + 1);
+    // NaN bytes, as the device memory (runtime.cpp): a GPU's shared memory starts with
+    // whatever was there, so a kernel that reads what it did not write shows.
+    std::memset(static_cast<void *>(b.smem.data()), 0xff, b.smem.size() * sizeof(std::max_align_t));
     cur = &b;
     blockIdx = dim3(g);
     if (sync) {
       if (!schedule(b)) result = cudaErrorLaunchFailure;
     } else {
-      for (int t = 0; t < n; ++t) {
+      const bool reverse = backwards(b.order);
+      for (int i = 0; i < n; ++i) {
+        const int t = reverse ? n - 1 - i : i;
         b.current = t;
         threadIdx = dim3((unsigned)t);
         body();
