@@ -1,6 +1,6 @@
 /* The kernel engine of the host emulation (emu/src/engine.cpp) shows what a GPU would make of
    three kernel defects, so that the emulated CUDA tests can fail on them: shared memory read
-   before it is written (it starts as NaN bytes), a thread reading another thread's write
+   before it is written (dynamic and static shared memory start as NaN bytes in every block), a thread reading another thread's write
    with no barrier between (the threads of a block, and the blocks of a grid, run in an order
    that alternates from launch to launch and from one barrier to the next), and a barrier not
    every thread of the block reaches (the launch fails). Each test runs a kernel with the
@@ -123,6 +123,34 @@ Test(emu_engine, shared_memory_starts_as_nan_in_every_block) {
               i % THREADS);
     cr_expect_eq(written[i], (double)(THREADS - 1 - i % THREADS), "block %u thread %u", i / THREADS,
                  i % THREADS);
+  }
+}
+
+/* Thread 0 of each block reads a __shared__ variable before writing it, as a kernel that
+   forgot to initialise it would. */
+static void read_then_write_static(double *seen, double *after) {
+  __shared__ double v;
+  if (threadIdx.x == 0) {
+    seen[blockIdx.x] = v;
+    v = blockIdx.x;
+  }
+  __syncthreads();
+  after[blockIdx.x * blockDim.x + threadIdx.x] = v;
+}
+
+Test(emu_engine, static_shared_variables_start_as_nan_in_every_block) {
+  const unsigned G = 3, T = 32;
+  std::vector<double> seen(G, 0), after(G * T, 0);
+  for (int launch = 0; launch < 2; ++launch) {
+    cr_assert_eq(emu::run_grid(dim3(G), dim3(T), 0, true,
+                               [&] { read_then_write_static(seen.data(), after.data()); }),
+                 cudaSuccess);
+    for (unsigned g = 0; g < G; ++g) {
+      cr_expect(std::isnan(seen[g]), "launch %d block %u: unwritten __shared__ reads %g, not NaN",
+                launch, g, seen[g]);
+      for (unsigned t = 0; t < T; ++t)
+        cr_expect_eq(after[g * T + t], (double)g, "launch %d block %u thread %u", launch, g, t);
+    }
   }
 }
 

@@ -9,8 +9,8 @@
 // cudaErrorLaunchFailure. The threads of a block, and the blocks of a grid, run in an order
 // that alternates between forwards and backwards (engine.cpp), so that a missing barrier
 // shows. __shared__ variables are static (one per kernel, shared by the block's fibers;
-// blocks run one after another). The dynamic shared memory is a buffer per block, NaN bytes
-// at its start.
+// blocks run one after another) and the dynamic shared memory is a buffer per block: both
+// are NaN bytes when a block starts. Kernels run from one host thread at a time.
 #ifndef SGFBLO_EMU_EMU_H
 #define SGFBLO_EMU_EMU_H
 
@@ -27,7 +27,10 @@
 #define __host__
 #define __forceinline__ inline
 #define __launch_bounds__(...)
-#define __shared__ static
+// Static, in a section of their own, which the engine fills with NaN bytes before each block
+// (engine.cpp): a GPU's shared memory starts with whatever was there, not with the previous
+// block's values.
+#define __shared__ static __attribute__((section("sgfblo_emu_shared")))
 #define __align__(n) alignas(n)
 
 struct dim3 {

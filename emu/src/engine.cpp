@@ -94,6 +94,17 @@ struct block_run {
   bool misuse = false;  // a barrier in a launch without SYNC, or a fiber that could not start
 };
 
+// The bounds the linker gives the section of the static __shared__ variables of every kernel
+// linked in (emu.h). Weak: a program with none has no such section.
+extern "C" char __start_sgfblo_emu_shared[] __attribute__((weak));
+extern "C" char __stop_sgfblo_emu_shared[] __attribute__((weak));
+
+// NaN bytes over those variables, before a block starts.
+void poison_static_shared() {
+  char *begin = __start_sgfblo_emu_shared, *end = __stop_sgfblo_emu_shared;
+  if (begin && end > begin) std::memset(begin, 0xff, (size_t)(end - begin));
+}
+
 thread_local block_run *cur = nullptr;
 thread_local unsigned long launches = 0;  // launches run on this thread, for the orders
 
@@ -220,6 +231,7 @@ cudaError_t run_grid(dim3 grid, dim3 block, size_t smem, bool sync,
     // NaN bytes, as the device memory (runtime.cpp): a GPU's shared memory starts with
     // whatever was there, so a kernel that reads what it did not write shows.
     std::memset(static_cast<void *>(b.smem.data()), 0xff, b.smem.size() * sizeof(std::max_align_t));
+    poison_static_shared();
     cur = &b;
     blockIdx = dim3(g);
     if (sync) {
