@@ -123,7 +123,9 @@ typedef struct {
 
 /**
  * Scalar value f(x, y) or g(x, y), written to *out (host memory).
- * Return 0 on success; nonzero ends the solve with SGFBLO_ERR_CALLBACK.
+ * Return 0 on success; nonzero ends the solve with SGFBLO_ERR_CALLBACK, except SGFBLO_ERR_ALLOC,
+ * which a callback returns when an allocation failed and which ends it with SGFBLO_ERR_ALLOC
+ * (the same holds for every callback below).
  */
 typedef int (*sgfblo_value_fn)(const sgfblo_real *x, const sgfblo_real *y, sgfblo_real *out,
                                const sgfblo_eval_ctx *ctx);
@@ -175,7 +177,9 @@ typedef int (*sgfblo_grad_curv_fn)(const sgfblo_real *x, const sgfblo_real *y, s
  * settings.device_id, already current on the calling thread (unused on the CPU backend).
  * Unlike the other callbacks it runs at setup time, so it may allocate, copy and synchronise;
  * it must be idempotent, since every setup with the problem calls it. Return 0 on success;
- * nonzero fails the setup with SGFBLO_ERR_CALLBACK (the value in sgfblo_info.callback_code).
+ * nonzero fails the setup with SGFBLO_ERR_CALLBACK (the value in sgfblo_info.callback_code),
+ * or SGFBLO_ERR_ALLOC to say that memory ran out, which the setup then returns: the built-in
+ * problems do when their device copy does not fit.
  */
 typedef int (*sgfblo_prepare_fn)(int device_id, const sgfblo_eval_ctx *ctx);
 

@@ -973,6 +973,11 @@ int sgfblo_cuda_read_sync(void *dst_host, const void *src, size_t bytes, void *s
   return runtime_code(e);
 }
 
+int sgfblo_cuda_error_is_oom(int code) {
+  return code == (int)cudaErrorMemoryAllocation ||
+         code == SGFBLO_CUDA_BLAS_CODE + (int)CUBLAS_STATUS_ALLOC_FAILED;
+}
+
 const char *sgfblo_cuda_error_string(int code) {
   if (code >= SGFBLO_CUDA_BLAS_CODE)
     return cublasGetStatusString((cublasStatus_t)(code - SGFBLO_CUDA_BLAS_CODE));

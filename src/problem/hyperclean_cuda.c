@@ -418,21 +418,22 @@ int sgfblo_hc_dev_jyx_dense(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo
    one allocation a callback of the library makes, against the callback contract's letter: it
    neither zeroes nor waits (every entry is written before it is read), and no recorded step
    graph calls hyy_dense, so it is never captured (were it, the capture would fail and the
-   step run from the host). Out of memory here fails the evaluation (SGFBLO_ERR_CALLBACK with
+   step run from the host). Out of memory here fails the evaluation (SGFBLO_ERR_ALLOC with
    the cudaMalloc message), not the setup. All three or none. */
 static int dense_workspaces(sgfblo_hc_dev *D) {
   if (D->D) return 0;
   const size_t rs = sizeof(sgfblo_real);
   const int64_t d = D->d, C = D->C;
   sgfblo_errmsg *err = &D->detail;
-  if (sgfblo_cuda_malloc_uninit((void **)&D->K, rs * (size_t)(D->nb * d * C), err) == SGFBLO_OK &&
-      sgfblo_cuda_malloc_uninit((void **)&D->S, rs * (size_t)(D->nb * d), err) == SGFBLO_OK &&
-      sgfblo_cuda_malloc_uninit((void **)&D->D, rs * (size_t)(d * C * d), err) == SGFBLO_OK)
-    return 0;
+  sgfblo_status st = sgfblo_cuda_malloc_uninit((void **)&D->K, rs * (size_t)(D->nb * d * C), err);
+  if (st == SGFBLO_OK) st = sgfblo_cuda_malloc_uninit((void **)&D->S, rs * (size_t)(D->nb * d), err);
+  if (st == SGFBLO_OK) st = sgfblo_cuda_malloc_uninit((void **)&D->D, rs * (size_t)(d * C * d), err);
+  if (st == SGFBLO_OK) return 0;
   sgfblo_cuda_free(D->K);
   sgfblo_cuda_free(D->S);
   D->K = D->S = D->D = NULL;
-  return SGFBLO_PROBLEM_CB_CUDA; /* D->detail says which allocation failed */
+  /* D->detail says which allocation failed */
+  return st == SGFBLO_ERR_ALLOC ? SGFBLO_ERR_ALLOC : SGFBLO_PROBLEM_CB_CUDA;
 }
 
 /* Dense Hyy in blocks of nb samples, as hc_hyy_dense on the host: -K^T K off the diagonal

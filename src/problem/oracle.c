@@ -24,15 +24,18 @@ sgfblo_status sgfblo_problem_validate(const sgfblo_problem *p, sgfblo_errmsg *er
 }
 
 /* One place maps a callback's nonzero return to a status and a message, with the words the
-   callback left in ctx.detail (then cleared, so they never describe a later failure). */
+   callback left in ctx.detail (then cleared, so they never describe a later failure).
+   SGFBLO_ERR_ALLOC (an allocation failed) stays itself, so that out of memory reads the same
+   in a callback as anywhere else; every other code is SGFBLO_ERR_CALLBACK. */
 static sgfblo_status check(sgfblo_oracle *o, int rc, const char *name) {
   if (rc == 0) return SGFBLO_OK;
   o->callback_code = rc;
+  const sgfblo_status code = rc == SGFBLO_ERR_ALLOC ? SGFBLO_ERR_ALLOC : SGFBLO_ERR_CALLBACK;
   sgfblo_errmsg *why = o->ctx.detail;
   if (!why || !why->msg[0])
-    return sgfblo_fail(o->err, SGFBLO_ERR_CALLBACK, "problem callback %s returned %d", name, rc);
-  const sgfblo_status st = sgfblo_fail(o->err, SGFBLO_ERR_CALLBACK,
-                                       "problem callback %s returned %d: %s", name, rc, why->msg);
+    return sgfblo_fail(o->err, code, "problem callback %s returned %d", name, rc);
+  const sgfblo_status st =
+      sgfblo_fail(o->err, code, "problem callback %s returned %d: %s", name, rc, why->msg);
   why->msg[0] = '\0';
   return st;
 }

@@ -63,7 +63,7 @@ int sgfblo_problem_cuda_check(char *detail, size_t len, int code, const char *ca
   snprintf(detail, len, "%.*s (%s:%d) failed: %s, %s", (int)strcspn(call, "("), call,
            base ? base + 1 : file, line, sgfblo_cuda_error_name(code),
            sgfblo_cuda_error_string(code));
-  return SGFBLO_PROBLEM_CB_CUDA;
+  return sgfblo_cuda_error_is_oom(code) ? SGFBLO_ERR_ALLOC : SGFBLO_PROBLEM_CB_CUDA;
 }
 
 void sgfblo_problem_cuda_say(const sgfblo_eval_ctx *ctx, const char *text) {

@@ -24,6 +24,14 @@
     copy of it (hyper-cleaning with data.mem = SGFBLO_MEM_DEVICE): it runs on the CUDA backend
     only, on the device holding the data. */
 #define SGFBLO_PROBLEM_CB_DEVICE_ONLY 4
+/* And SGFBLO_ERR_ALLOC itself when an allocation failed (the device copy, a workspace made on
+   first use): the solver then reports SGFBLO_ERR_ALLOC, not SGFBLO_ERR_CALLBACK. */
+
+/** What a prepare hook returns when making its device copy gave st: 0, SGFBLO_ERR_ALLOC (out
+    of memory) or SGFBLO_PROBLEM_CB_NOT_ON_DEVICE. */
+static inline int sgfblo_problem_prepare_code(sgfblo_status st) {
+  return st == SGFBLO_OK ? 0 : st == SGFBLO_ERR_ALLOC ? SGFBLO_ERR_ALLOC : SGFBLO_PROBLEM_CB_NOT_ON_DEVICE;
+}
 
 /** The problem data behind a callback's context, or NULL when the callback must refuse: no
     context, no data, or vectors outside host memory. */

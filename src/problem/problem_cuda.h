@@ -99,19 +99,20 @@ int sgfblo_hc_dev_hyy_dense(sgfblo_hc_dev *D, const sgfblo_real *x, const sgfblo
                             sgfblo_real *out, void *stream);
 
 /** 0 when code is 0; else the device call's name (`call` up to its parenthesis), place and
-    error into detail (len bytes) and SGFBLO_PROBLEM_CB_CUDA: how a device callback reports
-    which of its calls failed ("sgfblo_cuda_gemm_on (hyperclean_cuda.c:226) failed:
-    CUBLAS_STATUS_EXECUTION_FAILED, ..."). */
+    error into detail (len bytes) and SGFBLO_PROBLEM_CB_CUDA (SGFBLO_ERR_ALLOC when memory ran
+    out): how a device callback reports which of its calls failed ("sgfblo_cuda_gemm_on
+    (hyperclean_cuda.c:226) failed: CUBLAS_STATUS_EXECUTION_FAILED, ..."). */
 int sgfblo_problem_cuda_check(char *detail, size_t len, int code, const char *call,
                               const char *file, int line);
 
 /* In a device copy's functions (a `D` with an `sgfblo_errmsg detail` in scope): 0, or
-   SGFBLO_PROBLEM_CB_CUDA with the failing call named in D->detail. */
+   SGFBLO_PROBLEM_CB_CUDA (SGFBLO_ERR_ALLOC) with the failing call named in D->detail. */
 #define SGFBLO_CB(expr) \
   sgfblo_problem_cuda_check(D->detail.msg, sizeof D->detail.msg, (expr), #expr, __FILE__, __LINE__)
-#define SGFBLO_CB_TRY(expr)                                  \
-  do {                                                       \
-    if (SGFBLO_CB(expr) != 0) return SGFBLO_PROBLEM_CB_CUDA; \
+#define SGFBLO_CB_TRY(expr)              \
+  do {                                   \
+    const int cb_rc_ = SGFBLO_CB(expr);  \
+    if (cb_rc_ != 0) return cb_rc_;      \
   } while (0)
 
 /** Into ctx->detail (when the library gave one): text, or why there is no device copy. */
