@@ -10,6 +10,7 @@
 
 #include "cublas_v2.h"
 #include "cusolverDn.h"
+#include "emu_faults.h"
 #include "emu_internal.h"
 
 struct sgfblo_emu_blas {
@@ -62,6 +63,7 @@ cublasStatus_t gemm_call(cublasHandle_t h, cublasOperation_t ta, cublasOperation
                          int n, int k, const T *alpha, const T *A, int lda, const T *B, int ldb,
                          const T *beta, T *C, int ldc) {
   if (!h) return CUBLAS_STATUS_NOT_INITIALIZED;
+  if (emu::fault(SGFBLO_EMU_FAULT_BLAS)) return CUBLAS_STATUS_EXECUTION_FAILED;
   const int rows_a = ta == CUBLAS_OP_N ? m : k, rows_b = tb == CUBLAS_OP_N ? k : n;
   if (m < 0 || n < 0 || k < 0 || lda < (rows_a > 1 ? rows_a : 1) ||
       ldb < (rows_b > 1 ? rows_b : 1) || ldc < (m > 1 ? m : 1))
@@ -86,6 +88,7 @@ cublasStatus_t gemv_call(cublasHandle_t h, cublasOperation_t t, int m, int n, co
                          const T *A, int lda, const T *x, int incx, const T *beta, T *y,
                          int incy) {
   if (!h) return CUBLAS_STATUS_NOT_INITIALIZED;
+  if (emu::fault(SGFBLO_EMU_FAULT_BLAS)) return CUBLAS_STATUS_EXECUTION_FAILED;
   if (m < 0 || n < 0 || lda < (m > 1 ? m : 1) || incx == 0 || incy == 0)
     return CUBLAS_STATUS_INVALID_VALUE;
   const T a = *alpha, b = *beta;
@@ -103,6 +106,7 @@ cublasStatus_t syrk_call(cublasHandle_t h, cublasFillMode_t uplo, cublasOperatio
                          int k, const T *alpha, const T *A, int lda, const T *beta, T *C,
                          int ldc) {
   if (!h) return CUBLAS_STATUS_NOT_INITIALIZED;
+  if (emu::fault(SGFBLO_EMU_FAULT_BLAS)) return CUBLAS_STATUS_EXECUTION_FAILED;
   const int rows_a = t == CUBLAS_OP_N ? n : k;
   if (n < 0 || k < 0 || lda < (rows_a > 1 ? rows_a : 1) || ldc < (n > 1 ? n : 1))
     return CUBLAS_STATUS_INVALID_VALUE;
@@ -130,6 +134,7 @@ template <class T>
 cusolverStatus_t potrf_call(cusolverDnHandle_t h, cublasFillMode_t uplo, int n, T *A, int lda,
                             int *info) {
   if (!h) return CUSOLVER_STATUS_NOT_INITIALIZED;
+  if (emu::fault(SGFBLO_EMU_FAULT_SOLVER)) return CUSOLVER_STATUS_EXECUTION_FAILED;
   if (uplo != CUBLAS_FILL_MODE_LOWER) return CUSOLVER_STATUS_NOT_SUPPORTED;
   if (n < 0 || lda < (n > 1 ? n : 1)) return CUSOLVER_STATUS_INVALID_VALUE;
   emu::enqueue(h->stream, [=]() {
@@ -143,6 +148,7 @@ template <class T>
 cusolverStatus_t potrs_call(cusolverDnHandle_t h, cublasFillMode_t uplo, int n, int nrhs,
                             const T *A, int lda, T *B, int ldb, int *info) {
   if (!h) return CUSOLVER_STATUS_NOT_INITIALIZED;
+  if (emu::fault(SGFBLO_EMU_FAULT_SOLVER)) return CUSOLVER_STATUS_EXECUTION_FAILED;
   if (uplo != CUBLAS_FILL_MODE_LOWER) return CUSOLVER_STATUS_NOT_SUPPORTED;
   if (n < 0 || nrhs < 0 || lda < (n > 1 ? n : 1) || ldb < (n > 1 ? n : 1))
     return CUSOLVER_STATUS_INVALID_VALUE;
@@ -158,6 +164,8 @@ cusolverStatus_t potrs_call(cusolverDnHandle_t h, cublasFillMode_t uplo, int n, 
 extern "C" {
 
 cublasStatus_t cublasCreate(cublasHandle_t *h) {
+  *h = nullptr;
+  if (emu::fault(SGFBLO_EMU_FAULT_BLAS)) return CUBLAS_STATUS_ALLOC_FAILED;
   *h = new sgfblo_emu_blas();
   return CUBLAS_STATUS_SUCCESS;
 }
@@ -237,6 +245,8 @@ cublasStatus_t cublasSsyrk(cublasHandle_t h, cublasFillMode_t uplo, cublasOperat
 }
 
 cusolverStatus_t cusolverDnCreate(cusolverDnHandle_t *h) {
+  *h = nullptr;
+  if (emu::fault(SGFBLO_EMU_FAULT_SOLVER)) return CUSOLVER_STATUS_ALLOC_FAILED;
   *h = new sgfblo_emu_solver();
   return CUSOLVER_STATUS_SUCCESS;
 }
@@ -254,13 +264,17 @@ cusolverStatus_t cusolverDnDpotrf_bufferSize(cusolverDnHandle_t h, cublasFillMod
                                              double *A, int lda, int *lwork) {
   (void)uplo, (void)n, (void)A, (void)lda;
   *lwork = 1;
-  return h ? CUSOLVER_STATUS_SUCCESS : CUSOLVER_STATUS_NOT_INITIALIZED;
+  if (!h) return CUSOLVER_STATUS_NOT_INITIALIZED;
+  return emu::fault(SGFBLO_EMU_FAULT_SOLVER) ? CUSOLVER_STATUS_EXECUTION_FAILED
+                                             : CUSOLVER_STATUS_SUCCESS;
 }
 cusolverStatus_t cusolverDnSpotrf_bufferSize(cusolverDnHandle_t h, cublasFillMode_t uplo, int n,
                                              float *A, int lda, int *lwork) {
   (void)uplo, (void)n, (void)A, (void)lda;
   *lwork = 1;
-  return h ? CUSOLVER_STATUS_SUCCESS : CUSOLVER_STATUS_NOT_INITIALIZED;
+  if (!h) return CUSOLVER_STATUS_NOT_INITIALIZED;
+  return emu::fault(SGFBLO_EMU_FAULT_SOLVER) ? CUSOLVER_STATUS_EXECUTION_FAILED
+                                             : CUSOLVER_STATUS_SUCCESS;
 }
 cusolverStatus_t cusolverDnDpotrf(cusolverDnHandle_t h, cublasFillMode_t uplo, int n, double *A,
                                   int lda, double *work, int lwork, int *info) {

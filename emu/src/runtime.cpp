@@ -18,6 +18,7 @@
 
 #include "cuda.h"
 #include "cuda_runtime.h"
+#include "emu_faults.h"
 #include "emu_internal.h"
 
 struct sgfblo_emu_graph {
@@ -110,6 +111,11 @@ void submit(cudaStream_t s, dim3 grid, dim3 block, size_t smem, bool sync,
     if (s && s->capturing) s->invalidated = true;
     return;
   }
+  if (fault(SGFBLO_EMU_FAULT_LAUNCH)) {
+    fail(cudaErrorLaunchOutOfResources);
+    if (s && s->capturing) s->invalidated = true;
+    return;
+  }
   enqueue(s, [grid, block, smem, sync, body]() {
     const cudaError_t e = run_grid(grid, block, smem, sync, body);
     if (e != cudaSuccess) fail(e);
@@ -185,6 +191,7 @@ const char *cudaGetErrorName(cudaError_t e) {
     case cudaErrorInsufficientDriver: return "cudaErrorInsufficientDriver";
     case cudaErrorNoDevice: return "cudaErrorNoDevice";
     case cudaErrorInvalidDevice: return "cudaErrorInvalidDevice";
+    case cudaErrorLaunchOutOfResources: return "cudaErrorLaunchOutOfResources";
     case cudaErrorInvalidResourceHandle: return "cudaErrorInvalidResourceHandle";
     case cudaErrorLaunchFailure: return "cudaErrorLaunchFailure";
     case cudaErrorStreamCaptureUnsupported: return "cudaErrorStreamCaptureUnsupported";
@@ -201,6 +208,7 @@ const char *cudaGetErrorString(cudaError_t e) {
     case cudaErrorMemoryAllocation: return "out of memory";
     case cudaErrorInvalidConfiguration: return "invalid configuration argument";
     case cudaErrorInvalidDevice: return "invalid device ordinal";
+    case cudaErrorLaunchOutOfResources: return "too many resources requested for launch";
     case cudaErrorLaunchFailure:
       return "unspecified launch failure (emulation: a barrier no thread block released, or a "
              "barrier in a kernel launched without SGFBLO_LAUNCH_SYNC)";
@@ -214,7 +222,8 @@ static cudaError_t device_alloc(void **p, size_t bytes, bool managed) {
   *p = nullptr;
   const cudaError_t c = emu::check_sync(nullptr);  // may synchronise: not while capturing
   if (c != cudaSuccess) return c;
-  if (bytes > emu::kTotalMemory - emu::device_in_use) return fail(cudaErrorMemoryAllocation);
+  if (bytes > emu::kTotalMemory - emu::device_in_use || emu::fault(SGFBLO_EMU_FAULT_ALLOC))
+    return fail(cudaErrorMemoryAllocation);
   void *q = std::aligned_alloc(256, (bytes + 255) / 256 * 256 + 256);
   if (!q) return fail(cudaErrorMemoryAllocation);
   std::memset(q, 0xff, (bytes + 255) / 256 * 256 + 256);  // NaN: unwritten memory shows
@@ -248,6 +257,8 @@ cudaError_t cudaFree(void *p) {
 }
 
 cudaError_t cudaMallocHost(void **p, size_t bytes) {
+  *p = nullptr;
+  if (emu::fault(SGFBLO_EMU_FAULT_ALLOC)) return fail(cudaErrorMemoryAllocation);
   *p = std::malloc(bytes ? bytes : 1);
   if (!*p) return fail(cudaErrorMemoryAllocation);
   std::lock_guard<std::mutex> lock(emu::mem_mutex);
@@ -335,6 +346,8 @@ cudaError_t cudaMemsetAsync(void *p, int value, size_t bytes, cudaStream_t s) {
 }
 
 cudaError_t cudaStreamCreate(cudaStream_t *s) {
+  *s = nullptr;
+  if (emu::fault(SGFBLO_EMU_FAULT_STREAM)) return fail(cudaErrorMemoryAllocation);
   *s = new sgfblo_emu_stream();
   return cudaSuccess;
 }
@@ -389,6 +402,7 @@ cudaError_t cudaGraphGetNodes(cudaGraph_t g, cudaGraphNode_t *nodes, size_t *cou
 cudaError_t cudaGraphInstantiate(cudaGraphExec_t *exec, cudaGraph_t g, unsigned long long flags) {
   (void)flags;
   if (!g) return fail(cudaErrorInvalidValue);
+  if (emu::fault(SGFBLO_EMU_FAULT_STREAM)) return fail(cudaErrorMemoryAllocation);
   *exec = new sgfblo_emu_graph_exec{g->nodes};
   return cudaSuccess;
 }
