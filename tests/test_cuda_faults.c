@@ -18,6 +18,7 @@
 #include "cuda_runtime.h" /* emu/include */
 #include "emu_faults.h"
 #include "sgfblo/sgfblo.h"
+#include "sgfblo/sgfblo_aidbio.h"
 #include "sgfblo/sgfblo_hyperclean.h"
 #include "support.h"
 #include "tools/rng.h"
@@ -40,22 +41,24 @@ static void make_arrays(hc_arrays *h, uint64_t seed) {
   for (int i = 0; i < NV; ++i) h->bv[i] = (int32_t)sgfblo_rng_below(&r, C);
 }
 
-/* One set-up and solve: method, device pass, graph or not, RK4 steps of 0.5, and how many of
-   its calls of a kind a sweep fails at most (evenly spread; every call when it makes fewer). */
+/* One set-up and solve: method, device pass, graph or not, RK4 steps of 0.5 (AID-BiO: its
+   iterations), and how many of its calls of a kind a sweep fails at most (evenly spread;
+   every call when it makes fewer). With aidbio, sgfblo_aidbio_run instead of a solver. */
 typedef struct {
   sgfblo_method method;
   sgfblo_hc_device_pass pass;
   int graph;
   int steps;
   long max_tries;
+  int aidbio;
 } scenario;
 
 typedef struct {
-  sgfblo_status st;      /* the first status other than SGFBLO_OK, or SGFBLO_OK */
-  const char *stage;     /* where: "create", "setup", "solve" or "" */
+  sgfblo_status st;  /* the first status other than SGFBLO_OK, or SGFBLO_OK */
+  const char *stage; /* where: "create", "setup", "solve" or "" */
   char msg[512];
-  sgfblo_real y[D * C];  /* the final lower-level variable, when the solve ran */
-  int64_t graph_steps;   /* steps replayed from a CUDA graph (sgfblo_info) */
+  sgfblo_real y[D * C]; /* the final lower-level variable, when the solve ran */
+  int64_t graph_steps;  /* steps replayed from a CUDA graph (sgfblo_info) */
 } outcome;
 
 static sgfblo_settings settings_for(const scenario *sc) {
@@ -83,15 +86,49 @@ static sgfblo_status solve_from_zero(sgfblo_solver *sv) {
   return st != SGFBLO_OK ? st : sgfblo_solver_solve(sv);
 }
 
+static const char *scenario_name(const scenario *sc) {
+  return sc->aidbio ? "aidbio" : sgfblo_method_name(sc->method);
+}
+
+/* AID-BiO from zero on the CUDA backend; it opens and closes its backend in the call, so with
+   `again` a failed run is simply run once more, without the fault. */
+static void run_aidbio(const scenario *sc, const sgfblo_problem *p, int again, outcome *out) {
+  sgfblo_aidbio_settings set;
+  sgfblo_aidbio_settings_default(&set);
+  set.backend = SGFBLO_BACKEND_CUDA;
+  set.max_iters = sc->steps;
+  sgfblo_real x[N] = {0};
+  sgfblo_info info;
+  sgfblo_errmsg err = {{0}};
+  out->st = sgfblo_aidbio_run(p, &set, x, out->y, &info, &err);
+  if (out->st == SGFBLO_OK) return;
+  out->stage = "run";
+  snprintf(out->msg, sizeof out->msg, "%s", err.msg);
+  if (!again) return;
+  sgfblo_emu_fault_reset();
+  for (int i = 0; i < N; ++i) x[i] = 0;
+  for (int i = 0; i < D * C; ++i) out->y[i] = 0;
+  const sgfblo_status st2 = sgfblo_aidbio_run(p, &set, x, out->y, &info, &err);
+  cr_expect_eq(st2, SGFBLO_OK, "AID-BiO after a failed run: %s", err.msg);
+  out->stage = st2 == SGFBLO_OK ? "solve" : "solve, and again";
+}
+
 /* Create the problem, set up a solver, solve from zero; then destroy both. With `again`, after
    a failed solve the faults are disarmed and the same solver solves from zero once more; the
    final y of the solve that succeeded goes to out->y. */
 static void run(const scenario *sc, const hc_arrays *h, int again, outcome *out) {
   memset(out, 0, sizeof *out);
   out->stage = "";
-  const sgfblo_hyperclean_data data = {.N = N, .Nv = NV, .d = D, .C = C, .A = h->A,
-                                       .labels = h->b, .Av = h->Av, .val_labels = h->bv,
-                                       .lambda = 0.01, .device_pass = sc->pass};
+  const sgfblo_hyperclean_data data = {.N = N,
+                                       .Nv = NV,
+                                       .d = D,
+                                       .C = C,
+                                       .A = h->A,
+                                       .labels = h->b,
+                                       .Av = h->Av,
+                                       .val_labels = h->bv,
+                                       .lambda = 0.01,
+                                       .device_pass = sc->pass};
   sgfblo_hyperclean *hc = NULL;
   sgfblo_errmsg err = {{0}};
   sgfblo_status st = sgfblo_hyperclean_create(&data, &hc, &err);
@@ -103,6 +140,11 @@ static void run(const scenario *sc, const hc_arrays *h, int again, outcome *out)
   }
   sgfblo_problem p;
   sgfblo_hyperclean_problem(hc, &p);
+  if (sc->aidbio) {
+    run_aidbio(sc, &p, again, out);
+    sgfblo_hyperclean_destroy(hc);
+    return;
+  }
   sgfblo_solver *sv = NULL;
   cr_assert_eq(sgfblo_solver_create(&sv), SGFBLO_OK);
   const sgfblo_settings s = settings_for(sc);
@@ -181,7 +223,7 @@ enum { MAX_REPORTS = 8 };
 static int check_one(const scenario *sc, sgfblo_emu_fault_kind kind, long i, long calls,
                      const outcome *ref, const outcome *out, size_t free_before, int *in_solve,
                      int *fell_back) {
-  const char *m = sgfblo_method_name(sc->method), *k = kind_name(kind);
+  const char *m = scenario_name(sc), *k = kind_name(kind);
   const long long kept = (long long)free_before - (long long)device_free();
   int bad = 0;
   if (!sgfblo_emu_fault_fired(kind) && out->st == SGFBLO_OK) {
@@ -200,8 +242,10 @@ static int check_one(const scenario *sc, sgfblo_emu_fault_kind kind, long i, lon
       ++*fell_back;
       const double e = rel_diff(out->y, ref->y);
       if (e > resolve_tol(sc->method)) {
-        cr_log_error("%s: %s call %ld failed while recording the graph; the steps from the host "
-                     "end %.3g from the graph's", m, k, i, e);
+        cr_log_error(
+            "%s: %s call %ld failed while recording the graph; the steps from the host "
+            "end %.3g from the graph's",
+            m, k, i, e);
         bad = 1;
       }
     }
@@ -220,8 +264,10 @@ static int check_one(const scenario *sc, sgfblo_emu_fault_kind kind, long i, lon
       ++*in_solve;
       const double e = rel_diff(out->y, ref->y);
       if (e > resolve_tol(sc->method)) {
-        cr_log_error("%s: %s call %ld failed in the solve; solved again, y is %.3g from a "
-                     "solve that never failed", m, k, i, e);
+        cr_log_error(
+            "%s: %s call %ld failed in the solve; solved again, y is %.3g from a "
+            "solve that never failed",
+            m, k, i, e);
         bad = 1;
       }
     }
@@ -244,14 +290,14 @@ static void sweep(const scenario *sc, sgfblo_emu_fault_kind kind) {
   outcome ref;
   sgfblo_emu_fault_reset();
   run(sc, h, 0, &ref);
-  cr_assert_eq(ref.st, SGFBLO_OK, "%s without faults, %s: %s", sgfblo_method_name(sc->method),
-               ref.stage, ref.msg);
+  cr_assert_eq(ref.st, SGFBLO_OK, "%s without faults, %s: %s", scenario_name(sc), ref.stage,
+               ref.msg);
   sgfblo_emu_fault_reset();
   const size_t before = device_free();
   run(sc, h, 0, &ref);
   const long calls = sgfblo_emu_fault_calls(kind);
   cr_assert_eq(device_free(), before, "a run without faults kept device memory");
-  cr_assert_gt(calls, 0, "%s makes no %s calls", sgfblo_method_name(sc->method), kind_name(kind));
+  cr_assert_gt(calls, 0, "%s makes no %s calls", scenario_name(sc), kind_name(kind));
   const long stride = (calls + sc->max_tries - 1) / sc->max_tries;
   int bad = 0, tried = 0, in_solve = 0, fell_back = 0;
   /* Calls 0, stride, 2 stride, ... and the last. */
@@ -265,12 +311,13 @@ static void sweep(const scenario *sc, sgfblo_emu_fault_kind kind) {
     bad += check_one(sc, kind, i, calls, &ref, &out, before, &in_solve, &fell_back);
     ++tried;
   }
-  cr_log_info("%s, device pass %d, graph %d: %ld %s calls, %d failed in turn: %d in the set-up, "
-              "%d in the solve, %d while recording the graph", sgfblo_method_name(sc->method),
-              (int)sc->pass, sc->graph, calls, kind_name(kind), tried,
-              tried - in_solve - fell_back, in_solve, fell_back);
-  cr_expect_eq(bad, 0, "%s, %s calls: %d failures handled wrongly (above)",
-               sgfblo_method_name(sc->method), kind_name(kind), bad);
+  cr_log_info(
+      "%s, device pass %d, graph %d: %ld %s calls, %d failed in turn: %d in the set-up, "
+      "%d in the solve, %d while recording the graph",
+      scenario_name(sc), (int)sc->pass, sc->graph, calls, kind_name(kind), tried,
+      tried - in_solve - fell_back, in_solve, fell_back);
+  cr_expect_eq(bad, 0, "%s, %s calls: %d failures handled wrongly (above)", scenario_name(sc),
+               kind_name(kind), bad);
   free(h);
 }
 
@@ -278,7 +325,7 @@ Test(cuda_faults, counting_finds_calls_of_every_kind) {
   hc_arrays *h = malloc(sizeof *h);
   cr_assert(h);
   make_arrays(h, 1);
-  const scenario sc = {SGFBLO_METHOD_SGF_CHOL, SGFBLO_HC_DEVICE_PASS_CUBLAS, 0, 3, 0};
+  const scenario sc = {SGFBLO_METHOD_SGF_CHOL, SGFBLO_HC_DEVICE_PASS_CUBLAS, .steps = 3};
   outcome out;
   sgfblo_emu_fault_reset();
   run(&sc, h, 0, &out);
@@ -291,21 +338,29 @@ Test(cuda_faults, counting_finds_calls_of_every_kind) {
 
 /* Three steps where graphs are recorded and replayed, one where every step makes the same
    calls; SGF-CG's CG makes a thousand launches a step, of which a sample. */
-static const scenario RXGF_FUSED_GRAPH = {SGFBLO_METHOD_RXGF, SGFBLO_HC_DEVICE_PASS_FUSED, 1, 3, 70};
-static const scenario RXGF_CUBLAS_GRAPH = {SGFBLO_METHOD_RXGF, SGFBLO_HC_DEVICE_PASS_CUBLAS, 1, 3, 400};
-static const scenario RXGF_CUBLAS_HOST = {SGFBLO_METHOD_RXGF, SGFBLO_HC_DEVICE_PASS_CUBLAS, 0, 1, 100};
-static const scenario SGF_CHOL = {SGFBLO_METHOD_SGF_CHOL, SGFBLO_HC_DEVICE_PASS_CUBLAS, 0, 3, 400};
-static const scenario SGF_CG = {SGFBLO_METHOD_SGF_CG, SGFBLO_HC_DEVICE_PASS_FUSED, 0, 1, 20};
+#define FUSED SGFBLO_HC_DEVICE_PASS_FUSED
+#define CUBLAS SGFBLO_HC_DEVICE_PASS_CUBLAS
+static const scenario RXGF_FUSED_GRAPH = {SGFBLO_METHOD_RXGF, FUSED, 1, .steps = 3,
+                                          .max_tries = 70};
+static const scenario RXGF_CUBLAS_GRAPH = {SGFBLO_METHOD_RXGF, CUBLAS, 1, .steps = 3,
+                                           .max_tries = 400};
+static const scenario RXGF_CUBLAS_HOST = {SGFBLO_METHOD_RXGF, CUBLAS, 0, .steps = 1,
+                                          .max_tries = 100};
+static const scenario SGF_CHOL = {SGFBLO_METHOD_SGF_CHOL, CUBLAS, 0, .steps = 3, .max_tries = 400};
+static const scenario SGF_CG = {SGFBLO_METHOD_SGF_CG, FUSED, 0, .steps = 1, .max_tries = 20};
+static const scenario AIDBIO = {.pass = CUBLAS, .steps = 2, .max_tries = 60, .aidbio = 1};
 
 Test(cuda_faults, every_device_allocation) {
   sweep(&RXGF_FUSED_GRAPH, SGFBLO_EMU_FAULT_ALLOC);
   sweep(&SGF_CHOL, SGFBLO_EMU_FAULT_ALLOC);
+  sweep(&AIDBIO, SGFBLO_EMU_FAULT_ALLOC);
 }
 
 Test(cuda_faults, every_kernel_launch) {
   sweep(&RXGF_FUSED_GRAPH, SGFBLO_EMU_FAULT_LAUNCH);
   sweep(&RXGF_CUBLAS_HOST, SGFBLO_EMU_FAULT_LAUNCH);
   sweep(&SGF_CG, SGFBLO_EMU_FAULT_LAUNCH);
+  sweep(&AIDBIO, SGFBLO_EMU_FAULT_LAUNCH);
 }
 
 Test(cuda_faults, every_stream_and_graph) { sweep(&RXGF_FUSED_GRAPH, SGFBLO_EMU_FAULT_STREAM); }
@@ -313,6 +368,7 @@ Test(cuda_faults, every_stream_and_graph) { sweep(&RXGF_FUSED_GRAPH, SGFBLO_EMU_
 Test(cuda_faults, every_cublas_call) {
   sweep(&RXGF_CUBLAS_GRAPH, SGFBLO_EMU_FAULT_BLAS);
   sweep(&SGF_CHOL, SGFBLO_EMU_FAULT_BLAS);
+  sweep(&AIDBIO, SGFBLO_EMU_FAULT_BLAS);
 }
 
 Test(cuda_faults, every_cusolver_call) { sweep(&SGF_CHOL, SGFBLO_EMU_FAULT_SOLVER); }

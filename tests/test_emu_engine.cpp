@@ -1,11 +1,12 @@
 /* The kernel engine of the host emulation (emu/src/engine.cpp) shows what a GPU would make of
    three kernel defects, so that the emulated CUDA tests can fail on them: shared memory read
-   before it is written (dynamic and static shared memory start as NaN bytes in every block), a thread reading another thread's write
-   with no barrier between (the threads of a block, and the blocks of a grid, run in an order
-   that alternates from launch to launch and from one barrier to the next), and a barrier not
-   every thread of the block reaches (the launch fails). Each test runs a kernel with the
-   defect and checks that it shows, and the same kernel without it, which must not. Built
-   and run in every build, as tests/test_kernels_emulated.cpp. */
+   before it is written (dynamic and static shared memory start as NaN bytes in every block),
+   a thread reading another thread's write with no barrier between (the threads of a block,
+   and the blocks of a grid, run in an order that alternates from launch to launch and from
+   one barrier to the next), and a barrier not every thread of the block reaches (the launch
+   fails). Each test runs a kernel with the defect and checks that it shows, and the same
+   kernel without it, which must not. Built and run in every build, as
+   tests/test_kernels_emulated.cpp. */
 #include <criterion/criterion.h>
 
 #include <cmath>
@@ -34,8 +35,9 @@ static std::vector<double> iota(unsigned n) {
 /* Runs shift_left on 0, 1, ..., THREADS - 1 in one block, sync (fibers) or not. */
 static std::vector<double> shifted(bool sync, bool barrier) {
   std::vector<double> x = iota(THREADS);
-  cr_assert_eq(emu::run_grid(dim3(1), dim3(THREADS), 0, sync, [&] { shift_left(x.data(), barrier); }),
-               cudaSuccess);
+  cr_assert_eq(
+      emu::run_grid(dim3(1), dim3(THREADS), 0, sync, [&] { shift_left(x.data(), barrier); }),
+      cudaSuccess);
   return x;
 }
 
@@ -50,8 +52,10 @@ Test(emu_engine, a_read_without_barrier_shows_in_one_of_two_launches) {
   for (int sync = 0; sync <= 1; ++sync) {
     int wrong = 0;
     for (int launch = 0; launch < 2; ++launch) wrong += !shifted_right(shifted(sync, false));
-    cr_expect_eq(wrong, 1, "%s launches: %d of 2 racy shifts wrong (one order hides the race, "
-                 "the other shows it)", sync ? "fiber" : "sequential", wrong);
+    cr_expect_eq(wrong, 1,
+                 "%s launches: %d of 2 racy shifts wrong (one order hides the race, "
+                 "the other shows it)",
+                 sync ? "fiber" : "sequential", wrong);
   }
 }
 
@@ -76,10 +80,12 @@ static void shift_rounds(double *x, int rounds, bool race) {
 Test(emu_engine, rounds_between_barriers_alternate_their_order) {
   for (int race = 0; race <= 1; ++race) {
     std::vector<double> x = iota(THREADS);
-    cr_assert_eq(emu::run_grid(dim3(1), dim3(THREADS), 0, true, [&] { shift_rounds(x.data(), 4, race); }),
-                 cudaSuccess);
+    cr_assert_eq(
+        emu::run_grid(dim3(1), dim3(THREADS), 0, true, [&] { shift_rounds(x.data(), 4, race); }),
+        cudaSuccess);
     bool right = true; /* four shifts: x[i] = min(i + 4, n - 1) */
-    for (unsigned i = 0; i < THREADS; ++i) right = right && x[i] == (double)(i + 4 < THREADS ? i + 4 : THREADS - 1);
+    for (unsigned i = 0; i < THREADS; ++i)
+      right = right && x[i] == (double)(i + 4 < THREADS ? i + 4 : THREADS - 1);
     cr_expect_eq(right, !race, "%s: four shifts %s", race ? "racy" : "with barriers",
                  right ? "right" : "wrong");
   }
@@ -113,7 +119,7 @@ Test(emu_engine, shared_memory_starts_as_nan_in_every_block) {
                                double *s = reinterpret_cast<double *>(emu::dynamic_smem());
                                const unsigned t = threadIdx.x, i = blockIdx.x * THREADS + t;
                                unwritten_nan[i] = std::isnan(s[t]);
-                               s[t] = t;  /* the next block must not see this */
+                               s[t] = t; /* the next block must not see this */
                                __syncthreads();
                                written[i] = s[THREADS - 1 - t];
                              }),
@@ -159,7 +165,8 @@ Test(emu_engine, a_barrier_some_threads_skip_fails_the_launch) {
     if (threadIdx.x != 5) __syncthreads();
   });
   cr_expect_eq(skipped, cudaErrorLaunchFailure, "a barrier thread 5 skips: %d", (int)skipped);
-  const cudaError_t unsynced = emu::run_grid(dim3(1), dim3(THREADS), 0, false, [] { __syncthreads(); });
+  const cudaError_t unsynced =
+      emu::run_grid(dim3(1), dim3(THREADS), 0, false, [] { __syncthreads(); });
   cr_expect_eq(unsynced, cudaErrorLaunchFailure, "a barrier in a launch without SYNC: %d",
                (int)unsynced);
 }
