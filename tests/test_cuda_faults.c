@@ -219,6 +219,17 @@ static double rel_diff(const sgfblo_real *a, const sgfblo_real *b) {
 /* Wrongly handled failures a sweep reports before it stops. */
 enum { MAX_REPORTS = 8 };
 
+/* 1 (and why, in the log) when the final y after a failure is further from the fault-free
+   one than resolve_tol allows. */
+static int y_differs(const scenario *sc, const outcome *ref, const outcome *out, long i,
+                     const char *what) {
+  const double e = rel_diff(out->y, ref->y);
+  if (e <= resolve_tol(sc->method)) return 0;
+  cr_log_error("%s: call %ld failed %s %.3g (relative) from a run that never failed",
+               scenario_name(sc), i, what, e);
+  return 1;
+}
+
 /* Call i of `kind` made to fail: what must follow. Returns 1 when something was wrong. */
 static int check_one(const scenario *sc, sgfblo_emu_fault_kind kind, long i, long calls,
                      const outcome *ref, const outcome *out, size_t free_before, int *in_solve,
@@ -240,14 +251,7 @@ static int check_one(const scenario *sc, sgfblo_emu_fault_kind kind, long i, lon
       bad = 1;
     } else {
       ++*fell_back;
-      const double e = rel_diff(out->y, ref->y);
-      if (e > resolve_tol(sc->method)) {
-        cr_log_error(
-            "%s: %s call %ld failed while recording the graph; the steps from the host "
-            "end %.3g from the graph's",
-            m, k, i, e);
-        bad = 1;
-      }
+      bad = y_differs(sc, ref, out, i, "while recording the graph; the steps from the host end");
     }
   } else {
     if (!names_the_failure(kind, out->msg)) {
@@ -262,14 +266,7 @@ static int check_one(const scenario *sc, sgfblo_emu_fault_kind kind, long i, lon
     }
     if (strcmp(out->stage, "solve") == 0) {
       ++*in_solve;
-      const double e = rel_diff(out->y, ref->y);
-      if (e > resolve_tol(sc->method)) {
-        cr_log_error(
-            "%s: %s call %ld failed in the solve; solved again, y is %.3g from a "
-            "solve that never failed",
-            m, k, i, e);
-        bad = 1;
-      }
+      bad |= y_differs(sc, ref, out, i, "in the solve; solved again, it ends");
     }
   }
   if (kept != 0) {
