@@ -1,7 +1,8 @@
 /* The CUDA backend's error paths, on the host emulation with its fault injection
    (emu/include/emu_faults.h): a hyper-cleaning problem set up, solved and torn down on the
-   CUDA backend, with one call made to fail at a time, every call of its kind in turn: each
-   device allocation (out of memory, what a large job meets first on a GPU), each kernel launch,
+   CUDA backend (or run through AID-BiO), with one call made to fail at a time, every call of
+   its kind in turn (an evenly spread sample where a run makes hundreds): each device
+   allocation (out of memory, what a large job meets first on a GPU), each kernel launch,
    stream and graph creation, and each cuBLAS and cuSOLVER call. Every failure must end the
    set-up or the solve with a status other than SGFBLO_OK and a message naming the failed call,
    and, once solver and problem are destroyed, give every device byte back. A solver whose
