@@ -107,6 +107,7 @@ void poison_static_shared() {
 
 thread_local block_run *cur = nullptr;
 thread_local unsigned long launches = 0;  // launches run on this thread, for the orders
+thread_local std::vector<std::unique_ptr<char[]>> stacks;  // reused across launches
 
 // Whether the threads of a block (or the blocks of a grid) run from the last to the first. A
 // GPU gives no order; here it alternates between launches, between the blocks of a launch
@@ -114,7 +115,6 @@ thread_local unsigned long launches = 0;  // launches run on this thread, for th
 // thread reading what another writes without a barrier between them reads it too early in
 // one of the two orders, and the tests that compare with the CPU see it.
 bool backwards(unsigned long k) { return (k & 1) != 0; }
-thread_local std::vector<std::unique_ptr<char[]>> stacks;  // reused across launches
 
 void fiber_entry() {
   block_run *b = cur;

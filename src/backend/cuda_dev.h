@@ -103,7 +103,8 @@ int sgfblo_cuda_read_sync(void *dst_host, const void *src, size_t bytes, void *s
     helper / launcher return value. */
 const char *sgfblo_cuda_error_string(int code);
 const char *sgfblo_cuda_error_name(int code);
-/** 1 when such a value says memory ran out (cudaErrorMemoryAllocation, CUBLAS_STATUS_ALLOC_FAILED). */
+/** 1 when such a value says memory ran out (cudaErrorMemoryAllocation,
+    CUBLAS_STATUS_ALLOC_FAILED). */
 int sgfblo_cuda_error_is_oom(int code);
 
 #endif /* SGFBLO_BACKEND_CUDA_DEV_H */

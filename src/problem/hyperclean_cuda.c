@@ -426,14 +426,15 @@ static int dense_workspaces(sgfblo_hc_dev *D) {
   const int64_t d = D->d, C = D->C;
   sgfblo_errmsg *err = &D->detail;
   sgfblo_status st = sgfblo_cuda_malloc_uninit((void **)&D->K, rs * (size_t)(D->nb * d * C), err);
-  if (st == SGFBLO_OK) st = sgfblo_cuda_malloc_uninit((void **)&D->S, rs * (size_t)(D->nb * d), err);
-  if (st == SGFBLO_OK) st = sgfblo_cuda_malloc_uninit((void **)&D->D, rs * (size_t)(d * C * d), err);
+  if (st == SGFBLO_OK)
+    st = sgfblo_cuda_malloc_uninit((void **)&D->S, rs * (size_t)(D->nb * d), err);
+  if (st == SGFBLO_OK)
+    st = sgfblo_cuda_malloc_uninit((void **)&D->D, rs * (size_t)(d * C * d), err);
   if (st == SGFBLO_OK) return 0;
   sgfblo_cuda_free(D->K);
   sgfblo_cuda_free(D->S);
   D->K = D->S = D->D = NULL;
-  /* D->detail says which allocation failed */
-  return st == SGFBLO_ERR_ALLOC ? SGFBLO_ERR_ALLOC : SGFBLO_PROBLEM_CB_CUDA;
+  return sgfblo_problem_code(st, SGFBLO_PROBLEM_CB_CUDA); /* D->detail says which failed */
 }
 
 /* Dense Hyy in blocks of nb samples, as hc_hyy_dense on the host: -K^T K off the diagonal

@@ -93,8 +93,9 @@ static int host_refusal(const sgfblo_eval_ctx *ctx) {
 static int hc_prepare(int device_id, const sgfblo_eval_ctx *ctx) {
   if (!ctx || !ctx->user_data) return SGFBLO_PROBLEM_CB_NOT_HOST;
   if (ctx->mem == SGFBLO_MEM_HOST) return host_instance(ctx) ? 0 : host_refusal(ctx);
-  return sgfblo_problem_prepare_code(
-      sgfblo_hyperclean_to_device((sgfblo_hyperclean *)ctx->user_data, device_id, ctx->detail));
+  return sgfblo_problem_code(
+      sgfblo_hyperclean_to_device((sgfblo_hyperclean *)ctx->user_data, device_id, ctx->detail),
+      SGFBLO_PROBLEM_CB_NOT_ON_DEVICE);
 }
 
 /* Z2[:, 0:C) = A y  (N x C, leading dimension 2C), as one GEMM: for the dense oracles,

@@ -27,10 +27,10 @@
 /* And SGFBLO_ERR_ALLOC itself when an allocation failed (the device copy, a workspace made on
    first use): the solver then reports SGFBLO_ERR_ALLOC, not SGFBLO_ERR_CALLBACK. */
 
-/** What a prepare hook returns when making its device copy gave st: 0, SGFBLO_ERR_ALLOC (out
-    of memory) or SGFBLO_PROBLEM_CB_NOT_ON_DEVICE. */
-static inline int sgfblo_problem_prepare_code(sgfblo_status st) {
-  return st == SGFBLO_OK ? 0 : st == SGFBLO_ERR_ALLOC ? SGFBLO_ERR_ALLOC : SGFBLO_PROBLEM_CB_NOT_ON_DEVICE;
+/** What a built-in callback returns when a library call inside it gave st: 0 on success,
+    SGFBLO_ERR_ALLOC when memory ran out, else `otherwise` (one of the codes above). */
+static inline int sgfblo_problem_code(sgfblo_status st, int otherwise) {
+  return st == SGFBLO_OK ? 0 : st == SGFBLO_ERR_ALLOC ? SGFBLO_ERR_ALLOC : otherwise;
 }
 
 /** The problem data behind a callback's context, or NULL when the callback must refuse: no

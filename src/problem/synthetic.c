@@ -222,7 +222,8 @@ static int synth_prepare(int device_id, const sgfblo_eval_ctx *ctx) {
   if (ctx->mem == SGFBLO_MEM_HOST) return 0;
   /* The instance is logically const to its callbacks; its device copy is made here, once. */
   sgfblo_synthetic *sp = (sgfblo_synthetic *)ctx->user_data;
-  return sgfblo_problem_prepare_code(sgfblo_synthetic_to_device(sp, device_id, ctx->detail));
+  return sgfblo_problem_code(sgfblo_synthetic_to_device(sp, device_id, ctx->detail),
+                             SGFBLO_PROBLEM_CB_NOT_ON_DEVICE);
 }
 
 /* a'b accumulated in double, as the device kernels do (a float build's BLAS dot would sum in
